@@ -1,0 +1,1 @@
+"""The Scrapy project: sources file, spiders, cleaner, pipelines. Imports db, never scheduler or newswatch."""

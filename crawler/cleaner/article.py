@@ -1,0 +1,26 @@
+"""The cleaner's result type: what a reader sees of one article."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CLEANER_VERSION = "0.1"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article. Empty strings / None mean "not found on the page"."""
+
+    title: str = ""
+    byline: tuple[str, ...] = ()  # visible byline first; names only, no "By"
+    published: str | None = None  # ISO 8601 with UTC offset when known
+    modified: str | None = None
+    body: str = ""  # one block per line, joined with "\n"
+    canonical_url: str | None = None
+    language: str | None = None
+    cleaner_version: str = CLEANER_VERSION
+    problems: tuple[str, ...] = field(default=())  # why fields are empty, for bad input
+
+    @property
+    def author(self) -> str:
+        """The byline as one string, the way the fixtures and the store spell it."""
+        return ", ".join(self.byline)

@@ -1,0 +1,56 @@
+"""Article URLs from feeds, sitemaps and section pages (pure functions over response bodies)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import feedparser
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.sources import Source
+
+# Without an article_pattern, a link on a section page counts as an article when its last
+# path segment reads like a slug ("xi-visit-to-moscow-begins-new-era") or carries a long
+# numeric id: section, tag, about and contact pages do not.
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
+_NUMERIC_ID = re.compile(r"\d{5,}")
+
+
+def canonical(url: str) -> str:
+    """The URL we key an article on: without its fragment (issue #4 adds canonical/alias rules)."""
+    return urldefrag(url)[0]
+
+
+def feed_entries(body: bytes, base_url: str) -> list[dict]:
+    """Entries of an RSS or Atom feed: link, and the updated/published time when present."""
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link") or entry.get("id")
+        if link:
+            entries.append({"url": urljoin(base_url, link),
+                            "updated": entry.get("updated") or entry.get("published")})
+    return entries
+
+
+def sitemap_entries(body: bytes) -> tuple[str, list[dict]]:
+    """('sitemapindex' | 'urlset', [{'loc': …, 'lastmod': …}]). Entities are never resolved."""
+    sitemap = Sitemap(body)
+    return sitemap.type, [e for e in sitemap if e.get("loc")]
+
+
+def looks_like_article_link(url: str) -> bool:
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if not segments:
+        return False
+    last = re.sub(r"\.(s?html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE)
+    return bool(_SLUG.fullmatch(last) or _NUMERIC_ID.search(last))
+
+
+def section_links(links: Iterable[str], source: Source) -> Iterator[str]:
+    """Article links from a section page, by the source's pattern or the slug heuristic."""
+    for url in links:
+        url = canonical(url)
+        if source.is_article_url(url) and (source.article_pattern or looks_like_article_link(url)):
+            yield url

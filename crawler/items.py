@@ -1,0 +1,22 @@
+"""What the spider hands to the pipelines: one fetched page or one failed fetch."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawler.cleaner import Article
+
+
+@dataclass
+class FetchedPage:
+    """A fetch of an article URL; `error` set means nothing is cleaned or versioned."""
+
+    url: str
+    source: str
+    fetched_at: datetime
+    http_status: int | None = None
+    body: bytes = b""
+    encoding: str | None = None  # charset from the Content-Type header, if any
+    duration_ms: int | None = None
+    error: str | None = None
+    article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline

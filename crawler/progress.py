@@ -1,0 +1,56 @@
+"""Progress lines on stderr while a crawl runs, and one summary line when it ends."""
+from __future__ import annotations
+
+import sys
+import time
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+from crawler.pipelines import counts
+
+
+class Progress:
+    """`fetched 40 · new 30 · changed 2 · unchanged 8 · failed 0 · queued 12` every few seconds."""
+
+    def __init__(self, crawler, every: float):
+        self.crawler, self.every = crawler, every
+        self.last_line = ""
+        self.started = time.monotonic()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        every = crawler.settings.getfloat("NEWSWATCH_PROGRESS_EVERY")
+        if every <= 0:
+            raise NotConfigured
+        return cls(crawler, every)
+
+    def spider_opened(self, spider) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.report, spider)
+        self.loop.start(self.every, now=False)
+
+    def report(self, spider) -> None:
+        queued = len(self.crawler.engine.slot.scheduler) if self.crawler.engine.slot else 0
+        line = _format(counts(self.crawler.stats)) + f" · queued {queued}"
+        if line != self.last_line:
+            print(f"[{spider.mode}] {line}", file=sys.stderr, flush=True)
+            self.last_line = line
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if getattr(self, "loop", None) is not None and self.loop.running:
+            self.loop.stop()
+        stats = self.crawler.stats
+        seconds = time.monotonic() - self.started
+        crawl_id = stats.get_value("newswatch/crawl_id")
+        print(f"[{spider.mode}] crawl {crawl_id} {reason} in {seconds:.1f}s: "
+              f"{_format(counts(stats))}", file=sys.stderr, flush=True)
+        for error in (stats.get_value("newswatch/discovery_errors") or [])[:5]:
+            print(f"[{spider.mode}] discovery failed: {error}", file=sys.stderr, flush=True)
+
+
+def _format(numbers: dict[str, int]) -> str:
+    return " · ".join(f"{k} {v}" for k, v in numbers.items())

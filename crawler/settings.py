@@ -1,0 +1,45 @@
+"""Scrapy settings for newswatch: polite defaults and the pipeline order; no logic here."""
+
+BOT_NAME = "newswatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness (issue #4 deepens this): obey robots.txt, adapt to the server's latency,
+# never hammer one host.
+ROBOTSTXT_OBEY = True
+USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Every response reaches the spider so that a 404 or 500 is recorded as a check, not dropped.
+HTTPERROR_ALLOW_ALL = False
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.CleanPipeline": 100,
+    "crawler.pipelines.StorePipeline": 200,
+}
+EXTENSIONS = {
+    "crawler.progress.Progress": 500,
+}
+# Seconds between progress lines on stderr; 0 turns them off.
+NEWSWATCH_PROGRESS_EVERY = 2.0
+
+# Where the database and sources file are; the CLI passes them, `scrapy crawl` users may set
+# NEWSWATCH_DB / NEWSWATCH_SOURCES in the environment or -s on the command line.
+NEWSWATCH_DB = None
+NEWSWATCH_SOURCES = None
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,287 @@
+"""Load and validate the sources file (TOML) into frozen dataclasses; errors name file, line, key and fix."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DURATION_HINT = "use e.g. '90s', '15m', '2h', '1d' or '1h30m'"
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class SourceConfigError(ValueError):
+    """A sources file that cannot be used; the message is one line naming file, key and fix."""
+
+    def __init__(self, path: Path | str, why: str, *, key: str | None = None, line: int | None = None):
+        where = f"{path}" + (f" line {line}" if line else "") + (f": {key}" if key else "")
+        super().__init__(f"{where}: {why}")
+        self.path, self.key, self.line, self.why = path, key, line, why
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Articles younger than `younger_than` seconds are re-checked every `every` seconds."""
+
+    younger_than: int
+    every: int
+
+
+DEFAULT_TIERS = (Tier(3 * 3600, 15 * 60), Tier(86400, 3600), Tier(7 * 86400, 6 * 3600),
+                 Tier(30 * 86400, 86400))  # older than the last tier: no more checks
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    article_pattern: str | None = None
+    discover_every: int = 1800
+    drop_selectors: tuple[str, ...] = ()
+    body_selector: str | None = None
+
+    def is_article_url(self, url: str) -> bool:
+        """On an allowed domain, http(s), and matching `article_pattern` when one is set."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not self.on_allowed_domain(parts.hostname or ""):
+            return False
+        return self.article_pattern is None or re.search(self.article_pattern, url) is not None
+
+    def on_allowed_domain(self, host: str) -> bool:
+        host = host.lower()
+        return not self.allowed_domains or any(
+            host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    sources: tuple[Source, ...] = ()
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
+    recheck_every: int = 300
+    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise SourceConfigError(self.path, f"no source named {name!r} (known: {known})")
+
+
+def parse_duration(text: object) -> int:
+    """'1h30m' -> 5400 seconds; ValueError when it is not a duration."""
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise ValueError(f"{text!r} is not a duration")
+    if isinstance(text, int):
+        if text <= 0:
+            raise ValueError(f"{text!r} is not a positive duration")
+        return text
+    compact = text.strip().lower()
+    if not compact or _DURATION.sub("", compact).strip():
+        raise ValueError(f"{text!r} is not a duration")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(compact))
+    if seconds <= 0:
+        raise ValueError(f"{text!r} is not a positive duration")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    for unit in ("w", "d", "h", "m"):
+        if seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+SOURCE_KEYS = {"name", "feeds", "sitemaps", "start_urls", "allowed_domains", "article_pattern",
+               "discover_every", "drop_selectors", "body_selector"}
+SETTINGS_KEYS = {"tiers", "recheck_every", "user_agent"}
+_LIST_KEYS = ("feeds", "sitemaps", "start_urls", "allowed_domains", "drop_selectors")
+_URL_KEYS = ("feeds", "sitemaps", "start_urls")
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate `path`; raises SourceConfigError with a one-line message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceConfigError(path, "no such file (create it, see the README's 'Sources file', "
+                                      "or pass --sources / set NEWSWATCH_SOURCES)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceConfigError(path, f"cannot read it ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceConfigError(path, f"not valid TOML: {exc}") from None
+    locate = _Locator(path, text)
+    unknown = set(data) - {"source", "settings"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise locate.error(f"unknown top-level key (allowed: [[source]] tables and [settings])",
+                           key, None)
+    settings = _load_settings(data.get("settings", {}), locate)
+    sources = _load_sources(data.get("source", []), locate)
+    return Config(path=path, sources=sources, **settings)
+
+
+class _Locator:
+    """Finds the line of a key so that errors can point at it (tomllib gives no positions)."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.lines = path, text.splitlines()
+
+    def line_of(self, key: str, table: str | None, index: int | None) -> int | None:
+        start, seen = 0, -1
+        if table is not None:
+            header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?")
+            for number, line in enumerate(self.lines):
+                if header.match(line):
+                    seen += 1
+                    if index is None or seen == index:
+                        start = number
+                        break
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start, len(self.lines)):
+            if pattern.match(self.lines[number]):
+                return number + 1
+        return start + 1 if table is not None else None
+
+    def error(self, why: str, key: str, table: str | None, index: int | None = None,
+              label: str | None = None) -> SourceConfigError:
+        shown = f"[[{table}]] {label!r} key {key!r}" if label else (f"[{table}] key {key!r}" if table
+                                                                  else f"key {key!r}")
+        return SourceConfigError(self.path, why, key=shown, line=self.line_of(key, table, index))
+
+
+def _load_settings(raw: object, locate: _Locator) -> dict:
+    if not isinstance(raw, dict):
+        raise locate.error("must be a table: [settings]", "settings", None)
+    for key in raw:
+        if key not in SETTINGS_KEYS:
+            raise locate.error(f"unknown key (allowed: {', '.join(sorted(SETTINGS_KEYS))})",
+                               key, "settings")
+    out: dict = {}
+    if "recheck_every" in raw:
+        out["recheck_every"] = _duration(raw["recheck_every"], "recheck_every", locate, "settings")
+    if "user_agent" in raw:
+        if not isinstance(raw["user_agent"], str) or not raw["user_agent"].strip():
+            raise locate.error("must be a non-empty string", "user_agent", "settings")
+        out["user_agent"] = raw["user_agent"].strip()
+    if "tiers" in raw:
+        out["tiers"] = _tiers(raw["tiers"], locate)
+    return out
+
+
+def _tiers(raw: object, locate: _Locator) -> tuple[Tier, ...]:
+    fix = "write tiers = [{younger_than = \"3h\", every = \"15m\"}, …], ages increasing"
+    if not isinstance(raw, list) or not raw:
+        raise locate.error(f"must be a non-empty list ({fix})", "tiers", "settings")
+    tiers = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) != {"younger_than", "every"}:
+            raise locate.error(f"each tier needs exactly younger_than and every ({fix})",
+                               "tiers", "settings")
+        tiers.append(Tier(_duration(item["younger_than"], "tiers", locate, "settings"),
+                          _duration(item["every"], "tiers", locate, "settings")))
+    if [t.younger_than for t in tiers] != sorted({t.younger_than for t in tiers}):
+        raise locate.error(f"ages must increase from tier to tier ({fix})", "tiers", "settings")
+    return tuple(tiers)
+
+
+def _duration(value: object, key: str, locate: _Locator, table: str, index: int | None = None,
+              label: str | None = None) -> int:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise locate.error(f"{exc} ({DURATION_HINT})", key, table, index, label) from None
+
+
+def _load_sources(raw: object, locate: _Locator) -> tuple[Source, ...]:
+    if not isinstance(raw, list):
+        raise locate.error("must be an array of tables: write [[source]]", "source", None)
+    sources, names = [], set()
+    for index, table in enumerate(raw):
+        source = _load_source(table, index, locate)
+        if source.name in names:
+            raise locate.error("duplicate source name (names must be unique)", "name", "source",
+                               index, source.name)
+        names.add(source.name)
+        sources.append(source)
+    return tuple(sources)
+
+
+def _load_source(table: dict, index: int, locate: _Locator) -> Source:
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise locate.error("missing or empty (every [[source]] needs name = \"…\")", "name", "source",
+                           index, f"#{index + 1}")
+    label = name
+    for key in table:
+        if key not in SOURCE_KEYS:
+            raise locate.error(f"unknown key (allowed: {', '.join(sorted(SOURCE_KEYS))})", key,
+                               "source", index, label)
+    values: dict = {"name": name.strip()}
+    for key in _LIST_KEYS:
+        if key in table:
+            values[key] = _string_list(table[key], key, locate, index, label)
+    for key in _URL_KEYS:
+        for url in values.get(key, ()):
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise locate.error(f"{url!r} is not an http(s) URL", key, "source", index, label)
+    if not any(values.get(k) for k in _URL_KEYS):
+        raise locate.error("a source needs at least one of feeds, sitemaps, start_urls", "name",
+                           "source", index, label)
+    if "allowed_domains" not in values:  # default: the hosts the source's own URLs are on
+        values["allowed_domains"] = tuple(sorted({urlsplit(u).hostname for k in _URL_KEYS
+                                                  for u in values.get(k, ())}))
+    values["allowed_domains"] = tuple(d.lower().lstrip(".") for d in values["allowed_domains"])
+    if "article_pattern" in table:
+        values["article_pattern"] = _regex(table["article_pattern"], locate, index, label)
+    if "discover_every" in table:
+        values["discover_every"] = _duration(table["discover_every"], "discover_every", locate,
+                                             "source", index, label)
+    if "body_selector" in table:
+        values["body_selector"] = _string_list([table["body_selector"]], "body_selector", locate,
+                                               index, label)[0]
+    for key in ("drop_selectors",) + (("body_selector",) if "body_selector" in values else ()):
+        for selector in values.get(key, ()) if key == "drop_selectors" else (values[key],):
+            _check_selector(selector, key, locate, index, label)
+    return Source(**values)
+
+
+def _string_list(value: object, key: str, locate: _Locator, index: int, label: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise locate.error("must be a list of non-empty strings, e.g. [\"…\", \"…\"]", key, "source",
+                           index, label)
+    return tuple(v.strip() for v in value)
+
+
+def _regex(value: object, locate: _Locator, index: int, label: str) -> str:
+    try:
+        if not isinstance(value, str):
+            raise re.error("not a string")
+        re.compile(value)
+    except re.error as exc:
+        raise locate.error(f"{value!r} is not a valid regular expression ({exc}); in TOML write "
+                           "it in single quotes, e.g. '/news/\\d+/'", "article_pattern", "source",
+                           index, label) from None
+    return value
+
+
+def _check_selector(selector: str, key: str, locate: _Locator, index: int, label: str) -> None:
+    import soupsieve  # beautifulsoup4's CSS engine: the same one the cleaner applies them with
+
+    try:
+        soupsieve.compile(selector)
+    except Exception as exc:  # soupsieve raises SelectorSyntaxError, a few others raise ValueError
+        raise locate.error(f"{selector!r} is not a CSS selector ({str(exc).splitlines()[0]})", key,
+                           "source", index, label) from None

@@ -1,0 +1,212 @@
+"""The `news` spider: discovery (feeds, sitemaps, section pages) and re-checks of known articles."""
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+from twisted.python.failure import Failure
+
+from crawler import discovery, paths
+from crawler.items import FetchedPage
+from crawler.sources import Config, Source, load_config
+from db.queries import due_articles, known_urls
+from db.schema import open_db
+
+MODES = ("discover", "recheck")
+_MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, source: str | None = None, mode: str = "discover", urls: str | None = None,
+                 every: str | bool = False, db: str | None = None, sources: str | None = None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.source_names = [s for s in (source or "").split(",") if s] or None
+        self.mode = mode
+        self.only_urls = urls.split() if isinstance(urls, str) else (urls or None)
+        self.every = every in (True, "1", "true", "yes")
+        self.db_arg, self.sources_arg = db, sources
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = load_config(paths.sources_path(crawler.settings, spider.sources_arg))
+        spider.selected = [spider.config.source(n) for n in spider.source_names] \
+            if spider.source_names else list(spider.config.sources)
+        spider.db_file = paths.db_path(crawler.settings, spider.db_arg)
+        spider.db = open_db(spider.db_file)
+        # The sources file's user_agent wins over the project default, `-s USER_AGENT=` over both.
+        if (crawler.settings.getpriority("USER_AGENT") or 0) <= 20:
+            spider.user_agent = spider.config.user_agent
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        requests = self.discovery_requests() if self.mode == "discover" else self.recheck_requests()
+        for request in requests:
+            yield request
+
+    # -- discovery ----------------------------------------------------------------------------
+    def discovery_requests(self) -> Iterable[scrapy.Request]:
+        for source in self.selected:
+            for url in source.feeds:
+                yield self._discovery_request(url, self.parse_feed, source)
+            for url in source.sitemaps:
+                yield self._discovery_request(url, self.parse_sitemap, source)
+            for url in source.start_urls:
+                yield self._discovery_request(url, self.parse_section, source)
+
+    def _discovery_request(self, url: str, callback, source: Source) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.discovery_failed,
+                              cb_kwargs={"source": source}, dont_filter=True,
+                              meta={"newswatch_source": source.name})
+
+    def parse_feed(self, response: Response, source: Source):
+        urls = [e["url"] for e in discovery.feed_entries(response.body, response.url)]
+        self.crawler.stats.inc_value("newswatch/feeds")
+        yield from self.article_requests(urls, source, trusted=True)
+
+    def parse_sitemap(self, response: Response, source: Source):
+        body = self._sitemap_body(response)
+        if body is None:
+            return self.discovery_failed_message(response.url, "not a sitemap (no XML body)")
+        kind, entries = discovery.sitemap_entries(body)
+        self.crawler.stats.inc_value("newswatch/sitemaps")
+        locs = [discovery.canonical(e["loc"]) for e in entries]
+        if kind == "sitemapindex":
+            for loc in locs:
+                if urlsplit(loc).scheme in ("http", "https") and source.on_allowed_domain(
+                        urlsplit(loc).hostname or ""):
+                    yield self._discovery_request(loc, self.parse_sitemap, source)
+            return None
+        yield from self.article_requests(locs, source, trusted=True)
+
+    def parse_section(self, response: Response, source: Source):
+        if not hasattr(response, "text"):
+            return self.discovery_failed_message(response.url, "section page is not HTML")
+        extractor = LinkExtractor(allow_domains=list(source.allowed_domains) or None, unique=True)
+        links = [link.url for link in extractor.extract_links(response)]
+        self.crawler.stats.inc_value("newswatch/section_pages")
+        yield from self.article_requests(discovery.section_links(links, source), source, trusted=False)
+
+    def article_requests(self, urls: Iterable[str], source: Source, trusted: bool):
+        """Requests for the articles we do not track yet (feeds/sitemaps are trusted lists)."""
+        wanted = []
+        for url in urls:
+            url = discovery.canonical(url)
+            if source.is_article_url(url) and url not in wanted:
+                wanted.append(url)
+        known = known_urls(self.db, wanted)
+        new = [u for u in wanted if u not in known]
+        self.crawler.stats.inc_value("newswatch/discovered", len(wanted))
+        for url in new:
+            yield self._article_request(url, source)
+
+    def _sitemap_body(self, response: Response) -> bytes | None:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+                    body = stream.read(_MAX_SITEMAP_BYTES + 1)
+            except OSError:
+                return None
+            if len(body) > _MAX_SITEMAP_BYTES:
+                return None
+        return body if body.lstrip()[:1] == b"<" else None
+
+    def discovery_failed(self, failure: Failure):
+        request = failure.request
+        return self.discovery_failed_message(request.url, describe_failure(failure))
+
+    def discovery_failed_message(self, url: str, why: str) -> None:
+        self.crawler.stats.inc_value("newswatch/discovery_failed")
+        errors = self.crawler.stats.get_value("newswatch/discovery_errors", [])
+        errors.append(f"{url}: {why}")
+        self.crawler.stats.set_value("newswatch/discovery_errors", errors)
+        self.logger.warning("discovery failed: %s: %s", url, why)
+        return None
+
+    # -- articles -----------------------------------------------------------------------------
+    def recheck_requests(self) -> Iterable[scrapy.Request]:
+        names = [s.name for s in self.selected] if self.source_names else None
+        now = datetime.now(timezone.utc)
+        rows = due_articles(self.db, now, sources=names, every=self.every, urls=self.only_urls)
+        by_name = {s.name: s for s in self.config.sources}
+        for row in rows:
+            source = by_name.get(row["source"])
+            if source is None:
+                self.logger.warning("%s: its source %r is no longer in the sources file; skipped",
+                                    row["url"], row["source"])
+                continue
+            yield self._article_request(row["url"], source)
+
+    def _article_request(self, url: str, source: Source) -> scrapy.Request:
+        # dont_filter: a re-check must never be dropped as a duplicate of an earlier fetch.
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                              dont_filter=True, meta={"newswatch_source": source.name,
+                                                      "newswatch_started": time.monotonic()})
+
+    def parse_article(self, response: Response):
+        meta = response.meta
+        page = FetchedPage(url=discovery.canonical(response.request.url),
+                           source=meta["newswatch_source"], fetched_at=datetime.now(timezone.utc),
+                           http_status=response.status,
+                           duration_ms=_elapsed_ms(meta))
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if content_type and "html" not in content_type:
+            page.error = f"not an HTML page (Content-Type {content_type.split(';')[0]})"
+        else:
+            page.body = response.body
+            page.encoding = _header_charset(content_type)
+        yield page
+
+    def article_failed(self, failure: Failure):
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        yield FetchedPage(url=discovery.canonical(request.url),
+                          source=request.meta["newswatch_source"],
+                          fetched_at=datetime.now(timezone.utc),
+                          http_status=response.status if response is not None else None,
+                          duration_ms=_elapsed_ms(request.meta), error=describe_failure(failure))
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line a person understands, for the checks table and the log."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    if failure.check(DNSLookupError):
+        return "DNS lookup failed"
+    if failure.check(ConnectionRefusedError):
+        return "connection refused"
+    if failure.check(TimeoutError) or "TimeoutError" in type(failure.value).__name__:
+        return "timed out"
+    if failure.check(IgnoreRequest):
+        return f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}"
+    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}".strip(": ")
+
+
+def _header_charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+def _elapsed_ms(meta: dict) -> int | None:
+    started = meta.get("newswatch_started")
+    return int((time.monotonic() - started) * 1000) if started else None
+

@@ -1,0 +1,1 @@
+"""newswatch: the command-line interface that ties crawler, scheduler and database together."""

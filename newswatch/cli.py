@@ -1,0 +1,294 @@
+"""The `newswatch` command: parses, calls the library, formats, maps errors to exit codes."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
+from crawler.sources import SourceConfigError, load_config, parse_duration
+from db import queries, textdiff
+from db.schema import DatabaseError, open_db
+
+EXIT_USAGE = 2  # bad sources file, bad option value, unknown article: the user must fix something
+
+
+class Paths:
+    def __init__(self, db: str, sources: str):
+        self.db, self.sources = Path(db), Path(sources)
+
+
+def common_options(command):
+    """--db and --sources on every command too (not only before it), same env vars and defaults."""
+    @click.option("--db", "db_", metavar="PATH", envvar="NEWSWATCH_DB", default=None,
+                  help=f"SQLite database file [env NEWSWATCH_DB; default {DEFAULT_DB}].")
+    @click.option("--sources", "sources_", metavar="PATH", envvar="NEWSWATCH_SOURCES", default=None,
+                  help=f"Sources file (TOML) [env NEWSWATCH_SOURCES; default {DEFAULT_SOURCES}].")
+    @click.pass_context
+    @functools.wraps(command)
+    def wrapper(ctx, db_, sources_, *args, **kwargs):
+        parent: Paths = ctx.find_object(Paths)
+        paths = Paths(db_ or parent.db, sources_ or parent.sources)
+        try:
+            return ctx.invoke(command, paths, *args, **kwargs)
+        except (SourceConfigError, DatabaseError, queries.ArticleNotFound,
+                queries.VersionNotFound) as exc:
+            raise UsageProblem(str(exc)) from None
+    return wrapper
+
+
+class UsageProblem(click.ClickException):
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", metavar="PATH", envvar="NEWSWATCH_DB", default=DEFAULT_DB, show_default=True,
+              help="SQLite database file [env NEWSWATCH_DB].")
+@click.option("--sources", metavar="PATH", envvar="NEWSWATCH_SOURCES", default=DEFAULT_SOURCES,
+              show_default=True, help="Sources file (TOML) [env NEWSWATCH_SOURCES].")
+@click.version_option(package_name="newswatch")
+@click.pass_context
+def cli(ctx, db: str, sources: str) -> None:
+    """Track how news articles change.
+
+    newswatch discovers a site's articles (feeds, sitemaps, section pages), keeps only the
+    article (headline, byline, dates, body), stores every distinct version in SQLite and
+    answers what changed, when and how.
+
+    \b
+    Start:   newswatch demo                 (a local demo site, end to end)
+    Crawl:   newswatch crawl                (discover and store new articles)
+             newswatch recheck              (re-fetch the articles that are due)
+             newswatch run                  (both, on a schedule, until Ctrl-C)
+    Query:   newswatch changes --since 24h  (what was edited)
+             newswatch diff URL             (how)
+    """
+    ctx.obj = Paths(db, sources)
+
+
+# -- crawling ---------------------------------------------------------------------------------
+@cli.command()
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Only this source (repeatable). Default: every source in the sources file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the crawl's summary as JSON on stdout.")
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO) as well.")
+@common_options
+def crawl(paths: Paths, source_names: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+    """Discover articles and store the new ones.
+
+    Reads every feed, sitemap (indexes and news sitemaps too) and section page of the sources,
+    fetches the articles not tracked yet, cleans them and stores their first version. Progress
+    goes to stderr every 2 seconds; a summary line ends the run.
+    """
+    _run_crawl(paths, "discover", source_names, as_json=as_json, verbose=verbose)
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, metavar="[URL]...")
+@click.option("--all", "every", is_flag=True, help="Every tracked article, whether due or not.")
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="Print the crawl's summary as JSON on stdout.")
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO) as well.")
+@common_options
+def recheck(paths: Paths, urls: tuple[str, ...], every: bool, source_names: tuple[str, ...],
+            as_json: bool, verbose: bool) -> None:
+    """Re-fetch tracked articles and store a new version where the article changed.
+
+    By default only the articles that are due (their next_check_at has passed); --all takes
+    every tracked article; URL arguments take just those.
+    """
+    if urls:
+        db = open_db(paths.db)
+        missing = [u for u in urls if u not in queries.known_urls(db, urls)]
+        if missing:
+            raise UsageProblem(str(queries.ArticleNotFound(missing[0])))
+    _run_crawl(paths, "recheck", source_names, every=every, urls=urls, as_json=as_json,
+               verbose=verbose)
+
+
+def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), as_json=False,
+               verbose=False) -> None:
+    from scheduler.jobs import run_crawl_child
+
+    config = load_config(paths.sources)
+    for name in source_names:
+        config.source(name)
+    result = run_crawl_child(paths.db, paths.sources, mode, source_names=source_names, every=every,
+                             urls=urls, verbose=verbose)
+    if result.exit_code == EXIT_USAGE:
+        raise SystemExit(EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(result.crawl or {}, ensure_ascii=False))
+    if result.exit_code != 0 or result.crawl is None:
+        raise click.ClickException(f"the crawl process ended with exit code {result.exit_code}")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every job once (discovery, then re-check) and exit.")
+@click.option("--max-crawls", default=2, show_default=True, metavar="N",
+              help="Crawls (child processes) allowed to run at the same time.")
+@common_options
+def run(paths: Paths, once: bool, max_crawls: int) -> None:
+    """Run the scheduler until Ctrl-C or SIGTERM.
+
+    One discovery job per source (every `discover_every`) and one re-check job (every
+    [settings] recheck_every); each crawl runs in a child process. A second `run` on the same
+    database refuses to start. Ctrl-C / SIGTERM let the running crawls stop cleanly.
+    """
+    from scheduler.jobs import AlreadyRunning, Daemon
+
+    config = load_config(paths.sources)
+    daemon = Daemon(paths.db, paths.sources, config, max_crawls=max_crawls)
+    try:
+        daemon.run(once=once)
+    except AlreadyRunning as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+# -- queries ----------------------------------------------------------------------------------
+def parse_since(text: str | None) -> datetime | None:
+    """'24h', '7d', '90m' back from now, or an ISO date/time."""
+    if text is None:
+        return None
+    try:
+        return datetime.now(timezone.utc) - timedelta(seconds=parse_duration(text))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither a duration (24h, 7d) nor an ISO date "
+                                 "(2026-11-27 or 2026-11-27T09:00+01:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@cli.command()
+@click.option("--since", default="24h", show_default=True,
+              help="How far back: a duration (90m, 24h, 7d) or an ISO date/time; 'all' for everything.")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--limit", default=100, show_default=True, help="At most this many edits.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per edit, one per line.")
+@common_options
+def changes(paths: Paths, since: str, source: str | None, limit: int, as_json: bool) -> None:
+    """List edits: every new version of an already-known article, newest first."""
+    db = open_db(paths.db, readonly=True)
+    rows = queries.changes_since(db, None if since == "all" else parse_since(since), source=source,
+                                 limit=limit)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"no edits since {since}", err=True)
+        return
+    for row in rows:
+        fields = ",".join(f for f in ("title", "byline", "body") if row[f"{f}_changed"])
+        click.echo(f"{row['captured_at']}  v{row['version']}  +{row['words_added']}/-{row['words_removed']}"
+                   f"  [{fields}]  {row['title']}\n    {row['url']}")
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="The article and its versions as JSON.")
+@common_options
+def history(paths: Paths, url: str, as_json: bool) -> None:
+    """Show an article's versions and its recent checks."""
+    article = queries.article_history(open_db(paths.db, readonly=True), url)
+    if as_json:
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{article['title']}\n{article['url']}\nstatus {article['status']} · first seen "
+               f"{article['first_seen']} · last checked {article['last_checked']} · next check "
+               f"{article['next_check_at'] or 'never'}")
+    for v in article["versions"]:
+        fields = ",".join(f for f in ("title", "byline", "body") if v[f"{f}_changed"])
+        delta = f"+{v['words_added']}/-{v['words_removed']} [{fields}]" if v["version"] > 1 else "first seen"
+        click.echo(f"  v{v['version']}  {v['captured_at']}  {delta}  {v['title']}")
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="The version as JSON.")
+@common_options
+def show(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
+    """Print one version of an article: headline, byline, dates and body."""
+    version = queries.get_version(open_db(paths.db, readonly=True), url, number)
+    if as_json:
+        click.echo(json.dumps(version, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{version['title']}\nBy {version['byline'] or '(no byline)'} · published "
+               f"{version['published'] or 'unknown'} · version {version['version']} captured "
+               f"{version['captured_at']}\n\n{version['body']}")
+
+
+@cli.command()
+@click.argument("url")
+@click.argument("a", type=int, required=False)
+@click.argument("b", type=int, required=False)
+@click.option("--color/--no-color", default=None, help="Coloured word diff (default: when stdout is a terminal).")
+@common_options
+def diff(paths: Paths, url: str, a: int | None, b: int | None, color: bool | None) -> None:
+    """Show how an article changed between versions A and B (default: the last two).
+
+    On a terminal: the changed lines with removed words in red and added words in green.
+    Otherwise (a pipe, a file): a plain unified diff.
+    """
+    db = open_db(paths.db, readonly=True)
+    article = queries.article_by_url(db, url)
+    if b is None:
+        b = a + 1 if a is not None else article["version_count"]
+    if a is None:
+        a = b - 1
+    if a < 1:
+        raise UsageProblem(f"{url} has only one version; nothing to compare")
+    old, new = queries.get_version(db, url, a), queries.get_version(db, url, b)
+    if color is None:
+        color = sys.stdout.isatty()
+    if not color:
+        click.echo(textdiff.unified(old, new) or "(no difference)")
+        return
+    click.echo(click.style(f"{url}: version {a} → {b}", bold=True))
+    for kind, pieces in textdiff.changed_lines(old, new):
+        styled = "".join(_style(p) for p in pieces)
+        click.echo({"changed": "~ ", "added": "+ ", "removed": "- "}[kind] + styled)
+
+
+def _style(piece: textdiff.Piece) -> str:
+    if piece.op == "-":
+        return click.style(piece.text, fg="red", strikethrough=True)
+    if piece.op == "+":
+        return click.style(piece.text, fg="green", underline=True)
+    return piece.text
+
+
+@cli.command()
+@click.option("--articles", default=24, show_default=True, help="Articles on the demo site.")
+@click.option("--edits", default=3, show_default=True, help="Articles edited between the two crawls.")
+@common_options
+def demo(paths: Paths, articles: int, edits: int) -> None:
+    """Run the whole pipeline on a bundled demo site (local, 127.0.0.1).
+
+    Starts the demo news site, crawls it into the database (--db; a fresh file: an existing
+    demo database is replaced, any other database is refused), edits a few articles and churns
+    every page's chrome, re-checks, then prints the changes and one diff.
+    """
+    from newswatch.demo import run_demo
+
+    run_demo(paths.db, articles=articles, edits=edits, echo=click.echo)
+
+
+def main() -> None:
+    cli(prog_name="newswatch")
+
+
+if __name__ == "__main__":
+    main()

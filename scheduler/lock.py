@@ -1,0 +1,47 @@
+"""One `newswatch run` per database: an advisory lock file that names its holder."""
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+
+class AlreadyRunning(RuntimeError):
+    def __init__(self, db: Path, pid: str):
+        super().__init__(f"`newswatch run` is already running on {db} (pid {pid or 'unknown'}); "
+                         "stop it first, or use another --db")
+        self.db, self.pid = db, pid
+
+
+class RunLock:
+    """flock on `<db>.lock`: released by the kernel when the process dies, so never stale."""
+
+    def __init__(self, db: Path):
+        self.db = Path(db)
+        self.path = self.db.with_name(self.db.name + ".lock")
+        self.fd: int | None = None
+
+    def acquire(self) -> "RunLock":
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            raise AlreadyRunning(self.db, holder) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> "RunLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
