@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     settings = get_project_settings()
+    settings.set("USER_AGENT", config.user_agent, priority="project")  # the sources file says who we are
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if args.progress_every is not None:
         settings.set("NEWSWATCH_PROGRESS_EVERY", args.progress_every, priority="cmdline")

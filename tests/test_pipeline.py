@@ -138,3 +138,38 @@ def test_full_text_search_over_versions(site, cli):
     word = max(info.articles[3].title.split(), key=len).strip("“”‘’\"',.:;!?")
     hits = rows(cli.db, "select rowid from versions_fts where versions_fts match ?", (f'"{word}"',))
     assert hits
+
+
+def test_scrapy_crawl_from_project_root(site, cli):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, NEWSWATCH_DB=str(cli.db), NEWSWATCH_SOURCES=str(cli.sources),
+               PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=demo",
+                             "-s", "LOG_LEVEL=WARNING"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert rows(cli.db, "select count(*) n from versions")[0]["n"] == 8
+    assert "new 8" in result.stderr
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("only", ["feeds", "sitemaps", "sections"])
+def test_each_discovery_path_alone_finds_articles(tmp_path, site, make_cli, only):
+    from tests.conftest import write_sources
+
+    info, server = site
+    flags = {k: k == only for k in ("feeds", "sitemaps", "sections")}
+    cli = make_cli(write_sources(tmp_path / f"{only}.toml", server.base_url, **flags).read_text())
+    cli("crawl")
+    urls = {r["url"] for r in rows(cli.db, "select url from articles")}
+    linked = {server.base_url + a.path for a in info.articles}
+    assert urls and urls <= linked
+    if only != "sections":  # the feed has the 20 newest, the sitemap all: 8 either way
+        assert urls == linked

@@ -6,7 +6,7 @@ import io
 import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -40,6 +40,7 @@ class NewsSpider(scrapy.Spider):
         self.only_urls = urls.split() if isinstance(urls, str) else (urls or None)
         self.every = every in (True, "1", "true", "yes")
         self.db_arg, self.sources_arg = db, sources
+        self.requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -49,9 +50,6 @@ class NewsSpider(scrapy.Spider):
             if spider.source_names else list(spider.config.sources)
         spider.db_file = paths.db_path(crawler.settings, spider.db_arg)
         spider.db = open_db(spider.db_file)
-        # The sources file's user_agent wins over the project default, `-s USER_AGENT=` over both.
-        if (crawler.settings.getpriority("USER_AGENT") or 0) <= 20:
-            spider.user_agent = spider.config.user_agent
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -82,23 +80,26 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response, source: Source):
         body = self._sitemap_body(response)
         if body is None:
-            return self.discovery_failed_message(response.url, "not a sitemap (no XML body)")
+            self.discovery_failed_message(response.url, "not a sitemap (no XML body)")
+            return
         kind, entries = discovery.sitemap_entries(body)
         self.crawler.stats.inc_value("newswatch/sitemaps")
-        locs = [discovery.canonical(e["loc"]) for e in entries]
+        # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
+        locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
         if kind == "sitemapindex":
             for loc in locs:
                 if urlsplit(loc).scheme in ("http", "https") and source.on_allowed_domain(
                         urlsplit(loc).hostname or ""):
                     yield self._discovery_request(loc, self.parse_sitemap, source)
-            return None
+            return
         yield from self.article_requests(locs, source, trusted=True)
 
     def parse_section(self, response: Response, source: Source):
         if not hasattr(response, "text"):
-            return self.discovery_failed_message(response.url, "section page is not HTML")
-        extractor = LinkExtractor(allow_domains=list(source.allowed_domains) or None, unique=True)
-        links = [link.url for link in extractor.extract_links(response)]
+            self.discovery_failed_message(response.url, "section page is not HTML")
+            return
+        # Domains are checked by section_links (LinkExtractor's allow_domains rejects IP hosts).
+        links = [link.url for link in LinkExtractor(unique=True).extract_links(response)]
         self.crawler.stats.inc_value("newswatch/section_pages")
         yield from self.article_requests(discovery.section_links(links, source), source, trusted=False)
 
@@ -110,7 +111,9 @@ class NewsSpider(scrapy.Spider):
             if source.is_article_url(url) and url not in wanted:
                 wanted.append(url)
         known = known_urls(self.db, wanted)
-        new = [u for u in wanted if u not in known]
+        # A URL listed by the feed, the sitemap and a section page is fetched once per crawl.
+        new = [u for u in wanted if u not in known and u not in self.requested]
+        self.requested.update(new)
         self.crawler.stats.inc_value("newswatch/discovered", len(wanted))
         for url in new:
             yield self._article_request(url, source)
