@@ -1,0 +1,262 @@
+"""Article metadata: JSON-LD, OpenGraph/<meta>, <time>, visible headline, byline and dates."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from .dates import parse_date, visible_date
+from .text import normalize_line, normalize_text
+from .vocabulary import BYLINE_PREFIXES, BYLINE_RE, JOB_TITLE_WORDS
+
+# schema.org types that describe the article itself (not the page, site or breadcrumb).
+_ARTICLE_TYPE = re.compile(r"(Article|BlogPosting|Posting|Report|NewsArticle|Story|Review)$", re.I)
+
+# Separators sites put between the headline and their name in <title>.
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—»·:/\\>]|::)\s+")
+
+
+@dataclass
+class PageMeta:
+    """Structured data read once from the page head and JSON-LD."""
+
+    meta: dict[str, str] = field(default_factory=dict)  # lowercased property/name -> content
+    jsonld: dict[str, Any] = field(default_factory=dict)  # the article object, if any
+    title_tag: str = ""
+    canonical: str | None = None
+    language: str | None = None
+
+
+def _iter_jsonld_objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _iter_jsonld_objects(item)
+    elif isinstance(value, dict):
+        yield value
+        if "@graph" in value:
+            yield from _iter_jsonld_objects(value["@graph"])
+
+
+def _is_article(obj: dict[str, Any]) -> bool:
+    types = obj.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return any(isinstance(t, str) and _ARTICLE_TYPE.search(t) for t in types)
+
+
+def read_jsonld(tree: etree._Element) -> dict[str, Any]:
+    """The first Article-like JSON-LD object on the page (empty dict if none parses)."""
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().rstrip(";"))
+        except ValueError:
+            continue  # broken JSON-LD is common; the visible page still has the facts
+        for obj in _iter_jsonld_objects(data):
+            if _is_article(obj):
+                return obj
+    return {}
+
+
+def read_meta(tree: etree._Element) -> dict[str, str]:
+    """<meta> values keyed by lowercased property/name/itemprop; the first occurrence wins."""
+    values: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            for key in (el.get(attr) or "").lower().split():
+                values.setdefault(key, normalize_line(content))
+    return values
+
+
+def read_page_meta(tree: etree._Element, url: str | None) -> PageMeta:
+    """Collect head metadata before any pruning touches the tree."""
+    meta = read_meta(tree)
+    title_el = next(tree.iter("title"), None)
+    title_tag = normalize_line(title_el.text_content()) if title_el is not None else ""
+    return PageMeta(meta=meta, jsonld=read_jsonld(tree), title_tag=title_tag,
+                    canonical=_canonical(tree, meta, url), language=_language(tree, meta))
+
+
+def _canonical(tree: etree._Element, meta: dict[str, str], url: str | None) -> str | None:
+    href = None
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            href = link.get("href").strip()
+            break
+    href = href or meta.get("og:url")
+    if not href:
+        return None
+    absolute = urljoin(url, href) if url else href
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+def _language(tree: etree._Element, meta: dict[str, str]) -> str | None:
+    root = tree.getroottree().getroot()
+    raw = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    raw = raw or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
+    if not raw or not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", raw.strip()):
+        return None
+    parts = raw.strip().replace("_", "-").split("-")
+    return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]])
+
+
+# ---------------------------------------------------------------- title
+
+def title_candidates(pm: PageMeta) -> list[str]:
+    """Headline strings from metadata, best first, including <title> without the site name."""
+    found = [pm.jsonld.get("headline"), pm.meta.get("og:title"), pm.meta.get("twitter:title"),
+             pm.meta.get("title"), pm.meta.get("dc.title"), pm.title_tag]
+    parts = _TITLE_SEPARATORS.split(pm.title_tag) if pm.title_tag else []
+    if len(parts) > 1:
+        found += sorted(parts, key=len, reverse=True)[:1]
+    return [normalize_line(str(t)) for t in found if isinstance(t, str) and normalize_line(t)]
+
+
+def _comparable(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().casefold()
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """One headline string contains the other and is at least half as long."""
+    short, long_ = sorted((a, b), key=len)
+    return len(short) > 10 and short in long_ and len(short) >= 0.5 * len(long_)
+
+
+def visible_title(body: etree._Element, candidates: list[str]) -> tuple[str, etree._Element | None]:
+    """The on-page headline agreeing with metadata: an <h1>, else an element showing that text."""
+    wanted = {_comparable(c) for c in candidates if c}
+    for h in body.iter("h1"):
+        text = normalize_line(h.text_content())
+        key = _comparable(text)
+        if key and (key in wanted or any(_overlaps(key, w) for w in wanted)):
+            return text, h
+    for el in body.iter("h2", "h3", "strong", "b", "span", "div", "p", "a"):
+        if el.text and len(el) == 0 and _comparable(el.text) in wanted:
+            return normalize_line(el.text), el
+    return "", None
+
+
+def lone_headline(body: etree._Element) -> tuple[str, etree._Element | None]:
+    """The first <h1> left after pruning that is not just a link (site logos are linked h1s)."""
+    for h in body.iter("h1"):
+        text = normalize_line(h.text_content())
+        links = "".join("".join(a.itertext()) for a in h.iter("a"))
+        if _comparable(text) and len(normalize_line(links)) < len(text):
+            return text, h
+    return "", None
+
+
+# ---------------------------------------------------------------- byline
+
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|และ|\|)\s*", re.I)
+_PREFIX = re.compile(r"^(?:%s)(?:\s+|:|(?=[^\x00-\x7f]))" % "|".join(map(re.escape, BYLINE_PREFIXES)), re.I)
+
+
+def clean_names(raw: str) -> tuple[str, ...]:
+    """'By Jane Doe, environment correspondent' -> ('Jane Doe',)."""
+    text = normalize_line(raw)
+    text = _PREFIX.sub("", text).strip()
+    names: list[str] = []
+    for part in _SPLIT_NAMES.split(text):
+        part = _PREFIX.sub("", part.strip(" .:-–—·")).strip()
+        words = part.split()
+        if not part or len(words) > 5 or any(c.isdigit() for c in part):
+            continue
+        if any(w.lower().strip(".,") in JOB_TITLE_WORDS for w in words) or part.startswith("http"):
+            continue
+        if part not in names:
+            names.append(part)
+    return tuple(names)
+
+
+def _classes(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _names_inside(el: etree._Element) -> tuple[str, ...]:
+    """Names from the most specific markup inside a byline element."""
+    for xpath in (".//*[@itemprop='name']", ".//a[@rel='author']", ".//a[contains(@href, '/author/')]",
+                  ".//*[contains(concat(' ', @class, ' '), ' fn ')]"):
+        hits = el.xpath(xpath)
+        names = tuple(n for h in hits for n in clean_names(h.text_content()))
+        if names:
+            return names
+    return clean_names(el.text_content())
+
+
+def visible_byline(body: etree._Element) -> tuple[str, ...]:
+    """Names from the first byline-looking element in document order."""
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        is_byline = el.get("itemprop") == "author" or el.get("rel") == "author" or BYLINE_RE.search(_classes(el))
+        if not is_byline or len(" ".join(el.text_content().split())) > 200:
+            continue
+        names = _names_inside(el)
+        if names:
+            return names
+    return ()
+
+
+def metadata_byline(pm: PageMeta) -> tuple[str, ...]:
+    """Author names from JSON-LD, then <meta name=author>."""
+    author = pm.jsonld.get("author")
+    items = author if isinstance(author, list) else [author]
+    names: list[str] = []
+    for item in items:
+        raw = item.get("name") if isinstance(item, dict) else item
+        if isinstance(raw, str):
+            names += [n for n in clean_names(raw) if n not in names]
+    if not names:
+        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
+            value = pm.meta.get(key)
+            if value and not value.startswith("http"):
+                return clean_names(value)
+    return tuple(names)
+
+
+# ---------------------------------------------------------------- dates
+
+_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "date",
+                   "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date",
+                   "dcterms.created", "parsely-pub-date", "sailthru.date", "cxenseparse:recs:publishtime")
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
+
+
+def _time_elements(body: etree._Element, prop: str) -> Iterator[str]:
+    for el in body.iter("time"):
+        value = el.get("datetime") or el.get("content")
+        if not value:
+            continue
+        if prop == "published" and (el.get("itemprop") or "").lower() in ("datepublished", ""):
+            yield value
+        elif prop == "modified" and (el.get("itemprop") or "").lower() == "datemodified":
+            yield value
+
+
+def find_dates(pm: PageMeta, body: etree._Element, language: str | None) -> tuple[str | None, str | None]:
+    """(published, modified) as ISO 8601; metadata first, then <time>, then visible text."""
+    published = _first_date([pm.jsonld.get("datePublished"), pm.jsonld.get("dateCreated")]
+                            + [pm.meta.get(k) for k in _PUBLISHED_META]
+                            + list(_time_elements(body, "published")))
+    if published is None:
+        published = visible_date(" ".join(normalize_text(body.text_content()).split())[:20000], language)
+    modified = _first_date([pm.jsonld.get("dateModified")] + [pm.meta.get(k) for k in _MODIFIED_META]
+                           + list(_time_elements(body, "modified")))
+    return published, modified
+
+
+def _first_date(values: list[Any]) -> str | None:
+    for value in values:
+        if isinstance(value, str):
+            parsed = parse_date(value)
+            if parsed:
+                return parsed
+    return None

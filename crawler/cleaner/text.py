@@ -1,0 +1,107 @@
+"""Text normalisation and block-by-block text extraction from an lxml element."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from lxml import etree
+
+# Invisible characters that change bytes but not what a reader sees: zero-width
+# space/non-joiner/joiner, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+# Elements that start and end a line of text (HTML block-level elements).
+BLOCK_TAGS: frozenset[str] = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "menu",
+    "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot",
+    "thead", "tr", "ul", "legend", "option", "listing", "plaintext", "xmp", "frameset",
+})
+
+# Table cells share their row's line, separated by a space.
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+def normalize_line(line: str) -> str:
+    """One line as stored: NFC, invisible characters removed, whitespace runs -> one space."""
+    return " ".join(unicodedata.normalize("NFC", line).translate(_INVISIBLE).split())
+
+
+def normalize_text(s: str) -> str:
+    """Normalise text per line: entities decoded, NFC, whitespace collapsed, empty lines dropped."""
+    lines = (normalize_line(html.unescape(line)) for line in s.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+class _LineBuilder:
+    """Collects inline text and cuts it into lines at block boundaries and <br>."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._parts: list[str] = []
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self._parts.append(text)
+
+    def add_pre(self, text: str | None) -> None:
+        """Preformatted text keeps its line breaks."""
+        if not text:
+            return
+        chunks = text.split("\n")
+        for i, chunk in enumerate(chunks):
+            if i:
+                self.cut()
+            self.add(chunk)
+
+    def cut(self) -> None:
+        if self._parts:
+            line = normalize_line("".join(self._parts))
+            if line:
+                self.lines.append(line)
+            self._parts = []
+
+
+def _tag(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset({"figcaption"})) -> list[str]:
+    """Visible text of root, one line per block; captions stay on one line with their credit."""
+    out = _LineBuilder()
+    pre_depth = 0
+    inline_depth = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = _tag(el)
+        if event == "start":
+            if not tag:  # comments and processing instructions carry no text but keep their tail
+                continue
+            if tag == "br" and not inline_depth:
+                out.cut()
+            elif tag in BLOCK_TAGS and not inline_depth:
+                out.cut()
+            elif tag in _CELL_TAGS:
+                out.add(" ")
+            pre_depth += tag in ("pre", "listing", "xmp")
+            inline_depth += tag in inline_tags
+            (out.add_pre if pre_depth else out.add)(el.text)
+        else:
+            if tag:
+                pre_depth -= tag in ("pre", "listing", "xmp")
+                inline_depth -= tag in inline_tags
+                if tag in BLOCK_TAGS and tag not in _CELL_TAGS and not inline_depth:
+                    out.cut()
+                elif tag == "br" and inline_depth:
+                    out.add(" ")
+            if el is not root:
+                (out.add_pre if pre_depth else out.add)(el.tail)
+    out.cut()
+    return out.lines
+
+
+def text_length(el: etree._Element) -> int:
+    """Length of an element's text with whitespace runs collapsed (cheap proxy for content size)."""
+    return len(" ".join("".join(el.itertext()).split()))

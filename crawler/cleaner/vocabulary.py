@@ -1,0 +1,166 @@
+"""Boilerplate vocabulary: what page furniture looks like, kept as data grouped by concept."""
+from __future__ import annotations
+
+import re
+
+# Class/id tokens are matched on word boundaries after splitting camelCase, so
+# "share" hits `share-tools`, `sd-sharing` needs its own entry, and an article
+# wrapper called `shared-content` is left alone. Every family names the concept
+# it removes; per-site names belong in the sources file, not here.
+BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
+    # Share/follow/like widgets of the common plugins: UltimatelySocial (sfsi),
+    # AddToAny (a2a), Jetpack sharedaddy/likes, Shareaholic, AddThis, generic bars.
+    "social": (
+        "share", "shares", "sharing", "share-bar", "sharebar", "share-buttons", "social",
+        "social-share", "socialshare", "social-links", "social-icons", "sfsi", "sfsiplus",
+        "a2a", "a2a-kit", "addtoany", "sharedaddy", "sd-sharing", "sd-like", "sd-block",
+        "jetpack-likes-widget-wrapper", "shareaholic", "addthis", "at-share",
+        "sociable", "follow-us", "followus", "likes-widget", "tweet-button",
+    ),
+    # Machine translation widgets (Google Translate, GTranslate, "Translate »").
+    "translate": ("google-translate-element", "goog-te-gadget", "gtranslate", "translate-widget"),
+    # Newsletter sign-ups, paywall/donation/membership asks.
+    "asks": (
+        "newsletter", "newsletters", "subscribe", "subscription", "signup", "sign-up",
+        "donate", "donation", "donations", "membership-ask", "support-us", "paywall",
+        "mailchimp", "mc4wp", "promo", "promotion", "cta",
+    ),
+    # Related / recommended / "read more" / "in case you missed it" blocks.
+    "related": (
+        "related", "relatedposts", "related-posts", "jp-relatedposts", "related-articles",
+        "related-stories", "related-content", "related-links", "read-more", "readmore",
+        "read-also", "also-read", "more-stories", "recommended", "recommendations",
+        "recommend", "you-may-like", "taboola", "outbrain", "icymi", "most-read",
+        "most-popular", "popular", "trending", "more-on-this-story", "post-navigation",
+        "nav-links", "prev-next", "next-post", "previous-post", "inline-promo",
+    ),
+    # Advertising slots and their labels (Ad Inserter's `code-block`, DFP/GPT).
+    "ads": (
+        "ad", "ads", "advert", "adverts", "advertisement", "advertising", "ad-slot",
+        "adslot", "ad-container", "ad-wrapper", "code-block", "dfp", "gpt-ad",
+        "sponsored", "sponsor", "banner-ad", "adsbygoogle", "ad-unit",
+    ),
+    # Reader comments and the reply form.
+    "comments": (
+        "comment", "comments", "comment-list", "commentlist", "comment-respond",
+        "respond", "disqus", "disqus-thread", "comments-area", "comment-form", "akismet",
+    ),
+    # Author biographies (the byline itself is read before pruning).
+    "bio": ("author-box", "authorbox", "author-bio", "about-author", "author-profile", "bio-box"),
+    # Consent banners and dialogs.
+    "consent": ("cookie", "cookies", "cookie-notice", "cookie-banner", "consent", "gdpr", "cmp"),
+    # Site navigation and page chrome.
+    "navigation": (
+        "breadcrumb", "breadcrumbs", "nav", "navbar", "navigation", "menu", "sidebar",
+        "widget-area", "footer", "site-footer", "masthead", "skip-link", "ticker",
+        "topbar", "top-bar", "pagination", "search-form", "searchform",
+    ),
+    # Photo galleries and carousels beside the story: their captions are not the article.
+    "galleries": ("slideshow", "carousel", "legends", "lightbox"),
+    # Tags/topics lists under the article.
+    "taxonomy": ("tags", "tag-list", "post-tags", "entry-tags", "tagcloud", "topics"),
+    # Print/e-mail/reuse tools and similar utilities.
+    "tools": ("print", "reuse", "syndication", "hidden-print"),
+}
+
+# Tags whose content is never displayed as article text.
+NEVER_TEXT_TAGS: tuple[str, ...] = (
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+    "canvas", "form", "input", "button", "select", "textarea", "label", "link", "meta",
+    "head", "title", "math-fallback", "map", "audio", "video", "source", "picture",
+)
+
+# Landmark tags that are page chrome rather than content.
+CHROME_TAGS: tuple[str, ...] = ("nav", "footer", "aside", "dialog", "menu")
+
+# Roles that mark chrome or hidden widgets.
+CHROME_ROLES: frozenset[str] = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search", "menu", "menubar"}
+)
+
+# Blocks whose whole text is one of these labels are widget captions, not prose
+# ("Advertisement", "Share this:"). Compared lowercased, trailing ":" "»" "…" removed.
+LABEL_ONLY_TEXTS: frozenset[str] = frozenset({
+    # ads
+    "advertisement", "advertisements", "advert", "ad", "ads", "sponsored", "sponsored content",
+    "story continues below advertisement", "article continues below advertisement",
+    "continue reading below", "continue reading the main story", "โฆษณา", "广告", "広告",
+    "publicité", "anzeige", "publicidad", "reklama",
+    # sharing
+    "share", "share this", "share this article", "share this story", "share on facebook",
+    "share on twitter", "tweet", "like this", "please follow and like us", "more sharing options",
+    "follow us", "shares", "email", "print", "facebook", "twitter", "whatsapp", "linkedin", "reddit",
+    # related / more
+    "related", "related articles", "related posts", "related stories", "read more", "read also",
+    "more on this story", "you may like", "you may also like", "recommended", "most read",
+    "in case you missed it", "see also", "loading", "loading...",
+    # translate
+    "translate", "select language",
+})
+
+# Class/id tokens that protect an element even when it also carries a boilerplate token
+# (e.g. `entry-content share-enabled`): they name the article body itself.
+CONTENT_TOKENS: frozenset[str] = frozenset({
+    "article-body", "articlebody", "article-content", "entry-content", "post-content",
+    "story-body", "storybody", "story-content", "post-body", "main-content", "article-text",
+})
+
+# Tokens that mark a standfirst / dek / summary shown under the headline.
+STANDFIRST_TOKENS: frozenset[str] = frozenset({
+    "standfirst", "subtitle", "sub-title", "subheading", "sub-heading", "subhead", "dek",
+    "deck", "lede", "strapline", "summary", "abstract", "excerpt", "intro", "teaser", "description",
+    "article-summary", "entry-subtitle", "news-abstract",
+})
+
+# Tokens that mark a byline element.
+BYLINE_TOKENS: frozenset[str] = frozenset({
+    "byline", "by-line", "author", "author-name", "authors", "contributor", "writer", "reporter",
+    "entry-meta-author", "post-author", "article-author", "fn",
+})
+
+# Article furniture that sits inside the article container next to the headline: the
+# kicker/eyebrow above it and the date/"last modified" line under it. Removed only
+# inside the chosen container and only when short, so prose is never touched.
+FURNITURE_TOKENS: frozenset[str] = frozenset({
+    "meta", "entry-meta", "post-meta", "article-meta", "story-meta", "dateline", "timestamp",
+    "date", "published", "updated", "modified", "kicker", "eyebrow", "posted-on", "reading-time",
+    "read-time",
+})
+FURNITURE_MAX_CHARS = 160
+
+# Words that introduce a byline in several languages; stripped from the front.
+BYLINE_PREFIXES: tuple[str, ...] = ("by", "from", "words by", "written by", "text by", "por", "par", "von", "โดย", "文/", "記者")
+
+# A byline segment containing one of these words is a job title, not a name.
+JOB_TITLE_WORDS: frozenset[str] = frozenset({
+    "correspondent", "reporter", "editor", "writer", "staff", "columnist", "contributor",
+    "journalist", "producer", "analyst", "bureau", "chief", "desk", "news", "senior",
+    "associate", "political", "digital", "freelance", "photographer", "agency", "team",
+})
+
+# Over-pruning guard: an element holding more than this share of the page's paragraph
+# text is not removed on class/id evidence alone (themes put `share` or `sidebar` in
+# wrapper names such as `contentWithSidebar`). The retry after a too-short result
+# applies it to every family.
+MAX_PRUNE_SHARE = 0.5
+
+# If the chosen container yields less than this share of the text that structured data
+# (JSON-LD articleBody) promises, the generic path is retried without pruning.
+MIN_BODY_RATIO = 0.5
+
+
+def _compile_tokens(tokens: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(sorted((re.escape(t) for t in tokens), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
+
+
+# Reader comments and "related" lists can legitimately hold more text than the article,
+# so the text-share guard does not protect them; every other family is guarded.
+UNGUARDED_FAMILIES = ("comments", "related")
+UNGUARDED_RE = _compile_tokens(tuple(t for f in UNGUARDED_FAMILIES for t in BOILERPLATE_TOKENS[f]))
+GUARDED_RE = _compile_tokens(tuple(t for name, family in BOILERPLATE_TOKENS.items()
+                                   if name not in UNGUARDED_FAMILIES for t in family))
+CONTENT_RE = _compile_tokens(CONTENT_TOKENS)
+STANDFIRST_RE = _compile_tokens(STANDFIRST_TOKENS)
+BYLINE_RE = _compile_tokens(BYLINE_TOKENS)
+FURNITURE_RE = _compile_tokens(FURNITURE_TOKENS | BYLINE_TOKENS)
