@@ -14,7 +14,10 @@ import pytest
 from newswatch.demosite import DemoServer, generate_site
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# CI lays shared/ beside the clone; a clone elsewhere (e.g. /tmp) can point at it with NEWSWATCH_SHARED.
+SHARED = Path(os.environ.get("NEWSWATCH_SHARED") or REPO.parent / "shared")
+if not SHARED.exists() and Path("/work/shared").exists():
+    SHARED = Path("/work/shared")
 FIXTURES = SHARED / "fixtures"
 
 

@@ -156,18 +156,16 @@ class Handler(BaseHTTPRequestHandler):
         return if_modified_since is not None and not_modified_since(if_modified_since, mtime)
 
     def send(self, status: int, headers: dict, body: bytes, head_only: bool, length: bool = True) -> None:
-        """Write status line, headers and (unless HEAD/304) the body; log it."""
+        """Log the request, then write status line, headers and (unless HEAD/304) the body."""
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, str(value))
         if length:
             self.send_header("Content-Length", str(len(body)))
+        self.record(status, 0 if head_only else len(body))  # logged before the client can see the answer
         self.end_headers()
-        sent = 0
         if not head_only:
             self.wfile.write(body)
-            sent = len(body)
-        self.record(status, sent)
 
     def record(self, status: int, sent: int) -> None:
         """Add this request to the server's log."""
