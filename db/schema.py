@@ -28,10 +28,11 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         if readonly:
             if not path.exists():
                 raise DatabaseError(path, "no such database (run `newswatch crawl` first)")
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-            db = sqlite_utils.Database(conn)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _check_version(db, path)
+            db = _open_readonly(path)
+            if pending_migrations(db):  # an older database: migrate once, then read
+                db.close()
+                open_db(path).close()
+                db = _open_readonly(path)
             return db
         db = sqlite_utils.Database(path)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -44,12 +45,11 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         raise DatabaseError(path, f"not a usable SQLite database ({exc})") from exc
 
 
-def _check_version(db: sqlite_utils.Database, path: Path) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise DatabaseError(path, f"made by a newer newswatch (schema {version})")
-    if version < len(MIGRATIONS):
-        raise DatabaseError(path, "needs migrating: run any writing command (e.g. `newswatch crawl`) once")
+def _open_readonly(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    db = sqlite_utils.Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db
 
 
 @contextmanager
@@ -118,17 +118,25 @@ join versions p on p.article_id = v.article_id and p.version = v.version - 1
 join articles a on a.id = v.article_id
 """
 
+# Applied in this order; each is recorded by name in `_migrations`, so migrations added by
+# separate changes never collide on a number. Append new ones at the end.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_core]
 
 
+def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
+    if "_migrations" not in db.table_names():
+        return list(MIGRATIONS)
+    done = {r[0] for r in db.execute("select name from _migrations")}
+    return [m for m in MIGRATIONS if m.__name__ not in done]
+
+
 def migrate(db: sqlite_utils.Database) -> int:
-    """Apply pending migrations, each in its own transaction; returns the schema version."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise DatabaseError(db.conn.execute("PRAGMA database_list").fetchone()[2],
-                            f"made by a newer newswatch (schema {version})")
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+    """Apply pending migrations, each in its own transaction; returns how many ran."""
+    pending = pending_migrations(db)
+    for step in pending:
         with write_transaction(db):
+            db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
             step(db)
-            db.execute(f"PRAGMA user_version = {number}")
-    return len(MIGRATIONS)
+            db.execute("insert into _migrations (name, applied_at) values (?, datetime('now'))",
+                       [step.__name__])
+    return len(pending)

@@ -19,6 +19,8 @@ from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, MAX_PRUNE_SHARE, MIN_
 
 # Below this many characters a body is suspicious enough to try the unpruned page.
 _MIN_BODY_CHARS = 200
+# A standfirst is a sentence or two.
+_STANDFIRST_CHARS = (20, 400)
 # A body this short after every guard is treated as "nothing found by pruning".
 _NEARLY_EMPTY = 50
 
@@ -148,8 +150,8 @@ def _standfirst(body: etree._Element, headline: etree._Element | None, container
         if not seen_headline or not isinstance(el.tag, str) or container in el.iterancestors():
             continue
         text = normalize_line("".join(el.itertext()))
-        if len(text) < 20 or link_density(el) > 0.3:
-            continue
+        if not _STANDFIRST_CHARS[0] <= len(text) <= _STANDFIRST_CHARS[1] or link_density(el) > 0.3:
+            continue  # a "summary" holding the whole story is a duplicate, not a dek
         if STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions:
             return text
     return None

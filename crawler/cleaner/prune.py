@@ -89,7 +89,7 @@ def _protected(body: etree._Element) -> set[etree._Element]:
         el.get("itemprop") == "articleBody" or CONTENT_RE.search(class_tokens(el)))]
     if not markers:
         return set()
-    main = max(markers, key=paragraph_text_length)
+    main = max(markers, key=lambda el: sum(len(t) for t in el.itertext()))
     return {main, *main.iterancestors()}
 
 

@@ -154,9 +154,9 @@ def _compile_tokens(tokens: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]
     return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
 
 
-# Reader comments and "related" lists can legitimately hold more text than the article,
+# Reader comments, "related" lists and photo-gallery captions can hold more text than the article,
 # so the text-share guard does not protect them; every other family is guarded.
-UNGUARDED_FAMILIES = ("comments", "related")
+UNGUARDED_FAMILIES = ("comments", "related", "galleries")
 UNGUARDED_RE = _compile_tokens(tuple(t for f in UNGUARDED_FAMILIES for t in BOILERPLATE_TOKENS[f]))
 GUARDED_RE = _compile_tokens(tuple(t for name, family in BOILERPLATE_TOKENS.items()
                                    if name not in UNGUARDED_FAMILIES for t in family))

@@ -72,8 +72,17 @@ def generate_site(root: Path, n_articles: int = 24, *, seed: int = 0, base_path:
     articles = new_articles(n_articles, seed, now, prefix)
     state = {"version": 1, "seed": seed, "now": now.isoformat(), "base_path": base_path,
              "origin": origin, "prefix": prefix, "site_chrome": mix(seed, 0), "articles": articles}
+    remove_old_articles(root, {a["file"] for a in articles})
     write_site(root, state)
     return site_info(root, state)
+
+
+def remove_old_articles(root: Path, keep: set[str]) -> None:
+    """When regenerating over an earlier site, delete its article files that the new one lacks."""
+    if (root / STATE_FILE).exists():
+        for article in load_state(root)["articles"]:
+            if article["file"] not in keep:
+                (root / article["file"]).unlink(missing_ok=True)
 
 
 def new_articles(count: int, seed: int, now: datetime, prefix: str) -> list[dict]:
