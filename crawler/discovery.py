@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from collections.abc import Iterable, Iterator
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.sources import Source
+from crawler.urls import canonical_url
 
 # Without an article_pattern, a link on a section page counts as an article when its last
 # path segment reads like a slug ("xi-visit-to-moscow-begins-new-era") or carries a long
@@ -18,8 +21,22 @@ _NUMERIC_ID = re.compile(r"\d{5,}")
 
 
 def canonical(url: str) -> str:
-    """The URL we key an article on: without its fragment (issue #4 adds canonical/alias rules)."""
-    return urldefrag(url)[0]
+    """The URL we key an article on (see crawler.urls)."""
+    return canonical_url(url)
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """A feed or sitemap date (RFC 822 or W3C/ISO 8601) as an aware datetime; None if unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def feed_entries(body: bytes, base_url: str) -> list[dict]:

@@ -19,4 +19,10 @@ class FetchedPage:
     encoding: str | None = None  # charset from the Content-Type header, if any
     duration_ms: int | None = None
     error: str | None = None
+    final_url: str | None = None  # after redirects; the cleaner's canonical URL may replace it
+    not_modified: bool = False  # 304 to our validators
+    raw_hash: str | None = None  # sha256 of the body; set without body: identical to last time
+    etag: str | None = None
+    last_modified: str | None = None
+    suspect: str | None = None
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline

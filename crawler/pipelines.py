@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from scrapy import signals
 
@@ -10,8 +11,10 @@ from crawler import paths
 from crawler.cleaner import clean
 from crawler.items import FetchedPage
 from crawler.policy import schedule_for
+from crawler.suspect import suspect_reason
+from crawler.urls import canonical_url
 from db.schema import open_db
-from db.store import Content, Fetch, finish_crawl, record_fetch, start_crawl
+from db.store import Content, Fetch, Rules, finish_crawl, record_fetch, start_crawl
 
 
 class CleanPipeline:
@@ -25,17 +28,39 @@ class CleanPipeline:
         return cls(crawler)
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
-        if item.error is not None:
-            return item
+        if item.error is not None or item.not_modified or not item.body:
+            return item  # failed, 304, or byte-identical to last time: nothing to clean
         source = self.crawler.spider.config.source(item.source)
-        item.article = clean(item.body, item.url, encoding=item.encoding,
+        item.article = clean(item.body, item.final_url or item.url, encoding=item.encoding,
                              drop_selectors=source.drop_selectors, body_selector=source.body_selector)
+        self.crawler.stats.inc_value("newswatch/cleaned")
         if not item.article.body.strip() or not item.article.title.strip():
             missing = "article text" if not item.article.body.strip() else "headline"
             problems = "; ".join(item.article.problems)
             item.error = f"no {missing} found on the page" + (f" ({problems})" if problems else "")
-        item.body = b""  # the raw page is not needed past this point; keep memory flat
+        else:
+            item.suspect = suspect_reason(item.article)
+            item.final_url = _identity(item, source)
+        if not keeps_html(self.crawler):
+            item.body = b""  # the raw page is not needed past this point; keep memory flat
         return item
+
+
+def keeps_html(crawler) -> bool:
+    """Store each version's page (compressed) for `newswatch reclean`: the NEWSWATCH_KEEP_HTML
+    setting (or environment variable) or `keep_html = true` in the sources file's [settings]."""
+    return crawler.settings.getbool("NEWSWATCH_KEEP_HTML") or \
+        os.environ.get("NEWSWATCH_KEEP_HTML", "").lower() in ("1", "true", "yes") or \
+        bool(getattr(crawler.spider.config, "keep_html", False))
+
+
+def _identity(item: FetchedPage, source) -> str:
+    """rel=canonical / og:url when it is an http(s) URL on the source's domains, else the URL
+    we ended up at after redirects (issue #4: one article per canonical URL)."""
+    declared = urlsplit(item.article.canonical_url or "")
+    if declared.scheme in ("http", "https") and source.on_allowed_domain(declared.hostname or ""):
+        return canonical_url(item.article.canonical_url)
+    return item.final_url or item.url
 
 
 class StorePipeline:
@@ -56,6 +81,8 @@ class StorePipeline:
     def spider_opened(self, spider) -> None:
         self.db = open_db(paths.db_path(self.crawler.settings, spider.db_arg))
         self.schedule = schedule_for(spider.config.tiers)
+        self.rules = Rules(gone_after=spider.config.gone_after,
+                           suspect_confirmations=spider.config.suspect_confirmations)
         source = ",".join(spider.source_names) if spider.source_names else None
         self.crawl_id = start_crawl(self.db, spider.mode, source, os.getpid(),
                                     datetime.now(timezone.utc))
@@ -64,15 +91,18 @@ class StorePipeline:
     def process_item(self, item: FetchedPage) -> FetchedPage:
         fetch = Fetch(url=item.url, source=item.source, checked_at=item.fetched_at,
                       http_status=item.http_status, crawl_id=self.crawl_id, error=item.error,
-                      duration_ms=item.duration_ms)
+                      duration_ms=item.duration_ms, final_url=item.final_url,
+                      not_modified=item.not_modified, raw_hash=item.raw_hash, etag=item.etag,
+                      last_modified=item.last_modified, suspect=item.suspect)
         content = None
         if item.error is None and item.article is not None:
             a = item.article
             content = Content(title=a.title, byline=a.author, body=a.body, published=a.published,
-                              modified=a.modified, cleaner_version=a.cleaner_version)
-        result = record_fetch(self.db, fetch, content, self.schedule)
+                              modified=a.modified, cleaner_version=a.cleaner_version,
+                              raw_html=(item.body or None) if keeps_html(self.crawler) else None)
+        result = record_fetch(self.db, fetch, content, self.schedule, self.rules)
         self.stats.inc_value("newswatch/fetched")
-        self.stats.inc_value(f"newswatch/{'failed' if result.outcome == 'error' else result.outcome}")
+        self.stats.inc_value(f"newswatch/{COUNTED_AS.get(result.outcome, result.outcome)}")
         if item.error:
             self.crawler.spider.logger.info("%s: %s", item.url, item.error)
         return item
@@ -85,6 +115,11 @@ class StorePipeline:
         finish_crawl(self.db, self.crawl_id, counts(self.stats), status,
                      datetime.now(timezone.utc), error="; ".join(errors[:5]) or None)
         self.db.close()
+
+
+# How each check outcome shows in the crawl's counters (the checks table keeps the detail).
+COUNTED_AS = {"not_modified": "unchanged", "unchanged_raw": "unchanged", "missing": "failed",
+              "suspect": "failed", "error": "failed"}
 
 
 def counts(stats) -> dict[str, int]:

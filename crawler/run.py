@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     settings = get_project_settings()
     settings.set("USER_AGENT", config.user_agent, priority="project")  # the sources file says who we are
+    settings.set("DOWNLOAD_TIMEOUT", config.download_timeout, priority="project")
+    for name, value in limit_settings(config, args.source).items():  # issue 5: [settings] limits
+        settings.set(name, value, priority="project")
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if args.progress_every is not None:
         settings.set("NEWSWATCH_PROGRESS_EVERY", args.progress_every, priority="cmdline")
@@ -70,6 +73,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                   urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources))
     process.start()
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
+
+
+def limit_settings(config, source_names: Sequence[str] = ()) -> dict:
+    """The sources file's limits as Scrapy settings.
+
+    Scrapy has no global rate: DOWNLOAD_DELAY spaces the requests of one domain (one download
+    slot), and AutoThrottle never goes below it. So the ceiling of `requests_per_second` for all
+    crawls together becomes a delay of max_crawls × domains / requests_per_second per domain.
+    """
+    selected = [config.source(n) for n in source_names] or list(config.sources)
+    domains = {d for s in selected for d in s.allowed_domains} or {"?"}
+    delay = config.max_crawls * len(domains) / config.requests_per_second
+    return {"CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_per_domain,
+            "DOWNLOAD_DELAY": delay,
+            "AUTOTHROTTLE_START_DELAY": max(delay, 0.25),
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(min(4, config.concurrent_per_domain))}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -24,6 +24,10 @@ TELNETCONSOLE_ENABLED = False
 # Every response reaches the spider so that a 404 or 500 is recorded as a check, not dropped.
 HTTPERROR_ALLOW_ALL = False
 
+DOWNLOADER_MIDDLEWARES = {
+    # Before the robots.txt (100) and redirect (600) middlewares see the request.
+    "crawler.middlewares.StayOnSource": 50,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.StorePipeline": 200,
@@ -38,6 +42,9 @@ NEWSWATCH_PROGRESS_EVERY = 2.0
 # NEWSWATCH_DB / NEWSWATCH_SOURCES in the environment or -s on the command line.
 NEWSWATCH_DB = None
 NEWSWATCH_SOURCES = None
+# Keep each version's raw page, zlib-compressed, so `newswatch reclean` can re-clean history
+# (also `keep_html = true` in the sources file's [settings]).
+NEWSWATCH_KEEP_HTML = False
 
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -64,8 +64,18 @@ class Config:
     sources: tuple[Source, ...] = ()
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     recheck_every: int = 300
+    gone_after: int = 2  # consecutive 404/410 before an article is `gone`
+    suspect_confirmations: int = 2  # identical suspect fetches before they become a version
+    download_timeout: int = 30  # seconds
     user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
     extra: dict = field(default_factory=dict, compare=False)
+    # Scheduling limits (issue 5); defaults and meaning in LIMIT_SETTINGS and the README.
+    max_crawls: int = 2
+    concurrent_per_domain: int = 4
+    requests_per_second: float = 20.0
+    max_checks_per_run: int = 2000
+    max_checks_per_domain: int = 500
+    keep_html: bool = False  # store each version's page, compressed, for `newswatch reclean` (issue 6)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -101,9 +111,16 @@ def format_duration(seconds: int) -> str:
 
 SOURCE_KEYS = {"name", "feeds", "sitemaps", "start_urls", "allowed_domains", "article_pattern",
                "discover_every", "drop_selectors", "body_selector"}
-SETTINGS_KEYS = {"tiers", "recheck_every", "user_agent"}
+SETTINGS_KEYS = {"tiers", "recheck_every", "user_agent", "gone_after", "suspect_confirmations",
+                 "download_timeout"}
+_COUNT_SETTINGS = ("gone_after", "suspect_confirmations")
 _LIST_KEYS = ("feeds", "sitemaps", "start_urls", "allowed_domains", "drop_selectors")
 _URL_KEYS = ("feeds", "sitemaps", "start_urls")
+# [settings] limits (issue 5): key -> (lowest allowed, highest allowed, whole number?)
+LIMIT_SETTINGS = {"max_crawls": (1, 64, True), "concurrent_per_domain": (1, 64, True),
+                  "requests_per_second": (0.01, 10_000, False),
+                  "max_checks_per_run": (1, 1_000_000, True), "max_checks_per_domain": (1, 1_000_000, True)}
+SETTINGS_KEYS = SETTINGS_KEYS | set(LIMIT_SETTINGS) | {"keep_html"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -170,12 +187,41 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
     out: dict = {}
     if "recheck_every" in raw:
         out["recheck_every"] = _duration(raw["recheck_every"], "recheck_every", locate, "settings")
+    for key in _COUNT_SETTINGS:
+        if key in raw:
+            if isinstance(raw[key], bool) or not isinstance(raw[key], int) or not 1 <= raw[key] <= 100:
+                raise locate.error(f"{raw[key]!r} is not a count (use a whole number, e.g. 2)", key,
+                                   "settings")
+            out[key] = raw[key]
+    if "download_timeout" in raw:
+        out["download_timeout"] = _duration(raw["download_timeout"], "download_timeout", locate,
+                                            "settings")
     if "user_agent" in raw:
         if not isinstance(raw["user_agent"], str) or not raw["user_agent"].strip():
             raise locate.error("must be a non-empty string", "user_agent", "settings")
         out["user_agent"] = raw["user_agent"].strip()
     if "tiers" in raw:
         out["tiers"] = _tiers(raw["tiers"], locate)
+    out.update(_limits(raw, locate))
+    if "keep_html" in raw:
+        if not isinstance(raw["keep_html"], bool):
+            raise locate.error(f"{raw['keep_html']!r} is not true or false", "keep_html", "settings")
+        out["keep_html"] = raw["keep_html"]
+    return out
+
+
+def _limits(raw: dict, locate: _Locator) -> dict:
+    out = {}
+    for key, (low, high, whole) in LIMIT_SETTINGS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+            example = "a whole number, e.g. 4" if whole else "a number, e.g. 2.5"
+            raise locate.error(f"{value!r} is not allowed (use {example}, from {low} to {high})",
+                               key, "settings")
+        out[key] = value
     return out
 
 

@@ -1,6 +1,7 @@
 """Reads only: every function returns data (dicts and lists), never prints."""
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -28,7 +29,9 @@ def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
     for start in range(0, len(urls), 500):  # stay under SQLite's bound-parameter limit
         chunk = urls[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in db.execute(f"select url from articles where url in ({marks})", chunk))
+        found.update(r[0] for r in db.execute(
+            f"select url from articles where url in ({marks}) "
+            f"union select url from aliases where url in ({marks})", chunk + chunk))
     return found
 
 
@@ -47,22 +50,56 @@ def due_articles(db: sqlite_utils.Database, now: datetime, *, sources: Iterable[
         sources = list(sources)
         where.append(f"source in ({','.join('?' * len(sources))})")
         params += sources
-    sql = "select id, url, source, next_check_at from articles"
+    sql = ("select id, url, source, next_check_at, last_checked, etag, last_modified, raw_hash "
+           "from articles")  # last_checked: the interval for the backlog priority (issue 5)
     if where:
         sql += " where " + " and ".join(where)
     return list(db.query(sql + " order by next_check_at is null, next_check_at, id", params))
 
 
-def changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
-                  source: str | None = None, limit: int | None = None) -> list[dict]:
-    """Edits (versions after the first), newest first."""
+def events_since(db: sqlite_utils.Database, since: datetime | None = None, *,
+                 source: str | None = None, kind: str | None = None, limit: int | None = None) -> list[dict]:
+    """Status and URL changes of articles, newest first."""
     where, params = [], []
-    if since is not None:
-        where.append("captured_at >= ?")
-        params.append(iso(since))
+    for clause, value in (("at >= ?", iso(since) if since else None), ("source = ?", source),
+                          ("kind = ?", kind)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = "select * from article_events" + (" where " + " and ".join(where) if where else "")
+    sql += " order by at desc, id desc" + (f" limit {int(limit)}" if limit else "")
+    return list(db.query(sql, params))
+
+
+# `changes --field` and `--kind`: each name is a condition on the `changes` view (issue #6).
+FIELD_FILTERS = {f: f"{f}_changed = 1" for f in ("title", "byline", "body", "published")}
+KIND_FILTERS = {
+    "correction": "notice = 'correction'", "update": "notice = 'update'",
+    "editors-note": "notice = 'editors_note'", "notice": "notice is not null",
+    "number": "numbers_changed > 0", "quote": "quotes_changed > 0",
+    "rewrite": "sentences_rewritten > 0", "move": "sentences_moved > 0",
+    "addition": "sentences_added > 0", "deletion": "sentences_deleted > 0", "minor": "minor = 1",
+}
+
+
+def changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
+                  source: str | None = None, limit: int | None = None, until: datetime | None = None,
+                  fields: Iterable[str] = (), kinds: Iterable[str] = (),
+                  no_minor: bool = False) -> list[dict]:
+    """Edits (versions after the first), newest first; several fields or kinds match any of them."""
+    where, params = [], []
+    for clause, value in (("captured_at >= ?", since), ("captured_at < ?", until)):
+        if value is not None:
+            where.append(clause)
+            params.append(iso(value))
     if source is not None:
         where.append("source = ?")
         params.append(source)
+    for names, known in ((list(fields), FIELD_FILTERS), (list(kinds), KIND_FILTERS)):
+        if names:
+            where.append("(" + " or ".join(known[n] for n in names) + ")")
+    if no_minor:
+        where.append("minor = 0")
     sql = "select * from changes" + (" where " + " and ".join(where) if where else "")
     sql += " order by captured_at desc, version_id desc"
     if limit:
@@ -113,3 +150,65 @@ def article_counts(db: sqlite_utils.Database) -> dict[str, int]:
         "checks": db.execute("select count(*) from checks").fetchone()[0],
         "changes": db.execute("select count(*) from versions where version > 1").fetchone()[0],
     }
+
+
+class BadSearch(ValueError):
+    def __init__(self, query: str, why: str):
+        super().__init__(f"cannot search for {query!r}: {why} (quote phrases, e.g. '\"new era\"')")
+        self.query = query
+
+
+def search_versions(db: sqlite_utils.Database, query: str, *, current_only: bool = False,
+                    source: str | None = None, limit: int = 20) -> list[dict]:
+    """Versions whose headline or body match an FTS5 query, best first. A query that is not valid
+    FTS5 syntax is retried as plain words."""
+    try:
+        return _search(db, query, current_only, source, limit)
+    except sqlite3.OperationalError as exc:
+        words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+        if not words:
+            raise BadSearch(query, "nothing to search for") from None
+        try:
+            return _search(db, words, current_only, source, limit)
+        except sqlite3.OperationalError:
+            raise BadSearch(query, str(exc)) from None
+
+
+def _search(db, query: str, current_only: bool, source: str | None, limit: int) -> list[dict]:
+    where, params = ["versions_fts match ?"], [query]
+    if current_only:  # only the versions readers see now
+        where.append("v.id = a.current_version_id")
+    if source is not None:
+        where.append("a.source = ?")
+        params.append(source)
+    return list(db.query(
+        "select v.id as version_id, a.url, a.source, v.version, v.captured_at, v.title, "
+        "v.id = a.current_version_id as is_current, "
+        "snippet(versions_fts, 1, '[', ']', '…', 16) as snippet "
+        "from versions_fts join versions v on v.id = versions_fts.rowid "
+        "join articles a on a.id = v.article_id "
+        f"where {' and '.join(where)} order by versions_fts.rank limit {int(limit)}", params))
+
+
+EXPORTS = {
+    "articles": ("select * from articles", "first_seen", "id"),
+    "versions": ("select a.url, a.source, v.* from versions v join articles a on a.id = v.article_id",
+                 "v.captured_at", "v.id"),
+    "changes": ("select ch.*, c.detail from changes ch join change_records c on c.version_id = ch.version_id",
+                "ch.captured_at", "ch.version_id"),
+}
+
+
+def export_rows(db: sqlite_utils.Database, what: str, *, since: datetime | None = None,
+                source: str | None = None) -> Iterable[dict]:
+    """Every row of articles / versions / changes (streamed, oldest first)."""
+    sql, moment, order = EXPORTS[what]
+    where, params = [], []
+    if since is not None:
+        where.append(f"{moment} >= ?")
+        params.append(iso(since))
+    if source is not None:
+        where.append("source = ?")
+        params.append(source)
+    return db.query(sql + (" where " + " and ".join(where) if where else "") + f" order by {order}",
+                    params)

@@ -118,9 +118,122 @@ join versions p on p.article_id = v.article_id and p.version = v.version - 1
 join articles a on a.id = v.article_id
 """
 
+def _m002_fetching(db: sqlite_utils.Database) -> None:
+    """Conditional requests, stable identity and lifecycle (issue #4): validators and counters on
+    articles, URL aliases, and an event row for every status or URL change."""
+    articles = db["articles"]
+    for column, kind in (("etag", str), ("last_modified", str), ("raw_hash", str),
+                         ("consecutive_errors", int), ("missing_count", int),
+                         ("suspect_hash", str), ("suspect_count", int)):
+        articles.add_column(column, kind, not_null_default=0 if kind is int else None)
+    db["aliases"].create({"url": str, "article_id": int, "first_seen": str}, pk="url",
+                         foreign_keys=[("article_id", "articles", "id")])
+    db["aliases"].create_index(["article_id"])
+    db["events"].create({"id": int, "article_id": int, "at": str, "kind": str, "old": str,
+                         "new": str, "detail": str}, pk="id",
+                        foreign_keys=[("article_id", "articles", "id")],
+                        not_null={"article_id", "at", "kind"})
+    db["events"].create_index(["at"])
+    db["events"].create_index(["article_id", "at"])
+    db.create_view("article_events", ARTICLE_EVENTS_VIEW)
+
+
+# Every status change and URL change, with the article it happened to.
+ARTICLE_EVENTS_VIEW = """
+select e.id, e.at, e.kind, e.old, e.new, e.detail, a.id as article_id, a.url, a.source, a.title,
+  a.status as current_status
+from events e join articles a on a.id = e.article_id
+"""
+
+
+def _m003_schedule_state(db: sqlite_utils.Database) -> None:
+    """Durable schedule (issue 5): the unchanged-check streak the back-off needs, and one row per
+    scheduler job with its last run, outcome and next run, so a restart continues, not replays."""
+    db["articles"].add_column("unchanged_checks", int, not_null_default=0)
+    db["jobs"].create({
+        "job": str, "kind": str, "source": str, "last_started_at": str, "last_finished_at": str,
+        "last_outcome": str, "last_crawl_id": int, "next_run_at": str, "daemon_pid": int,
+        "updated_at": str,
+    }, pk="job", not_null={"kind"})
+
+
+def _m004_change_records(db: sqlite_utils.Database) -> None:
+    """Issue #6: a change record per version after the first (back-filled), the raw HTML table,
+    superseded versions (reclean), the changes view rebuilt on the records, and its siblings."""
+    from db.changes import backfill
+
+    db.executescript(CHANGE_TABLES)
+    backfill(db)
+    db.execute("drop view if exists changes")
+    for name, sql in CHANGE_VIEWS.items():
+        db.create_view(name, sql)
+
+
+CHANGE_TABLES = """
+create table change_records (
+  version_id integer primary key references versions(id), previous_version_id integer not null,
+  article_id integer not null, captured_at text not null,
+  title_changed integer not null, byline_changed integer not null, body_changed integer not null,
+  published_changed integer not null, sentences_added integer not null,
+  sentences_deleted integer not null, sentences_rewritten integer not null,
+  sentences_moved integer not null, numbers_changed integer not null,
+  quotes_changed integer not null, notice text, notice_text text, minor integer not null,
+  detail text, record_version text);
+create index idx_change_records_captured_at on change_records (captured_at);
+create index idx_change_records_article on change_records (article_id, captured_at);
+create index idx_change_records_notice on change_records (notice, captured_at) where notice is not null;
+create table version_html (version_id integer primary key, codec text not null,
+  size integer not null, html blob not null);
+create table versions_superseded as select * from versions where 0;
+alter table versions_superseded add column superseded_at text;
+create index idx_versions_superseded_article on versions_superseded (article_id, version);
+"""
+
+# One row per edit, with the version it replaced and the labels of its change record.
+_EDIT_JOINS = """from change_records c
+join versions v on v.id = c.version_id
+join versions p on p.id = c.previous_version_id
+join articles a on a.id = c.article_id"""
+CHANGE_VIEWS = {
+    "changes": f"""
+select
+  c.version_id, c.previous_version_id, c.article_id, a.url, a.source,
+  v.version, c.captured_at, p.captured_at as previous_captured_at,
+  v.title, p.title as previous_title,
+  c.title_changed, c.byline_changed, c.body_changed, c.published_changed,
+  v.words_added, v.words_removed,
+  c.sentences_added, c.sentences_deleted, c.sentences_rewritten, c.sentences_moved,
+  c.numbers_changed, c.quotes_changed, c.notice, c.notice_text, c.minor
+{_EDIT_JOINS}""",
+    "headline_changes": f"""
+select c.version_id, c.article_id, a.url, a.source, v.version, c.captured_at,
+  p.title as previous_title, v.title, c.minor
+{_EDIT_JOINS}
+where c.title_changed""",
+    "corrections": f"""
+select c.version_id, c.article_id, a.url, a.source, v.version, c.captured_at, v.title,
+  c.notice, c.notice_text
+{_EDIT_JOINS}
+where c.notice is not null""",
+    "most_edited": """
+select a.id as article_id, a.url, a.source, a.title, a.version_count, count(*) as edits,
+  sum(c.minor = 0) as substantive_edits, sum(c.title_changed) as headline_changes,
+  sum(c.notice is not null) as notices, sum(v.words_added) as words_added,
+  sum(v.words_removed) as words_removed, min(c.captured_at) as first_edit,
+  max(c.captured_at) as last_edit
+from change_records c
+join articles a on a.id = c.article_id
+join versions v on v.id = c.version_id
+group by c.article_id
+order by edits desc, last_edit desc""",
+}
+
+
 # Applied in this order; each is recorded by name in `_migrations`, so migrations added by
 # separate changes never collide on a number. Append new ones at the end.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_core]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_core, _m002_fetching,
+                                                               _m003_schedule_state,
+                                                               _m004_change_records]
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

@@ -5,19 +5,31 @@ import difflib
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
+from db.changes import record_change
 from db.schema import write_transaction
 
-# next check time from (age basis, now, changed?) -> None means "stop checking"; passed in by
-# the crawler so that the policy lives with the scheduler settings, not in the database layer.
-Schedule = Callable[[datetime, datetime, bool], "datetime | None"]
+# next check time from (age basis, now, edited?, *, unchanged=checks in a row that found no
+# change, key=the article's URL for its jitter) -> None means "stop checking"; passed in by the
+# crawler so that the policy lives with the scheduler settings, not in the database layer
+# (crawler.policy.schedule_for builds one).
+Schedule = Callable[..., "datetime | None"]
 
-OUTCOMES = ("new", "changed", "unchanged", "error")
+# What a check found. Only `new` and `changed` write a version.
+OUTCOMES = ("new", "changed", "unchanged", "not_modified", "unchanged_raw", "missing", "suspect",
+            "error")
+# Article statuses; every change of status is an `events` row.
+STATUSES = ("live", "gone", "restored", "error", "suspect")
+# A failing article (5xx, timeout, reset) is retried after 5 min, then 10, 20 … at most a day.
+ERROR_BACKOFF_FIRST, ERROR_BACKOFF_MAX = timedelta(minutes=5), timedelta(days=1)
+# A 200 whose body collapses under this share of the last version's is held back as suspect.
+SUSPECT_SHRINK = 0.2
 
 
 def iso(moment: datetime) -> str:
@@ -47,6 +59,20 @@ class Fetch:
     crawl_id: int | None = None
     error: str | None = None  # set: the fetch failed and no content is recorded
     duration_ms: int | None = None
+    final_url: str | None = None  # the article's own URL: after redirects, rel=canonical / og:url
+    not_modified: bool = False  # the server answered 304 to our validators
+    raw_hash: str | None = None  # sha256 of the response body, to skip cleaning an identical page
+    etag: str | None = None
+    last_modified: str | None = None
+    suspect: str | None = None  # why the page reads like an error/paywall/consent page, if it does
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Lifecycle thresholds (configurable in the sources file's [settings])."""
+
+    gone_after: int = 2  # consecutive 404/410 before an article is `gone`
+    suspect_confirmations: int = 2  # identical suspect fetches before they are believed
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,8 @@ class Content:
     published: str | None = None
     modified: str | None = None
     cleaner_version: str | None = None
+    # The page bytes, kept (compressed, in `version_html`) only when the crawl keeps HTML.
+    raw_html: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -122,43 +150,177 @@ def finish_crawl(db: sqlite_utils.Database, crawl_id: int, counts: dict[str, int
 
 
 def record_fetch(db: sqlite_utils.Database, fetch: Fetch, content: Content | None,
-                 schedule: Schedule) -> FetchResult:
+                 schedule: Schedule, rules: Rules = Rules()) -> FetchResult:
     """Record one fetch and, when the article's content hash moved, its new version."""
     with write_transaction(db):
-        article = _article_by_url(db, fetch.url)
+        article = find_article(db, fetch.final_url or fetch.url, fetch.url)
+        if article is not None:
+            _reconcile_url(db, article, fetch)
+        if fetch.http_status in (404, 410):
+            return _record_missing(db, fetch, article, rules)
+        if fetch.error is None and article is not None and _unchanged_raw(article, fetch):
+            return _record_no_change(db, fetch, article, schedule,
+                                     "not_modified" if fetch.not_modified else "unchanged_raw")
         if fetch.error is not None or content is None:
             return _record_error(db, fetch, article)
+        if article is None and fetch.suspect:
+            _insert_check(db, fetch, None, "suspect", None, error=fetch.suspect)
+            return FetchResult("suspect")
         if article is None:
             article = _insert_article(db, fetch, content)
+        elif _held_back_as_suspect(db, fetch, article, content, rules):
+            return FetchResult("suspect", article["id"])
         return _record_content(db, fetch, article, content, schedule)
 
 
-def _article_by_url(db: sqlite_utils.Database, url: str) -> dict | None:
-    return next(db.query("select * from articles where url = ?", [url]), None)
+def find_article(db: sqlite_utils.Database, *urls: str) -> dict | None:
+    """The article known under any of `urls`, as its own URL or as an alias."""
+    for url in dict.fromkeys(urls):
+        row = next(db.query("select * from articles where url = ?", [url]), None) or next(
+            db.query("select a.* from aliases x join articles a on a.id = x.article_id "
+                     "where x.url = ?", [url]), None)
+        if row is not None:
+            return row
+    return None
+
+
+def _reconcile_url(db: sqlite_utils.Database, article: dict, fetch: Fetch) -> None:
+    """A tracked article seen under another URL keeps its identity: the old URL becomes an
+    alias, the new one its URL, and the move is an event (issue #4: slugs change)."""
+    at = iso(fetch.checked_at)
+    for url in dict.fromkeys([fetch.url, fetch.final_url or fetch.url]):
+        if url != article["url"]:
+            db.execute("insert or ignore into aliases (url, article_id, first_seen) values (?, ?, ?)",
+                       [url, article["id"], at])
+    new_url = fetch.final_url
+    if new_url and new_url != article["url"] and fetch.error is None:
+        owner = find_article(db, new_url)
+        if owner is not None and owner["id"] != article["id"]:
+            return  # another article owns that URL: leave both alone rather than merge histories
+        db.execute("insert or ignore into aliases (url, article_id, first_seen) values (?, ?, ?)",
+                   [article["url"], article["id"], at])
+        db.execute("delete from aliases where url = ?", [new_url])
+        db.execute("update articles set url = ? where id = ?", [new_url, article["id"]])
+        _event(db, article["id"], fetch.checked_at, "url_changed", article["url"], new_url)
+        article["url"] = new_url
+
+
+def _unchanged_raw(article: dict, fetch: Fetch) -> bool:
+    if fetch.not_modified:
+        return True
+    return bool(fetch.raw_hash) and fetch.raw_hash == article.get("raw_hash") \
+        and article.get("current_version_id") is not None
+
+
+def _record_no_change(db: sqlite_utils.Database, fetch: Fetch, article: dict, schedule: Schedule,
+                      outcome: str) -> FetchResult:
+    """A 304 or a byte-identical page: nothing was cleaned, the article is as it was."""
+    _insert_check(db, fetch, article["id"], outcome, None)
+    _mark_fetched_ok(db, fetch, article)
+    _update_article(db, fetch, article, None, schedule, changed=False)
+    return FetchResult(outcome, article["id"])
+
+
+def _record_missing(db: sqlite_utils.Database, fetch: Fetch, article: dict | None,
+                    rules: Rules) -> FetchResult:
+    """404/410: `gone` after `rules.gone_after` in a row; never a version, never deleted."""
+    if article is None:
+        _insert_check(db, fetch, None, "missing", None, error=f"HTTP {fetch.http_status}")
+        return FetchResult("missing")
+    count = (article.get("missing_count") or 0) + 1
+    _insert_check(db, fetch, article["id"], "missing", None, error=f"HTTP {fetch.http_status}")
+    if count >= rules.gone_after:
+        _set_status(db, article, "gone", fetch.checked_at, f"HTTP {fetch.http_status} x{count}")
+    db.execute("update articles set missing_count = ?, last_checked = ?, next_check_at = ? "
+               "where id = ?", [count, iso(fetch.checked_at),
+                                iso(fetch.checked_at + _backoff(count)), article["id"]])
+    return FetchResult("missing", article["id"])
+
+
+def _held_back_as_suspect(db: sqlite_utils.Database, fetch: Fetch, article: dict, content: Content,
+                          rules: Rules) -> bool:
+    """True when this content must not become a version yet: it reads like an error, paywall
+    or consent page, or it collapsed to a fraction of the last version, and it has not been
+    seen `rules.suspect_confirmations` times in a row."""
+    previous = _current_version(db, article)
+    why = fetch.suspect
+    if why is None and previous is not None and \
+            len(normalize_body(content.body)) < SUSPECT_SHRINK * len(previous["body"]):
+        why = f"body shrank to {len(normalize_body(content.body))} of {len(previous['body'])} characters"
+    if why is None:
+        return False
+    digest = content_hash(content.title, content.byline, content.body)
+    count = (article.get("suspect_count") or 0) + 1 if article.get("suspect_hash") == digest else 1
+    if count >= rules.suspect_confirmations:
+        db.execute("update articles set suspect_hash = null, suspect_count = 0 where id = ?",
+                   [article["id"]])
+        return False  # seen often enough: it is what the site now publishes
+    _insert_check(db, fetch, article["id"], "suspect", None, error=why)
+    _set_status(db, article, "suspect", fetch.checked_at, why)
+    db.execute("update articles set suspect_hash = ?, suspect_count = ?, last_checked = ?, "
+               "next_check_at = ? where id = ?", [digest, count, iso(fetch.checked_at),
+                                                  iso(fetch.checked_at + ERROR_BACKOFF_FIRST),
+                                                  article["id"]])
+    return True
+
+
+def _healthy(status: str) -> str:
+    return "restored" if status == "gone" else "live"
+
+
+def _set_status(db: sqlite_utils.Database, article: dict, status: str, at: datetime,
+                detail: str | None = None) -> None:
+    if article.get("status") == status:
+        return
+    db.execute("update articles set status = ? where id = ?", [status, article["id"]])
+    _event(db, article["id"], at, "status", article.get("status"), status, detail)
+    article["status"] = status
+
+
+def _event(db: sqlite_utils.Database, article_id: int, at: datetime, kind: str, old: str | None,
+           new: str | None, detail: str | None = None) -> None:
+    db.execute("insert into events (article_id, at, kind, old, new, detail) values (?, ?, ?, ?, ?, ?)",
+               [article_id, iso(at), kind, old, new, detail])
+
+
+def _backoff(failures: int) -> timedelta:
+    return min(ERROR_BACKOFF_FIRST * 2 ** max(failures - 1, 0), ERROR_BACKOFF_MAX)
 
 
 def _insert_article(db: sqlite_utils.Database, fetch: Fetch, content: Content) -> dict:
+    url = fetch.final_url or fetch.url
     cursor = db.execute(
         "insert into articles (url, source, first_seen, status, version_count, title, published) "
         "values (?, ?, ?, 'live', 0, ?, ?)",
-        [fetch.url, fetch.source, iso(fetch.checked_at), content.title, content.published])
-    return {"id": cursor.lastrowid, "first_seen": iso(fetch.checked_at), "current_version_id": None,
-            "version_count": 0, "published": content.published}
+        [url, fetch.source, iso(fetch.checked_at), content.title, content.published])
+    if url != fetch.url:
+        db.execute("insert or ignore into aliases (url, article_id, first_seen) values (?, ?, ?)",
+                   [fetch.url, cursor.lastrowid, iso(fetch.checked_at)])
+    return {"id": cursor.lastrowid, "url": url, "first_seen": iso(fetch.checked_at),
+            "current_version_id": None, "version_count": 0, "published": content.published,
+            "status": "live"}
 
 
 def _record_error(db: sqlite_utils.Database, fetch: Fetch, article: dict | None) -> FetchResult:
-    article_id = article["id"] if article else None
-    _insert_check(db, fetch, article_id, "error", None)
-    if article is not None:
-        db.execute("update articles set last_checked = ?, status = 'error' where id = ?",
-                   [iso(fetch.checked_at), article_id])
-    return FetchResult("error", article_id)
+    """5xx, timeouts, resets, non-HTML: a check row with the reason, back-off, never a version."""
+    if article is None:
+        _insert_check(db, fetch, None, "error", None)
+        return FetchResult("error")
+    failures = (article.get("consecutive_errors") or 0) + 1
+    _insert_check(db, fetch, article["id"], "error", None)
+    if article["status"] != "gone":
+        _set_status(db, article, "error", fetch.checked_at, fetch.error)
+    db.execute("update articles set last_checked = ?, consecutive_errors = ?, next_check_at = ? "
+               "where id = ?", [iso(fetch.checked_at), failures,
+                                iso(fetch.checked_at + _backoff(failures)), article["id"]])
+    return FetchResult("error", article["id"])
 
 
 def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, content: Content,
                     schedule: Schedule) -> FetchResult:
     digest = content_hash(content.title, content.byline, content.body)
     previous = _current_version(db, article)
+    _mark_fetched_ok(db, fetch, article)
     if previous is not None and previous["content_hash"] == digest:
         _insert_check(db, fetch, article["id"], "unchanged", None)
         _update_article(db, fetch, article, None, schedule, changed=False)
@@ -173,6 +335,8 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
          normalize_line(content.byline), content.published, content.modified,
          normalize_body(content.body), digest, *flags, content.cleaner_version])
     version_id = cursor.lastrowid
+    record_change(db, article["id"], version_id, previous, _stored_fields(content), iso(fetch.checked_at))
+    keep_html(db, version_id, content.raw_html)
     outcome = "new" if previous is None else "changed"
     check_id = _insert_check(db, fetch, article["id"], outcome, version_id)
     db.execute("update versions set check_id = ? where id = ?", [check_id, version_id])
@@ -183,9 +347,23 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
 def _current_version(db: sqlite_utils.Database, article: dict) -> dict | None:
     if not article.get("current_version_id"):
         return None
-    row = db.execute("select version, content_hash, title, byline, body from versions where id = ?",
+    columns = ("id", "version", "content_hash", "title", "byline", "body", "published")
+    row = db.execute(f"select {', '.join(columns)} from versions where id = ?",
                      [article["current_version_id"]]).fetchone()
-    return dict(zip(("version", "content_hash", "title", "byline", "body"), row)) if row else None
+    return dict(zip(columns, row)) if row else None
+
+
+def _stored_fields(content: Content) -> dict:
+    """The fields of a version as `versions` stores them (what change records compare)."""
+    return {"title": normalize_line(content.title), "byline": normalize_line(content.byline),
+            "body": normalize_body(content.body), "published": content.published}
+
+
+def keep_html(db: sqlite_utils.Database, version_id: int, raw_html: bytes | None) -> None:
+    """Store the page a version was cleaned from, zlib-compressed, when the crawl keeps HTML."""
+    if raw_html:
+        db.execute("insert or replace into version_html (version_id, codec, size, html) "
+                   "values (?, 'zlib', ?, ?)", [version_id, len(raw_html), zlib.compress(raw_html, 6)])
 
 
 def _change_flags(previous: dict | None, content: Content) -> tuple[int, int, int, int, int]:
@@ -204,26 +382,62 @@ def _update_article(db: sqlite_utils.Database, fetch: Fetch, article: dict,
                     changed: bool) -> None:
     # Age counts from publication when the page says it, else from when we first saw it.
     basis = parse_iso(article.get("published")) or parse_iso(article["first_seen"])
-    next_at = schedule(basis, fetch.checked_at, changed)
+    # Issue 5: unchanged checks in a row back the schedule off; an edit (not a first version)
+    # brings the next check forward.
+    unchanged = 0 if new_version is not None else (article.get("unchanged_checks") or 0) + 1
+    edited = changed and new_version is not None and new_version[1] > 1
+    next_at = schedule(basis, fetch.checked_at, edited, unchanged=unchanged,
+                       key=article.get("url") or fetch.url)
     now = iso(fetch.checked_at)
+    db.execute("update articles set unchanged_checks = ? where id = ?", [unchanged, article["id"]])
     if new_version is None:
-        db.execute("update articles set last_checked = ?, next_check_at = ?, status = 'live' "
-                   "where id = ?", [now, iso(next_at) if next_at else None, article["id"]])
+        db.execute("update articles set last_checked = ?, next_check_at = ? where id = ?",
+                   [now, iso(next_at) if next_at else None, article["id"]])
         return
     version_id, number, content = new_version
     db.execute(
-        "update articles set last_checked = ?, next_check_at = ?, status = 'live', last_changed = ?, "
+        "update articles set last_checked = ?, next_check_at = ?, last_changed = ?, "
         "current_version_id = ?, version_count = ?, title = ?, published = coalesce(published, ?) "
         "where id = ?",
         [now, iso(next_at) if next_at else None, now, version_id, number,
          normalize_line(content.title), content.published, article["id"]])
 
 
+def _mark_fetched_ok(db: sqlite_utils.Database, fetch: Fetch, article: dict) -> None:
+    """A good fetch: keep the validators for the next conditional request, clear the failure
+    counters, and bring a gone / failing / suspect article back."""
+    db.execute(
+        "update articles set etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
+        "raw_hash = coalesce(?, raw_hash), consecutive_errors = 0, missing_count = 0, "
+        "suspect_hash = null, suspect_count = 0 where id = ?",
+        [fetch.etag, fetch.last_modified, fetch.raw_hash, article["id"]])
+    _set_status(db, article, _healthy(article.get("status") or "live"), fetch.checked_at)
+
+
 def _insert_check(db: sqlite_utils.Database, fetch: Fetch, article_id: int | None, outcome: str,
-                  version_id: int | None) -> int:
+                  version_id: int | None, *, error: str | None = None) -> int:
     cursor = db.execute(
         "insert into checks (article_id, url, crawl_id, checked_at, http_status, outcome, error, "
         "version_id, duration_ms) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [article_id, fetch.url, fetch.crawl_id, iso(fetch.checked_at), fetch.http_status, outcome,
-         fetch.error, version_id, fetch.duration_ms])
+         error or fetch.error, version_id, fetch.duration_ms])
     return cursor.lastrowid
+
+
+def hint_recheck(db: sqlite_utils.Database, url: str, now: datetime,
+                 changed_at: datetime | None = None) -> bool:
+    """A feed, sitemap or dateModified says `url` changed (at `changed_at`, when it says when):
+    make it due now (issue 5, for the hints of issue 4). Revives an article past the last tier
+    too. False when `url` is not a tracked article (nor an alias of one), when the change is not
+    newer than our last check, or when it was already due by `now`."""
+    with write_transaction(db):
+        article = find_article(db, url)
+        if article is None:
+            return False
+        last = parse_iso(article.get("last_checked"))
+        if changed_at is not None and last is not None and changed_at <= last:
+            return False
+        cursor = db.execute(
+            "update articles set next_check_at = ?, unchanged_checks = 0 where id = ? and "
+            "(next_check_at is null or next_check_at > ?)", [iso(now), article["id"], iso(now)])
+        return cursor.rowcount > 0

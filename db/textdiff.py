@@ -5,7 +5,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+# A number with its separators is one token, so "3.5" → "4.2" reads as one change, not three.
+_TOKEN = re.compile(r"\s+|\d+(?:[.,]\d+)*|\w+|[^\w\s]", re.UNICODE)
 
 
 @dataclass(frozen=True)

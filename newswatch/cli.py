@@ -13,7 +13,9 @@ import click
 from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import SourceConfigError, load_config, parse_duration
 from db import queries, textdiff
+from db.changes import compare
 from db.schema import DatabaseError, open_db
+from newswatch import render
 
 EXIT_USAGE = 2  # bad sources file, bad option value, unknown article: the user must fix something
 
@@ -133,24 +135,60 @@ def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), a
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Run every job once (discovery, then re-check) and exit.")
-@click.option("--max-crawls", default=2, show_default=True, metavar="N",
-              help="Crawls (child processes) allowed to run at the same time.")
+@click.option("--max-crawls", default=None, type=click.IntRange(1, 64), metavar="N",
+              help="Crawls (child processes) allowed to run at the same time "
+                   "[default: [settings] max_crawls, 2].")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="One event per line on stdout: key=value text or JSON.")
 @common_options
-def run(paths: Paths, once: bool, max_crawls: int) -> None:
+def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str) -> None:
     """Run the scheduler until Ctrl-C or SIGTERM.
 
     One discovery job per source (every `discover_every`) and one re-check job (every
     [settings] recheck_every); each crawl runs in a child process. A second `run` on the same
-    database refuses to start. Ctrl-C / SIGTERM let the running crawls stop cleanly.
+    database refuses to start. Ctrl-C / SIGTERM let the running crawls stop cleanly. The
+    schedule lives in the database: a restart continues where the last run stopped.
     """
     from scheduler.jobs import AlreadyRunning, Daemon
 
     config = load_config(paths.sources)
-    daemon = Daemon(paths.db, paths.sources, config, max_crawls=max_crawls)
+    daemon = Daemon(paths.db, paths.sources, config, max_crawls=max_crawls,
+                    echo=click.echo, log_format=log_format)
     try:
         daemon.run(once=once)
     except AlreadyRunning as exc:
         raise UsageProblem(str(exc)) from None
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="The whole report as one JSON object.")
+@common_options
+def status(paths: Paths, as_json: bool) -> None:
+    """What the scheduler is doing, per source.
+
+    Last discovery and its outcome, articles by status, re-checks due now, checks, changes and
+    the error rate of the last 24 hours, the daemon's next runs (while one runs), and a warning
+    when a source's extraction degraded (the site's markup changed, not its articles).
+    """
+    from scheduler.status import status_report
+
+    report = status_report(paths.db, load_config(paths.sources))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    daemon = report["daemon"]
+    click.echo(f"daemon: {'running, pid ' + str(daemon['pid']) if daemon['running'] else 'not running'}"
+               f" · due now {report['due_now']} · next re-check {report['next_recheck_at'] or '-'}")
+    for s in report["sources"]:
+        last = s["last_discovery"] or {}
+        rate = "-" if s["error_rate"] is None else f"{s['error_rate']:.0%}"
+        click.echo(f"{s['source']}: {s['tracked']} tracked ("
+                   + ", ".join(f"{k} {v}" for k, v in sorted(s["articles"].items())) + ")"
+                   f" · due {s['due_now']} · 24h: {s['checks_24h']} checks, {s['changes_24h']} "
+                   f"changes, errors {rate}\n    last discovery {last.get('started_at') or 'never'}"
+                   f" {last.get('status') or ''} · next {s['next_discovery_at'] or '-'}")
+        if s["extraction"]["warning"]:
+            click.echo(f"    WARNING {s['extraction']['warning']}")
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -173,15 +211,23 @@ def parse_since(text: str | None) -> datetime | None:
 @cli.command()
 @click.option("--since", default="24h", show_default=True,
               help="How far back: a duration (90m, 24h, 7d) or an ISO date/time; 'all' for everything.")
+@click.option("--until", default=None, help="Only edits before this (a duration back from now, or an ISO date).")
 @click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--field", "fields", multiple=True, type=click.Choice(sorted(queries.FIELD_FILTERS)),
+              help="Only edits that changed this field (repeatable: any of them).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(list(queries.KIND_FILTERS)),
+              help="Only edits of this kind (repeatable: any of them); see the README's 'Change records'.")
+@click.option("--no-minor", is_flag=True, help="Skip edits that only touch punctuation, case or whitespace.")
 @click.option("--limit", default=100, show_default=True, help="At most this many edits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per edit, one per line.")
 @common_options
-def changes(paths: Paths, since: str, source: str | None, limit: int, as_json: bool) -> None:
-    """List edits: every new version of an already-known article, newest first."""
+def changes(paths: Paths, since: str, until: str | None, source: str | None, fields: tuple[str, ...],
+            kinds: tuple[str, ...], no_minor: bool, limit: int, as_json: bool) -> None:
+    """List edits: every new version of an already-known article, newest first, with its labels."""
     db = open_db(paths.db, readonly=True)
     rows = queries.changes_since(db, None if since == "all" else parse_since(since), source=source,
-                                 limit=limit)
+                                 limit=limit, until=parse_since(until), fields=fields, kinds=kinds,
+                                 no_minor=no_minor)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -190,9 +236,36 @@ def changes(paths: Paths, since: str, source: str | None, limit: int, as_json: b
         click.echo(f"no edits since {since}", err=True)
         return
     for row in rows:
-        fields = ",".join(f for f in ("title", "byline", "body") if row[f"{f}_changed"])
+        changed = ",".join(f for f in ("title", "byline", "body", "published") if row[f"{f}_changed"])
         click.echo(f"{row['captured_at']}  v{row['version']}  +{row['words_added']}/-{row['words_removed']}"
-                   f"  [{fields}]  {row['title']}\n    {row['url']}")
+                   f"  [{changed}]  {row['title']}\n    {row['url']}  ({', '.join(render.labels(row))})")
+
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True,
+              help="How far back: a duration (24h, 7d) or an ISO date/time; 'all' for everything.")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--kind", type=click.Choice(["status", "url_changed"]), default=None,
+              help="Only status changes (live/gone/restored/error/suspect) or URL changes.")
+@click.option("--limit", default=200, show_default=True, help="At most this many events.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per event, one per line.")
+@common_options
+def events(paths: Paths, since: str, source: str | None, kind: str | None, limit: int,
+           as_json: bool) -> None:
+    """List what happened to articles: gone, restored, failing, suspect, moved to a new URL."""
+    db = open_db(paths.db, readonly=True)
+    rows = queries.events_since(db, None if since == "all" else parse_since(since), source=source,
+                                kind=kind, limit=limit)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"no events since {since}", err=True)
+    for row in rows:
+        detail = f"  ({row['detail']})" if row["detail"] else ""
+        click.echo(f"{row['at']}  {row['kind']:11} {row['old'] or '-'} → {row['new']}{detail}\n"
+                   f"    {row['url']}")
 
 
 @cli.command()
@@ -234,13 +307,17 @@ def show(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
 @click.argument("url")
 @click.argument("a", type=int, required=False)
 @click.argument("b", type=int, required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "unified"]), default="text",
+              show_default=True, help="Sentence-aligned text, JSON or an HTML page; or a plain unified diff.")
 @click.option("--color/--no-color", default=None, help="Coloured word diff (default: when stdout is a terminal).")
 @common_options
-def diff(paths: Paths, url: str, a: int | None, b: int | None, color: bool | None) -> None:
+def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: bool | None) -> None:
     """Show how an article changed between versions A and B (default: the last two).
 
-    On a terminal: the changed lines with removed words in red and added words in green.
-    Otherwise (a pipe, a file): a plain unified diff.
+    Sentence by sentence: added (+), deleted (-), rewritten (~, with the word changes inline)
+    and moved (>) sentences, changed headline / byline / date, and any correction or update
+    notice. Removed words are red and added ones green on a terminal, [-so-] {+so+} otherwise.
+    --format unified gives the plain line diff of earlier versions, for patch-minded tools.
     """
     db = open_db(paths.db, readonly=True)
     article = queries.article_by_url(db, url)
@@ -253,21 +330,118 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, color: bool | Non
     old, new = queries.get_version(db, url, a), queries.get_version(db, url, b)
     if color is None:
         color = sys.stdout.isatty()
-    if not color:
-        click.echo(textdiff.unified(old, new) or "(no difference)")
+    if fmt == "unified":
+        click.echo(textdiff.unified(old, new) or "(no difference)", color=color)
         return
-    click.echo(click.style(f"{url}: version {a} → {b}", bold=True))
-    for kind, pieces in textdiff.changed_lines(old, new):
-        styled = "".join(_style(p) for p in pieces)
-        click.echo({"changed": "~ ", "added": "+ ", "removed": "- "}[kind] + styled)
+    record = compare(old, new)
+    if fmt in ("json", "html"):
+        click.echo((render.diff_json if fmt == "json" else render.diff_html)(url, old, new, record))
+        return
+    click.echo(click.style(f"{url}: version {a} → {b}", bold=True) if color else f"{url}: version {a} → {b}")
+    click.echo(render.diff_text(record, _style if color else render.plain)
+               or "(no difference)", color=color)
 
 
-def _style(piece: textdiff.Piece) -> str:
-    if piece.op == "-":
-        return click.style(piece.text, fg="red", strikethrough=True)
-    if piece.op == "+":
-        return click.style(piece.text, fg="green", underline=True)
-    return piece.text
+def _style(op: str, text: str) -> str:
+    if op == "-":
+        return click.style(text, fg="red", strikethrough=True)
+    if op == "+":
+        return click.style(text, fg="green", underline=True)
+    return text
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--current-only", is_flag=True, help="Only the versions readers see now (each article's latest).")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--limit", default=20, show_default=True, help="At most this many versions.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per version, one per line.")
+@common_options
+def search(paths: Paths, query: str, current_only: bool, source: str | None, limit: int,
+           as_json: bool) -> None:
+    """Full-text search over every version's headline and body, best match first.
+
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*. Text that is not
+    valid FTS5 is searched as plain words.
+    """
+    try:
+        rows = queries.search_versions(open_db(paths.db, readonly=True), query,
+                                       current_only=current_only, source=source, limit=limit)
+    except queries.BadSearch as exc:
+        raise UsageProblem(str(exc)) from None
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"no version matches {query!r}", err=True)
+    for row in rows:
+        now = "current" if row["is_current"] else "earlier"
+        click.echo(f"{row['captured_at']}  v{row['version']} ({now})  {row['title']}\n    {row['url']}\n"
+                   f"    {' '.join(row['snippet'].split())}")
+
+
+@cli.command()
+@click.option("--what", type=click.Choice(sorted(queries.EXPORTS)), default="changes", show_default=True,
+              help="Which rows: tracked articles, every version (with its text) or every edit.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--since", default=None, help="Only rows from this time on (a duration or an ISO date).")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of stdout.")
+@common_options
+def export(paths: Paths, what: str, fmt: str, since: str | None, source: str | None,
+           output: str | None) -> None:
+    """Export articles, versions or changes as JSON Lines or CSV (oldest first)."""
+    rows = queries.export_rows(open_db(paths.db, readonly=True), what, since=parse_since(since),
+                               source=source)
+    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+        count = render.write_rows(rows, fmt, out)
+    click.echo(f"{count} {what} exported", err=True)
+
+
+@cli.command()
+@click.option("--source", default=None, metavar="NAME", help="Only this source (default: all).")
+@click.option("--since", default="7d", show_default=True, help="How far back (a duration or an ISO date).")
+@click.option("--limit", default=50, show_default=True, help="At most this many entries.")
+@click.option("--no-minor", is_flag=True, help="Leave out punctuation-, case- or whitespace-only edits.")
+@click.option("--self-url", default=None, metavar="URL", help="Where the feed will be published (rel=self).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of stdout.")
+@common_options
+def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: bool,
+         self_url: str | None, output: str | None) -> None:
+    """Write an Atom feed of recent edits (one entry per new version) for feed readers."""
+    rows = queries.changes_since(open_db(paths.db, readonly=True),
+                                 None if since == "all" else parse_since(since), source=source,
+                                 limit=limit, no_minor=no_minor)
+    xml = render.atom_feed(rows, title=f"newswatch: edits{f' ({source})' if source else ''}",
+                           feed_id=f"urn:newswatch:changes{f':{source}' if source else ''}",
+                           self_url=self_url)
+    with click.open_file(output or "-", "wb") as out:
+        out.write(xml)
+
+
+@cli.command()
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@common_options
+def reclean(paths: Paths, source: str | None, as_json: bool) -> None:
+    """Re-clean stored HTML with the current cleaner and rebuild versions that come out different.
+
+    Needs the raw HTML of every version of an article ([settings] keep_html = true when it was
+    crawled); other articles are skipped. An article whose re-cleaned versions equal its stored
+    ones is left alone; otherwise its old versions move to `versions_superseded` (keeping their
+    cleaner_version) and the re-cleaned ones replace them.
+    """
+    from crawler.reclean import reclean_db
+
+    config = load_config(paths.sources) if paths.sources.exists() else None
+    report = reclean_db(open_db(paths.db), config=config, source=source)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in report.items()))
 
 
 @cli.command()

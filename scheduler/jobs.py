@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import threading
@@ -10,14 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler import health
 from crawler.run import child_command, start_child
 from crawler.sources import Config
-from db import queries
+from db import operations
 from db.schema import open_db
+from scheduler.events import EventLog
 from scheduler.lock import AlreadyRunning, RunLock
 
 __all__ = ["AlreadyRunning", "CrawlResult", "Daemon", "run_crawl_child"]
@@ -56,54 +60,143 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
     return CrawlResult(code, row)
 
 
-class Daemon:
-    """`newswatch run`: discovery per source on its interval and a re-check job."""
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
-    def __init__(self, db: Path, sources: Path, config: Config, *, max_crawls: int = 2,
-                 echo=print):
+
+def first_runs(config: Config, last_discovery: dict[str, datetime | None],
+               now: datetime) -> dict[str, datetime]:
+    """When each discovery job first runs after a start (issue 5, durable state): a source whose
+    last finished discovery is older than its interval runs now, once, however many runs were
+    missed (coalesced, not replayed); the others keep their rhythm from that last discovery."""
+    runs = {}
+    for source in config.sources:
+        last = last_discovery.get(source.name)
+        due = last + timedelta(seconds=source.discover_every) if last else now
+        runs[source.name] = max(due, now)
+    return runs
+
+
+def _upcoming(job, now: datetime) -> datetime | None:
+    """The job's next run; APScheduler announces a submitted job before it moves its
+    next_run_time on, so a time already past is replaced by the trigger's next one."""
+    upcoming = getattr(job, "next_run_time", None)
+    if upcoming is not None and upcoming <= now:
+        upcoming = job.trigger.get_next_fire_time(upcoming, now)
+    return upcoming
+
+
+class Daemon:
+    """`newswatch run`: discovery per source on its interval and a re-check job.
+
+    Discovery and re-checks run on separate executors, so re-checks can never starve
+    discovery; the re-check job keeps one crawl slot, discovery the other `max_crawls - 1`
+    (at least one). Its state (last runs, outcomes, next runs) lives in the `jobs` table.
+    """
+
+    def __init__(self, db: Path, sources: Path, config: Config, *, max_crawls: int | None = None,
+                 echo=print, log_format: str = "text"):
         self.db, self.sources, self.config = Path(db), Path(sources), config
-        self.max_crawls = max_crawls
-        self.echo = echo
+        self.max_crawls = max_crawls or config.max_crawls
+        self.log = EventLog(log_format, echo)
         self.children: set[subprocess.Popen] = set()
         self.children_lock = threading.Lock()
         self.stopping = threading.Event()
         self.scheduler: BlockingScheduler | None = None
+        self.warnings: dict[str, str | None] = {}
 
     def build(self, now: datetime | None = None) -> BlockingScheduler:
         now = now or datetime.now(timezone.utc)
         scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(self.max_crawls)}, timezone=timezone.utc,
+            executors={"default": ThreadPoolExecutor(max(1, self.max_crawls - 1)),
+                       "recheck": ThreadPoolExecutor(1)}, timezone=timezone.utc,
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_SECONDS})
-        for source in self.config.sources:
+        db = open_db(self.db)
+        last = {s.name: operations.last_finished_discovery(db, s.name) for s in self.config.sources}
+        db.close()
+        for name, first in first_runs(self.config, last, now).items():
+            source = self.config.source(name)
             scheduler.add_job(self.crawl, IntervalTrigger(seconds=source.discover_every),
-                              args=["discover", (source.name,)], id=f"discover:{source.name}",
-                              name=f"discover {source.name}", next_run_time=now)
+                              args=["discover", (name,)], id=f"discover:{name}",
+                              name=f"discover {name}", next_run_time=first)
         # Re-checks start a moment after discovery so the first discovery is not competing.
         scheduler.add_job(self.crawl, IntervalTrigger(seconds=self.config.recheck_every),
-                          args=["recheck", ()], id="recheck", name="recheck",
+                          args=["recheck", ()], id="recheck", name="recheck", executor="recheck",
                           next_run_time=now + timedelta(seconds=1))
         return scheduler
 
     def crawl(self, mode: str, source_names: Sequence[str]) -> None:
         if self.stopping.is_set():
             return
-        if mode == "recheck" and not self._anything_due():
-            log.info("recheck: nothing due")
-            return
-        result = run_crawl_child(self.db, self.sources, mode, source_names=source_names,
-                                 on_start=self._track, progress_every=0)
-        row = result.crawl or {}
-        self.echo(f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} {mode} "
-                  f"{','.join(source_names) or 'all'}: exit {result.exit_code} · "
-                  + " · ".join(f"{k} {row.get(k, 0)}" for k in ("fetched", "new", "changed",
-                                                                  "unchanged", "failed")))
+        job = f"{mode}:{','.join(source_names)}" if source_names else mode
+        try:
+            if mode == "recheck" and not self._anything_due():
+                self.log.event("recheck_skipped", reason="nothing due")
+                return
+            self._write(operations.job_started, job, mode, ",".join(source_names) or None,
+                        datetime.now(timezone.utc))
+            result = run_crawl_child(self.db, self.sources, mode, source_names=source_names,
+                                     on_start=self._track, progress_every=0)
+            row = result.crawl or {}
+            outcome = row.get("status") or f"exit {result.exit_code}"
+            self._write(operations.job_finished, job, datetime.now(timezone.utc), outcome,
+                        row.get("id"))
+            self.log.event("crawl_finished", "info" if result.exit_code == 0 else "error", job=job,
+                           exit=result.exit_code, status=outcome, crawl_id=row.get("id"),
+                           **{k: row.get(k, 0) for k in ("fetched", "new", "changed", "unchanged",
+                                                         "failed")},
+                           **({"error": row["error"]} if row.get("error") else {}))
+            self._check_extraction(source_names or [s.name for s in self.config.sources])
+        finally:
+            self._save_next_runs()
+
+    def _write(self, function, *args) -> None:
+        db = open_db(self.db)
+        try:
+            function(db, *args)
+        finally:
+            db.close()
 
     def _anything_due(self) -> bool:
         if not self.db.exists():
             return False
         db = open_db(self.db, readonly=True)
-        return bool(queries.due_articles(db, datetime.now(timezone.utc)))
+        try:
+            return operations.due_count(db, datetime.now(timezone.utc)) > 0
+        finally:
+            db.close()
+
+    def _check_extraction(self, names: Sequence[str]) -> None:
+        """Log a warning when a source's extraction degrades (once, until it changes)."""
+        now = datetime.now(timezone.utc)
+        (recent_from, recent_to), (history_from, history_to) = health.windows(now)
+        db = open_db(self.db, readonly=True)
+        try:
+            for name in names:
+                warning = health.extraction_warning(
+                    operations.extraction_numbers(db, name, recent_from, recent_to),
+                    operations.extraction_numbers(db, name, history_from, history_to))
+                if warning and warning != self.warnings.get(name):
+                    self.log.event("extraction_degraded", "warning", source=name, why=warning)
+                self.warnings[name] = warning
+        finally:
+            db.close()
+
+    def _save_next_runs(self, stopped: bool = False) -> None:
+        if self.scheduler is None:
+            return
+        now = datetime.now(timezone.utc)
+        runs = {job.id: (job.id.split(":")[0], job.id.partition(":")[2] or None,
+                         _upcoming(job, now)) for job in self.scheduler.get_jobs()}
+        stopped = stopped or self.stopping.is_set()
+        self._write(operations.save_next_runs, runs, None if stopped else os.getpid(), now)
 
     def _track(self, child: subprocess.Popen) -> None:
         with self.children_lock:
@@ -113,7 +206,11 @@ class Daemon:
 
     def run(self, once: bool = False) -> None:
         with RunLock(self.db):
-            open_db(self.db).close()  # migrate before any child starts
+            db = open_db(self.db)  # migrate before any child starts
+            stale = operations.close_stale_crawls(db, pid_alive, datetime.now(timezone.utc))
+            db.close()
+            if stale:
+                self.log.event("stale_crawls_closed", "warning", count=stale)
             if once:
                 for source in self.config.sources:
                     self.crawl("discover", (source.name,))
@@ -122,16 +219,23 @@ class Daemon:
             self.scheduler = self.build()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, self._stop)
-            self.echo(f"newswatch run: {len(self.config.sources)} source(s), re-check every "
-                      f"{self.config.recheck_every}s, database {self.db}; Ctrl-C to stop")
+            self.scheduler.add_listener(lambda event: self._save_next_runs(),
+                                        EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
+            self.log.event("daemon_started", pid=os.getpid(), sources=len(self.config.sources),
+                           recheck_every=self.config.recheck_every, max_crawls=self.max_crawls,
+                           db=str(self.db))
+            self._save_next_runs()
             self.scheduler.start()  # blocks until _stop shuts it down
             self._wait_for_children()
+            self._save_next_runs(stopped=True)
+            self.log.event("daemon_stopped", pid=os.getpid())
 
     def _stop(self, signum, frame) -> None:
         if self.stopping.is_set():
             return
         self.stopping.set()
-        self.echo(f"newswatch run: {signal.Signals(signum).name}, stopping after the running crawls")
+        self.log.event("daemon_stopping", signal=signal.Signals(signum).name,
+                       running_crawls=sum(1 for c in self.children if c.poll() is None))
         with self.children_lock:
             for child in self.children:
                 if child.poll() is None:

@@ -323,3 +323,102 @@ def test_import_is_pure_and_cheap() -> None:
             "('scrapy', 'twisted', 'db', 'scheduler', 'newswatch', 'trafilatura', 'bs4')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- generic layouts
+
+_PROSE = "The committee met again on Tuesday, and members argued over the budget for hours. "
+
+
+def _article_page(inner: str, head: str = "<title>Budget row deepens | Gazette</title>") -> str:
+    return f"<html><head>{head}</head><body><h1>Budget row deepens</h1>{inner}</body></html>"
+
+
+def test_teaser_list_under_heading_goes_but_read_more_toggle_stays() -> None:
+    page = _article_page(
+        f"<div class='story'><p>{_PROSE * 2}</p>"
+        f"<div class='toggle'><div><a href='#'>Read more</a></div><div><p>{_PROSE}Second half.</p></div></div></div>"
+        "<div class='rail'><h3>Recommended for you</h3><p><a href='/a'>Another story</a> A short teaser text here.</p>"
+        "<p><a href='/b'>Yet another story</a> And another teaser text.</p></div>")
+    body = clean(page).body
+    assert "Second half." in body
+    assert "Another story" not in body and "Recommended" not in body
+
+
+def test_story_split_into_same_class_blocks_is_joined() -> None:
+    part = f"<p>{_PROSE * 2}</p>"
+    page = _article_page(
+        f"<div class='wrap'><div class='story-body story-body-1'>{part}<p>Part one ends.</p></div>"
+        f"<div class='inline-photo'><p>Photo</p></div>"
+        f"<div class='more'><div class='story-body story-body-2'>{part * 3}<p>Part two ends.</p></div></div></div>")
+    body = clean(page).body
+    assert "Part one ends." in body and "Part two ends." in body
+    assert body.index("Part one ends.") < body.index("Part two ends.")
+
+
+def test_heading_slug_ids_do_not_trigger_the_vocabulary() -> None:
+    page = _article_page(f"<div class='doc'><div class='section' id='sharing-with-a-single-developer'>"
+                         f"<h2>Sharing with a single developer</h2><p>{_PROSE}</p></div>"
+                         f"<div class='section' id='other'><p>{_PROSE * 3}</p></div></div>")
+    assert "Sharing with a single developer" in clean(page).body
+
+
+def test_form_wrapping_the_whole_page_is_kept() -> None:
+    page = _article_page(f"<form id='aspnetForm'><div class='content'><p>{_PROSE * 3}</p><p>{_PROSE}</p>"
+                         "<input type='text' value='typed'></div></form><form class='search'><p>Search the site</p></form>")
+    body = clean(page).body
+    assert body.count("The committee met") == 4 and "Search the site" not in body and "typed" not in body
+
+
+def test_jsonld_inside_cdata_is_read() -> None:
+    head = ('<script type="application/ld+json">//<![CDATA[\n{"@type":"NewsArticle","headline":"Budget row deepens",'
+            '"datePublished":"2024-06-01T09:30:00+02:00","author":[{"name":"Ana Ruiz"},{"name":"Li Wei"}]}\n//]]></script>')
+    article = clean(_article_page(f"<article><p>{_PROSE * 3}</p></article>", head))
+    assert article.published == "2024-06-01T09:30:00+02:00"
+    assert article.byline == ("Ana Ruiz", "Li Wei")
+
+
+def test_site_name_is_stripped_from_title_fallback() -> None:
+    page = f"<html><head><title>Budget row deepens in the council | Gazette</title></head><body><p>{_PROSE * 3}</p></body></html>"
+    assert clean(page).title == "Budget row deepens in the council"
+
+
+def test_dates_in_prose_are_not_publication_dates() -> None:
+    page = _article_page(f"<article><p>The treaty was signed on May 7, 1856 in Paris. {_PROSE * 2}</p></article>")
+    assert clean(page).published is None
+    dated = _article_page(f"<article><span class='date'>March 3, 2024</span><p>{_PROSE * 3}</p></article>")
+    assert clean(dated).published == "2024-03-03"
+
+
+def test_in_article_furniture_is_dropped() -> None:
+    page = _article_page(
+        "<article><a class='kicker' href='/x'>Politics</a><div class='story-meta'><span class='byline'>By Ana Ruiz</span>"
+        f"<time datetime='2024-01-02T03:04:05Z'>2 Jan 2024</time></div><p>{_PROSE * 3}</p></article>")
+    article = clean(page)
+    assert article.body == normalize_text(_PROSE * 3)
+    assert article.byline == ("Ana Ruiz",)
+    assert article.published == "2024-01-02T03:04:05+00:00"
+
+
+def test_trafilatura_rescue_reads_text() -> None:
+    from crawler.cleaner.extract import _trafilatura_lines
+
+    lines = _trafilatura_lines(_article_page(f"<article><p>{_PROSE * 3}</p><p>{_PROSE}</p></article>"))
+    assert lines and all(line == normalize_text(line) for line in lines)
+    assert _trafilatura_lines("") == []
+
+
+def test_promo_lines_inside_the_article_are_dropped() -> None:
+    page = _article_page(f"<article><p>{_PROSE * 2}</p><p>Related: <a href='/x'>Council approves the harbour barrier plan</a></p>"
+                         f"<p>{_PROSE}</p><p>Related: the council said nothing more about it yesterday at all.</p></article>")
+    body = clean(page).body
+    assert "harbour barrier" not in body
+    assert "Related: the council said nothing more" in body  # prose that merely starts with the word stays
+
+
+def test_cms_taxonomy_classes_do_not_prune_the_article() -> None:
+    page = _article_page(f"<article class='post type-post category-comment tag-advertising tag-social'>"
+                         f"<p>{_PROSE * 3}</p><p>{_PROSE}</p></article>"
+                         "<aside class='sidebar'><p>Most read: something else entirely, much longer text here.</p></aside>")
+    body = clean(page).body
+    assert body.count("The committee met") == 4 and "Most read" not in body

@@ -85,6 +85,7 @@ def test_generate_writes_every_page(served):
     assert missing == []
     assert len({a.path for a in site.articles}) == 40
     assert all(a.path.startswith(f"/news/{a.section}/") and a.path.endswith(".html") for a in site.articles)
+    assert all(a.path.isascii() and " " not in a.path for a in site.articles)
     assert [a["path"] for a in state(root)["articles"]] == [a.path for a in site.articles]
 
 
@@ -112,7 +113,8 @@ def test_article_text_is_plausible_and_separable(served):
     site, _ = served
     for article in site.articles:
         assert 6 <= sum(k == "p" for k in article.block_kinds) <= 14
-        assert all(p.strip() and p[0].isupper() or p[0] in "\u201c" for p in article.paragraphs)
+        assert all(p[0].isupper() or p[0] == "\u201c" for p in article.paragraphs)
+        assert all(p.rstrip("\u201d")[-1] in ".!?" for k, p in zip(article.block_kinds, article.paragraphs) if k == "p")
         page = (site.root / article.path.lstrip("/")).read_text(encoding="utf-8")
         assert article_blocks(page) == list(article.paragraphs)
 
@@ -190,6 +192,14 @@ def test_base_path_prefix(tmp_path):
     assert site.feed_paths == ("/demo/feed.xml", "/demo/atom.xml")
     assert (tmp_path / "demo" / "feed.xml").is_file()
     assert "<link>/demo/news/" in (tmp_path / "demo" / "feed.xml").read_text()
+
+
+def test_regenerating_removes_old_articles(tmp_path):
+    old = generate_site(tmp_path, 20, seed=1, now=NOW)
+    new = generate_site(tmp_path, 5, seed=2, now=NOW)
+    on_disk = {"/" + p.relative_to(tmp_path).as_posix() for p in (tmp_path / "news").rglob("*.html")}
+    assert on_disk == {a.path for a in new.articles}
+    assert not {a.path for a in old.articles} <= on_disk
 
 
 def test_generate_2000_articles(tmp_path):
@@ -362,8 +372,16 @@ def check_edit(edit, before, after, page: str) -> None:
 
 
 def test_edit_articles_mixed_cycles_through_kinds(served):
-    site, _ = served
+    site, server = served
+    pages = {a.path: (site.root / a.path.lstrip("/")).read_bytes() for a in site.articles}
+    etags = {a.path: fetch(server, a.path)[1]["ETag"] for a in site.articles[:12]}
     edits = edit_articles(site.root, count=7, seed=9)
+    edited_paths = {e.path for e in edits}
+    for article in site.articles:  # pages that were not edited stay byte-for-byte the same
+        changed = (site.root / article.path.lstrip("/")).read_bytes() != pages[article.path]
+        assert changed == (article.path in edited_paths), article.path
+    for path, etag in etags.items():
+        assert fetch(server, path, headers={"If-None-Match": etag})[0] == (200 if path in edited_paths else 304)
     assert [e.kind for e in edits] == list(KINDS)
     assert len({e.path for e in edits}) == 7
     edited = {a.path: a.edits for a in load_site(site.root).articles}

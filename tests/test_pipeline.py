@@ -119,9 +119,11 @@ def test_error_pages_and_empty_pages_are_not_versions(site, cli):
     server.set_route(junk, status=200, body=b"\x00\xff<<<not html at all",
                      headers={"Content-Type": "text/html"})
     cli("recheck", server.base_url + gone, server.base_url + junk)
-    checks = rows(cli.db, "select url, http_status, outcome, error from checks where outcome = 'error'")
+    checks = rows(cli.db, "select url, http_status, outcome, error from checks "
+                          "where outcome in ('error', 'missing')")
     by_url = {c["url"].removeprefix(server.base_url): c for c in checks}
     assert by_url[gone]["http_status"] == 404 and by_url[gone]["error"] == "HTTP 404"
+    assert by_url[gone]["outcome"] == "missing" and by_url[junk]["outcome"] == "error"
     assert by_url[junk]["error"].startswith("no ")
     assert rows(cli.db, "select max(version) v from versions")[0]["v"] == 1
 

@@ -6,23 +6,35 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
+from newswatch.demosite import DemoServer, generate_site
 from tests.conftest import REPO, write_sources
 
 
-def start_run(cli) -> subprocess.Popen:
+def start_run(cli, *args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(cli.db), "--sources",
-                             str(cli.sources), "run"], cwd=cli.cwd, env=env, text=True,
+                             str(cli.sources), "run", *args], cwd=cli.cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def crawls(db) -> list[dict]:
+    return query(db, "select * from crawls order by id")
+
+
+def query(db, sql: str, params=()) -> list[dict]:
+    """Rows as dicts; [] while the daemon has created the file but not yet its tables."""
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute("select * from crawls order by id")]
+        try:
+            return [dict(r) for r in conn.execute(sql, params)]
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
 
 
 def wait_for(predicate, timeout: float = 60.0) -> None:
@@ -61,11 +73,116 @@ def test_run_does_cycles_without_overlap_and_stops_cleanly(tmp_path, site, cli):
     with sqlite3.connect(cli.db) as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert conn.execute("select count(*) from versions").fetchone()[0] == 8
-        assert conn.execute("select count(*) from checks where outcome = 'unchanged'").fetchone()[0] >= 8
+        assert conn.execute("select count(*) from checks where outcome in "
+                            "('unchanged', 'not_modified', 'unchanged_raw')").fetchone()[0] >= 8
 
 
 def test_run_once_discovers_then_rechecks(site, cli):
     result = cli("run", "--once")
-    assert "discover demo: exit 0" in result.stdout
+    assert "crawl_finished job=discover:demo exit=0" in result.stdout
     with sqlite3.connect(cli.db) as conn:
         assert conn.execute("select count(*) from articles").fetchone()[0] == 8
+
+
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_two_sources_cycles_sigterm_and_restart(tmp_path, site, cli):
+    """Issue 5 wiring: two sources, several re-check cycles (each due article once per cycle,
+    none twice), SIGTERM in the middle of a crawl leaves a consistent database, and the next
+    start continues from it: overdue re-checks are done, recent discoveries are not repeated."""
+    _, server = site
+    other_info = generate_site(tmp_path / "site2", 6, seed=11)
+    with DemoServer(tmp_path / "site2") as other:
+        text = "".join(write_sources(tmp_path / f"{name}.toml", base, name=name).read_text()
+                       for name, base in (("demo", server.base_url), ("other", other.base_url)))
+        cli.sources.write_text(
+            text.replace('article_pattern', 'discover_every = "1h"\narticle_pattern')
+            + '[settings]\nrecheck_every = "2s"\nrequests_per_second = 1000\n'
+              'tiers = [{younger_than = "3650d", every = "1s"}]\n')
+        daemon = start_run(cli, "--log-format", "json")
+        try:
+            wait_for(lambda: cli.db.exists() and len(query(
+                cli.db, "select id from crawls where kind = 'recheck' and status = 'finished' and "
+                "started_at > (select max(finished_at) from crawls where kind = 'discover')")) >= 3)
+            for path in (a.path for a in other_info.articles):  # slow down: SIGTERM mid-crawl
+                other.set_route(path, delay=1.5)
+            wait_for(lambda: query(cli.db, "select count(*) as n from checks c join crawls k on "
+                                   "k.id = c.crawl_id where k.status = 'running' and k.kind = "
+                                   "'recheck'")[0]["n"] >= 1)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            out, err = daemon.communicate(timeout=60)
+        assert daemon.returncode == 0, err
+        events = [json.loads(line) for line in out.splitlines()]
+        assert {"daemon_started", "crawl_finished", "daemon_stopping", "daemon_stopped"} <= {
+            e["event"] for e in events}
+
+        # Consistent after SIGTERM: nothing half-recorded, every article still scheduled.
+        rows = crawls(cli.db)
+        assert all(c["status"] != "running" and c["finished_at"] for c in rows)
+        assert rows[-1]["kind"] == "recheck" and rows[-1]["status"].startswith("stopped")
+        assert query(cli.db, "pragma integrity_check")[0]["integrity_check"] == "ok"
+        articles = query(cli.db, "select id, source, next_check_at from articles")
+        assert len(articles) == 14 and all(a["next_check_at"] for a in articles)
+        assert query(cli.db, "select count(*) as n from versions")[0]["n"] == 14
+
+        # Each cycle after discovery: no article twice, and every article that was surely due
+        # when the cycle started (its last check 3 s or more before) was checked in it.
+        discovered = max(at(c["finished_at"]) for c in rows if c["kind"] == "discover")
+        cycles = [c for c in rows if c["kind"] == "recheck" and at(c["started_at"]) > discovered]
+        assert len(cycles) >= 4
+        checks = query(cli.db, "select article_id, crawl_id, checked_at from checks order by id")
+        for cycle in cycles:
+            started = at(cycle["started_at"])
+            mine = [c["article_id"] for c in checks if c["crawl_id"] == cycle["id"]]
+            assert len(mine) == len(set(mine)), f"an article checked twice in crawl {cycle['id']}"
+            if cycle["status"] != "finished":
+                continue
+            last_before = {}
+            for c in checks:
+                if at(c["checked_at"]) < started:
+                    last_before[c["article_id"]] = at(c["checked_at"])
+            surely_due = {a for a, t in last_before.items() if t + timedelta(seconds=3) <= started}
+            assert surely_due <= set(mine), (cycle, surely_due - set(mine))
+        assert {c["article_id"] for cycle in cycles[:2] for c in checks
+                if c["crawl_id"] == cycle["id"]} == {a["id"] for a in articles}
+
+        # Restart: the unfinished work continues; discoveries younger than 1h are not repeated.
+        other.clear_routes()
+        interrupted = rows[-1]["id"]
+        daemon = start_run(cli)
+        try:
+            wait_for(lambda: len(query(cli.db, "select id from crawls where kind = 'recheck' and "
+                                       "status = 'finished' and id > ?", [interrupted])) >= 1)
+            report = json.loads(cli("status", "--json").stdout)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.communicate(timeout=60)
+        assert daemon.returncode == 0
+        after = [c for c in crawls(cli.db) if c["id"] > interrupted]
+        assert after and all(c["kind"] == "recheck" for c in after)  # coalesced: no discovery
+        first = after[0]
+        assert first["status"] == "finished" and first["fetched"] == 14  # all were overdue
+
+        assert report["daemon"] == {"running": True, "pid": daemon.pid}
+        assert report["next_recheck_at"] and not report["warnings"]
+        by_name = {s["source"]: s for s in report["sources"]}
+        assert set(by_name) == {"demo", "other"}
+        now = at(report["now"])
+        for name, count in (("demo", 8), ("other", 6)):
+            row = by_name[name]
+            assert row["tracked"] == count and row["articles"] == {"live": count}
+            assert row["last_discovery"]["status"] == "finished"
+            assert row["last_discovery"]["new"] == count
+            assert row["checks_24h"] >= 3 * count and row["changes_24h"] == 0
+            assert row["error_rate"] == 0
+            assert now + timedelta(minutes=50) < at(row["next_discovery_at"]) <= now + timedelta(hours=1)
+            assert row["extraction"]["warning"] is None
+        stopped = json.loads(cli("status", "--json").stdout)
+        assert stopped["daemon"] == {"running": False, "pid": None}
+        assert stopped["next_recheck_at"] is None
+        assert all(s["next_discovery_at"] is None for s in stopped["sources"])

@@ -7,14 +7,8 @@ from lxml import etree
 
 from .prune import class_tokens, drop
 from .text import BLOCK_TAGS
-from .vocabulary import MAX_PRUNE_SHARE
+from .vocabulary import CONTAINER_NEGATIVE_RE, CONTAINER_POSITIVE_RE, MAX_PRUNE_SHARE, PROMO_LINE_LABELS
 
-# Class/id words that make an element more or less likely to be the article container.
-_POSITIVE = re.compile(r"(?<![a-z0-9])(article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|"
-                       r"prose|rich-text|richtext|detail|news-body)(?![a-z])")
-_NEGATIVE = re.compile(r"(?<![a-z0-9])(hidden|banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|"
-                       r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|"
-                       r"widget|byline|author|dateline|caption-credit)(?![a-z])")
 
 # Elements scored as paragraphs; divs count too when they hold only inline content.
 _PARAGRAPH_TAGS = ("p", "pre", "td", "blockquote", "div", "section", "h2", "h3", "h4", "h5", "h6")
@@ -28,10 +22,11 @@ _TAG_BONUS = {"div": 5, "article": 5, "main": 5, "section": 3, "pre": 3, "td": 3
 
 
 def class_weight(el: etree._Element) -> int:
+    """+25 for article-ish class/id words, -25 for furniture-ish ones (Readability's weights)."""
     tokens = class_tokens(el).replace("_", "-")
     if not tokens:
         return 0
-    return 25 * (bool(_POSITIVE.search(tokens)) - bool(_NEGATIVE.search(tokens)))
+    return 25 * (bool(CONTAINER_POSITIVE_RE.search(tokens)) - bool(CONTAINER_NEGATIVE_RE.search(tokens)))
 
 
 def _inner_text(el: etree._Element) -> str:
@@ -39,6 +34,7 @@ def _inner_text(el: etree._Element) -> str:
 
 
 def link_density(el: etree._Element, text_len: int | None = None) -> float:
+    """Share of the element's text that sits inside links."""
     total = text_len if text_len is not None else len(_inner_text(el))
     if not total:
         return 0.0
@@ -78,7 +74,7 @@ def score_candidates(body: etree._Element) -> dict[etree._Element, float]:
     return scores
 
 
-def _common_ancestor(top: etree._Element, others: list[etree._Element], scores: dict) -> etree._Element:
+def _common_ancestor(top: etree._Element, others: list[etree._Element]) -> etree._Element:
     """Readability: when several strong candidates share an ancestor, the article is that ancestor."""
     parent = top.getparent()
     while parent is not None and parent.tag not in ("body", "html"):
@@ -109,7 +105,7 @@ def find_article(body: etree._Element) -> list[etree._Element]:
     """The article container and the siblings that belong with it, in page order ([] if none)."""
     scores = score_candidates(body)
     top = best_container(body, scores)
-    return article_nodes(top, body, scores) if top is not None else []
+    return story_parts(top, article_nodes(top, body, scores)) if top is not None else []
 
 
 def best_container(body: etree._Element, scores: dict[etree._Element, float] | None = None) -> etree._Element | None:
@@ -121,7 +117,7 @@ def best_container(body: etree._Element, scores: dict[etree._Element, float] | N
     top = ranked[0]
     strong = [c for c in ranked[1:5] if scores[c] >= 0.75 * scores[top]]
     if len(strong) >= 3:
-        top = _common_ancestor(top, strong, scores)
+        top = _common_ancestor(top, strong)
     if top in scores:
         top = _climb_while_rising(top, scores)
     # A container that is its parent's only child says nothing the parent does not.
@@ -138,6 +134,7 @@ def article_nodes(top: etree._Element, body: etree._Element,
         return [top]
     top_score = scores.get(top, 0.0)
     threshold = max(10.0, top_score * 0.2)
+    top_points = 0.0
     nodes = []
     for sibling in parent:
         if not isinstance(sibling.tag, str):
@@ -146,9 +143,68 @@ def article_nodes(top: etree._Element, body: etree._Element,
             nodes.append(sibling)
             continue
         bonus = top_score * 0.2 if top.get("class") and sibling.get("class") == top.get("class") else 0.0
-        if scores.get(sibling, 0.0) + bonus >= threshold or _is_loose_paragraph(sibling):
+        if (scores.get(sibling, 0.0) + bonus >= threshold or _is_loose_paragraph(sibling)
+                or _continues_article(sibling, top_points := top_points or content_points(top))):
             nodes.append(sibling)
     return nodes
+
+
+# Class tokens too generic to say two blocks are parts of the same story.
+_GENERIC_CLASSES = frozenset({"clearfix", "row", "col", "container", "wrapper", "inner", "section", "module",
+                              "block", "content", "group", "item", "box", "wrap", "clear", "cf", "grid"})
+_PART_LEVELS = 3
+
+
+def story_parts(top: etree._Element, nodes: list[etree._Element]) -> list[etree._Element]:
+    """Blocks elsewhere near the container that share its class (`story-body-1`, `story-body-2`).
+
+    Long stories are often cut into several same-class blocks with ads or photos between
+    them, not all of them siblings of the best-scoring one.
+    """
+    mine = {t for t in (top.get("class") or "").split() if t.lower() not in _GENERIC_CLASSES}
+    ancestor = top
+    for _ in range(_PART_LEVELS):
+        ancestor = ancestor.getparent() if ancestor.getparent() is not None else ancestor
+    if not mine or ancestor.tag in ("body", "html"):
+        return nodes
+    top_points = content_points(top)
+    found = list(nodes)
+    for el in ancestor.iter(top.tag):
+        if el in found or any(n in found for n in el.iterancestors()) or any(el in set(n.iterancestors()) for n in found):
+            continue
+        if mine & set((el.get("class") or "").split()) and content_points(el) >= max(5.0, 0.1 * top_points):
+            found.append(el)
+    order = {el: i for i, el in enumerate(ancestor.iter())}
+    return sorted(found, key=lambda el: order.get(el, -1))
+
+
+def content_points(el: etree._Element) -> float:
+    """Paragraph points at any depth (scores only reach 5 levels up; long stories nest deeper)."""
+    return _paragraph_stats(el)[0]
+
+
+def _paragraph_stats(el: etree._Element) -> tuple[float, int]:
+    points, count = 0.0, 0
+    for p in el.iter(*_PARAGRAPH_TAGS):
+        if not _is_paragraph(p):
+            continue
+        text = _inner_text(p)
+        if len(text) >= _MIN_PARAGRAPH:
+            points += (1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)) * (1 - link_density(p, len(text)))
+            count += 1
+    return points, count
+
+
+def _continues_article(sibling: etree._Element, top_points: float) -> bool:
+    """A sibling carrying a good share of real paragraphs is the rest of a split-up story.
+
+    Teaser lists also have paragraphs (excerpts), but each comes with its own links.
+    """
+    if sibling.tag in ("ul", "ol", "table") or class_weight(sibling) < 0:
+        return False
+    points, count = _paragraph_stats(sibling)
+    links = sum(1 for _ in sibling.iter("a"))
+    return points >= max(10.0, 0.3 * top_points) and links <= 0.5 * count and link_density(sibling) < 0.33
 
 
 def _is_loose_paragraph(el: etree._Element) -> bool:
@@ -172,7 +228,7 @@ def _remove_conditionally(el: etree._Element) -> bool:
     paragraphs = sum(1 for _ in el.iter("p"))
     images = sum(1 for _ in el.iter("img"))
     items = sum(1 for _ in el.iter("li")) - 100
-    is_list = el.tag in ("ul", "ol")
+    is_list = el.tag in ("ul", "ol") or _mostly_list(el, len(text))
     if weight < 0:
         return True
     return ((images > 1 and paragraphs / images < 0.5)
@@ -180,6 +236,23 @@ def _remove_conditionally(el: etree._Element) -> bool:
             or (not is_list and len(text) < 25 and (images == 0 or images > 2) and density > 0)
             or (not is_list and weight < 25 and density > 0.2)
             or (weight >= 25 and density > 0.5))
+
+
+def _mostly_list(el: etree._Element, text_len: int) -> bool:
+    """A block whose text is over 90% list items is a list (reference lists, link lists)."""
+    if not text_len:
+        return False
+    outermost = [lst for lst in el.iter("ul", "ol") if not _inside_list(lst, el)]
+    return sum(len(_inner_text(lst)) for lst in outermost) / text_len > 0.9
+
+
+def _inside_list(lst: etree._Element, stop: etree._Element) -> bool:
+    for ancestor in lst.iterancestors():
+        if ancestor is stop:
+            return False
+        if ancestor.tag in ("ul", "ol"):
+            return True
+    return False
 
 
 def clean_container(container: etree._Element) -> None:
@@ -192,3 +265,23 @@ def clean_container(container: etree._Element) -> None:
               if el is not container and _remove_conditionally(el) and len(_inner_text(el)) <= MAX_PRUNE_SHARE * total]
     for el in doomed:
         drop(el)
+
+
+_PROMO_LABEL = re.compile(r"^\s*([^:：|]{2,30}?)\s*[:：|]\s*(.+)$", re.S)
+
+
+def is_promo_line(el: etree._Element) -> bool:
+    """"Related: <a>Another story</a>" - a label, a colon and a link to elsewhere."""
+    text = _inner_text(el)
+    match = _PROMO_LABEL.match(text) if len(text) < 300 else None
+    if not match or match.group(1).lower().replace("’", "'") not in PROMO_LINE_LABELS:
+        return False
+    linked = sum(len(_inner_text(a)) for a in el.iter("a"))
+    return linked >= 0.5 * len(match.group(2))
+
+
+def drop_promo_lines(container: etree._Element) -> None:
+    """Remove promo paragraphs for other stories from inside the article."""
+    for el in [p for p in container.iter("p", "li", "div", "h3", "h4", "strong") if p is not container]:
+        if (el.tag != "div" or _is_paragraph(el)) and el.getparent() is not None and is_promo_line(el):
+            drop(el)

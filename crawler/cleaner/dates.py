@@ -27,12 +27,6 @@ _EN_DATE = re.compile(
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def _format(moment: datetime | date) -> str:
-    if isinstance(moment, datetime):
-        return moment.isoformat()
-    return moment.isoformat()
-
-
 def parse_date(value: str) -> str | None:
     """ISO 8601 (offset kept), RFC 2822, or 'March 22, 2023' -> ISO 8601 string; else None."""
     value = value.strip()
@@ -42,14 +36,14 @@ def parse_date(value: str) -> str | None:
         iso = value.replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2} \d", value) else value
         iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)  # +0700 -> +07:00 for fromisoformat
         try:
-            return _format(datetime.fromisoformat(iso))
+            return datetime.fromisoformat(iso).isoformat()
         except ValueError:
             try:
                 return date.fromisoformat(value[:10]).isoformat()
             except ValueError:
                 return None
     try:
-        return _format(parsedate_to_datetime(value))
+        return parsedate_to_datetime(value).isoformat()
     except (TypeError, ValueError, IndexError):
         pass
     return _english_date(value)

@@ -1,13 +1,14 @@
 """The cleaning pipeline: decode, parse once, read metadata, prune, select the article, guard."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-import lxml.html
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from .article import Article
-from .container import clean_container, find_article, link_density
+from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
 from .metadata import (
     PageMeta, find_dates, metadata_byline, read_page_meta, title_candidates, visible_byline,
@@ -17,8 +18,13 @@ from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remo
 from .text import block_lines, normalize_line, normalize_text
 from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
+# C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
+# text it is asked to write back when pruning.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Below this many characters a body is suspicious enough to try the unpruned page.
 _MIN_BODY_CHARS = 200
+# Below this many characters the scored container is widened to its <main>/<article>.
+_SHORT_ARTICLE_CHARS = 500
 # A standfirst is a sentence or two.
 _STANDFIRST_CHARS = (20, 400)
 # A body this short after every guard is treated as "nothing found by pruning".
@@ -42,14 +48,17 @@ def clean(
 
 def parse_html(text: str) -> etree._Element | None:
     """Parse once with lxml; None for documents with no elements."""
-    data = text.replace("\x00", "").encode("utf-8", "replace")
+    data = _CONTROL_CHARS.sub("", text).encode("utf-8", "replace")
     if not data.strip():
         return None
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # Plain etree elements, not lxml.html's: its per-element Python class lookup costs
+    # more than the parse itself on a 100 KB page.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
     try:
-        return lxml.html.document_fromstring(data, parser=parser)
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(data, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
+    return root if root is not None and isinstance(root.tag, str) else None
 
 
 def _clean(html: object, url: str | None, encoding: str | None,
@@ -60,31 +69,47 @@ def _clean(html: object, url: str | None, encoding: str | None,
     tree = parse_html(text)
     if tree is None:
         return Article(problems=("document is empty",))
-    meta = read_page_meta(tree, url)
-    body = tree.find("body")
-    body = body if body is not None else tree
-    problems = apply_selectors(body, drop_selectors)
-    remove_invisible(body)
-    candidates = title_candidates(meta)
-    title, headline = visible_title(body, candidates)
+    meta = read_page_meta(tree, url)  # before pruning: JSON-LD lives in <script>
+    body, problems = _visible_body(tree, drop_selectors)
+    title, headline = visible_title(body, title_candidates(meta))
     chosen, selector_problems = _select_by_css(body, body_selector)
-    problems += selector_problems
     remove_boilerplate(body, keep=chosen)
-    if not title and candidates:  # nothing visible agrees with the metadata: it is all we have
-        title = candidates[0]
-    elif not title:  # no metadata at all: the page's own <h1>
-        title, headline = lone_headline(body)
-    byline = visible_byline(body) or metadata_byline(meta)
+    title, headline = _settle_title(body, title, headline, meta)
+    known = metadata_byline(meta)
+    byline = visible_byline(body, headline if _attached(headline, body) else None, known) or known
     language = meta.language or _jsonld_language(meta)
     published, modified = find_dates(meta, tree, language)
     lines = _body_lines(body, headline, meta, chosen)
     if _too_short(lines, meta) and not chosen:
-        lines = _fallback_lines(text, meta, title, lines)
-    if not title and not lines:
-        problems.append("no article found on the page")
+        lines = _fallback_lines(text, meta, title, lines, drop_selectors)
+    problems += selector_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
                    body="\n".join(lines), canonical_url=meta.canonical, language=language,
                    problems=tuple(problems))
+
+
+def _visible_body(tree: etree._Element, drop_selectors: tuple[str, ...]) -> tuple[etree._Element, list[str]]:
+    """<body> (or the whole tree) without the source's drop_selectors and never-displayed nodes."""
+    body = tree.find("body")
+    body = body if body is not None else tree
+    problems = apply_selectors(body, drop_selectors)
+    remove_invisible(body)
+    return body, problems
+
+
+def _settle_title(body: etree._Element, title: str, headline: etree._Element | None,
+                  meta: PageMeta) -> tuple[str, etree._Element | None]:
+    """When nothing visible agrees with the metadata, the metadata is all we have;
+    with no metadata at all, the page's own <h1>."""
+    if title:
+        return title, headline
+    candidates = title_candidates(meta)
+    return (candidates[0], None) if candidates else lone_headline(body)
+
+
+def _attached(el: etree._Element | None, body: etree._Element) -> bool:
+    """Still in the page (pruning may have removed it)."""
+    return el is not None and (el is body or body in el.iterancestors())
 
 
 def _jsonld_language(meta: PageMeta) -> str | None:
@@ -97,7 +122,7 @@ def _select_by_css(body: etree._Element, body_selector: str | None) -> tuple[lis
     if not body_selector:
         return [], []
     try:
-        found = body.cssselect(body_selector)
+        found = CSSSelector(body_selector)(body)
     except Exception as exc:  # invalid CSS from a sources file must not stop cleaning
         return [], [f"body_selector {body_selector!r} is not valid CSS: {exc}"]
     return found[:1], ([] if found else [f"body_selector {body_selector!r} matched nothing"])
@@ -106,17 +131,33 @@ def _select_by_css(body: etree._Element, body_selector: str | None) -> tuple[lis
 def _body_lines(body: etree._Element, headline: etree._Element | None, meta: PageMeta,
                 chosen: list[etree._Element]) -> list[str]:
     """Body lines from the configured container, else the scored container and its siblings."""
-    nodes = chosen or find_article(body) or [body]
+    nodes = chosen or _widen_short(find_article(body) or [body])
     lines: list[str] = []
     for node in nodes:
         _drop_header_parts(node, headline)
         if not chosen:
             clean_container(node)
+        drop_promo_lines(node)
         lines += block_lines(node)
     standfirst = _standfirst(body, headline, nodes[0], meta)
     if standfirst and (not lines or lines[0] != standfirst):
         lines.insert(0, standfirst)
     return lines
+
+
+def _widen_short(nodes: list[etree._Element]) -> list[etree._Element]:
+    """Readability's char threshold: a tiny winner inside <main>/<article> means the page is
+    made of many short blocks (product pages, listicles); take the whole landmark instead."""
+    if sum(_chars_in(n) for n in nodes) >= _SHORT_ARTICLE_CHARS:
+        return nodes
+    for ancestor in nodes[0].iterancestors():
+        if ancestor.tag in ("main", "article") or ancestor.get("role") == "main":
+            return [ancestor]
+    return nodes
+
+
+def _chars_in(el: etree._Element) -> int:
+    return sum(len(t.strip()) for t in el.itertext())
 
 
 def _drop_header_parts(container: etree._Element, headline: etree._Element | None) -> None:
@@ -137,7 +178,7 @@ def _drop_header_parts(container: etree._Element, headline: etree._Element | Non
 def _standfirst(body: etree._Element, headline: etree._Element | None, container: etree._Element,
                 meta: PageMeta) -> str | None:
     """The dek shown between the headline and the article text, if the page has one."""
-    if headline is None or container in headline.iterancestors() or headline.getroottree().getroot() is not container.getroottree().getroot():
+    if not _attached(headline, body) or container in headline.iterancestors():
         return None
     descriptions = {normalize_line(meta.meta.get(k, "")) for k in ("description", "og:description", "twitter:description")}
     seen_headline = False
@@ -165,7 +206,8 @@ def _too_short(lines: list[str], meta: PageMeta) -> bool:
     return chars < _MIN_BODY_CHARS
 
 
-def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str]) -> list[str]:
+def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
+                    drop_selectors: tuple[str, ...]) -> list[str]:
     """Over-pruning guard: when the result is too short, re-parse and prune less.
 
     First with the text-share guard on every family (a wrapper misnamed `comments-open`
@@ -177,17 +219,33 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str]) -> 
         if not guarded and _chars(best) >= _NEARLY_EMPTY:
             break
         tree = parse_html(text)
-        body = tree.find("body") if tree is not None else None
-        if body is None:
+        if tree is None:
             return best
-        remove_invisible(body)
+        body, _ = _visible_body(tree, drop_selectors)
         _, headline = visible_title(body, [title] if title else [])
         if guarded:
             remove_boilerplate(body, MAX_PRUNE_SHARE, guard_all=True)
         retry = _body_lines(body, headline, meta, [])
         if _chars(retry) >= 2 * _chars(best) + _NEARLY_EMPTY:
             best = retry
+    if _chars(best) < _NEARLY_EMPTY:
+        rescue = [line for line in _trafilatura_lines(text) if line != title]
+        best = rescue if _chars(rescue) >= 2 * _chars(best) + _NEARLY_EMPTY else best
     return best
+
+
+def _trafilatura_lines(text: str) -> list[str]:
+    """Last resort: trafilatura's own main-content selection, for pages our scoring cannot read.
+
+    Imported lazily: it is slow to import and almost never needed.
+    """
+    try:
+        import trafilatura
+
+        extracted = trafilatura.extract(text, include_comments=False, include_tables=True)
+    except Exception:  # a fallback must not turn a thin result into a crash
+        return []
+    return normalize_text(extracted).split("\n") if extracted else []
 
 
 def _chars(lines: list[str]) -> int:

@@ -10,11 +10,15 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from .dates import parse_date, visible_date
-from .text import normalize_line, normalize_text
-from .vocabulary import BYLINE_PREFIXES, BYLINE_RE, JOB_TITLE_WORDS
+from .text import element_text, normalize_line
+from .prune import class_tokens
+from .vocabulary import BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, JOB_TITLE_WORDS
 
 # schema.org types that describe the article itself (not the page, site or breadcrumb).
 _ARTICLE_TYPE = re.compile(r"(Article|BlogPosting|Posting|Report|NewsArticle|Story|Review)$", re.I)
+
+# XHTML-style wrappers around script bodies: "<![CDATA[", "//<![CDATA[", "]]>".
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 # Separators sites put between the headline and their name in <title>.
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—»·:/\\>]|::)\s+")
@@ -52,8 +56,9 @@ def read_jsonld(tree: etree._Element) -> dict[str, Any]:
     for script in tree.iter("script"):
         if "ld+json" not in (script.get("type") or "").lower() or not script.text:
             continue
+        raw = _CDATA.sub("", script.text).strip().rstrip(";")
         try:
-            data = json.loads(script.text.strip().rstrip(";"))
+            data = json.loads(raw)
         except ValueError:
             continue  # broken JSON-LD is common; the visible page still has the facts
         for obj in _iter_jsonld_objects(data):
@@ -79,7 +84,7 @@ def read_page_meta(tree: etree._Element, url: str | None) -> PageMeta:
     """Collect head metadata before any pruning touches the tree."""
     meta = read_meta(tree)
     title_el = next(tree.iter("title"), None)
-    title_tag = normalize_line(title_el.text_content()) if title_el is not None else ""
+    title_tag = normalize_line(element_text(title_el)) if title_el is not None else ""
     return PageMeta(meta=meta, jsonld=read_jsonld(tree), title_tag=title_tag,
                     canonical=_canonical(tree, meta, url), language=_language(tree, meta))
 
@@ -111,12 +116,23 @@ def _language(tree: etree._Element, meta: dict[str, str]) -> str | None:
 
 def title_candidates(pm: PageMeta) -> list[str]:
     """Headline strings from metadata, best first, including <title> without the site name."""
-    found = [pm.jsonld.get("headline"), pm.meta.get("og:title"), pm.meta.get("twitter:title"),
-             pm.meta.get("title"), pm.meta.get("dc.title"), pm.title_tag]
-    parts = _TITLE_SEPARATORS.split(pm.title_tag) if pm.title_tag else []
-    if len(parts) > 1:
-        found += sorted(parts, key=len, reverse=True)[:1]
+    found = [pm.jsonld.get("headline")] + [pm.meta.get(k) for k in (
+        "dc:title", "dc.title", "dcterm:title", "dcterms.title", "og:title", "twitter:title", "title",
+        "parsely-title")]
+    found.append(strip_site_name(pm.title_tag))
+    found.append(pm.title_tag)
     return [normalize_line(str(t)) for t in found if isinstance(t, str) and normalize_line(t)]
+
+
+def strip_site_name(title: str) -> str:
+    """'Headline | Site' -> 'Headline' (Readability's rule: drop the last part; if that leaves
+    under 3 words drop the first part instead; if 4 words or fewer remain keep the whole)."""
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    if not separators:
+        return title
+    head = title[:separators[-1].start()]
+    stripped = head if len(head.split()) >= 3 else title[separators[0].end():]
+    return stripped if len(stripped.split()) > 4 else title
 
 
 def _comparable(s: str) -> str:
@@ -129,16 +145,26 @@ def _overlaps(a: str, b: str) -> bool:
     return len(short) > 10 and short in long_ and len(short) >= 0.5 * len(long_)
 
 
+def _headline_parts(candidates: list[str]) -> list[str]:
+    """Pieces of "Headline | Section | Site" titles, minus the last one (the site name)."""
+    parts: list[str] = []
+    for candidate in candidates:
+        pieces = [p for p in _TITLE_SEPARATORS.split(candidate) if _comparable(p)]
+        parts += pieces[:-1] if len(pieces) > 1 else []
+    return parts
+
+
 def visible_title(body: etree._Element, candidates: list[str]) -> tuple[str, etree._Element | None]:
     """The on-page headline agreeing with metadata: an <h1>, else an element showing that text."""
-    wanted = {_comparable(c) for c in candidates if c}
+    exact = {_comparable(c) for c in candidates if _comparable(c)}
+    wanted = exact | {_comparable(p) for p in _headline_parts(candidates)}
     for h in body.iter("h1"):
-        text = normalize_line(h.text_content())
+        text = normalize_line(element_text(h))
         key = _comparable(text)
         if key and (key in wanted or any(_overlaps(key, w) for w in wanted)):
             return text, h
     for el in body.iter("h2", "h3", "strong", "b", "span", "div", "p", "a"):
-        if el.text and len(el) == 0 and _comparable(el.text) in wanted:
+        if el.text and len(el) == 0 and _comparable(el.text) in exact:  # whole titles only: "Firefox" is not one
             return normalize_line(el.text), el
     return "", None
 
@@ -146,7 +172,7 @@ def visible_title(body: etree._Element, candidates: list[str]) -> tuple[str, etr
 def lone_headline(body: etree._Element) -> tuple[str, etree._Element | None]:
     """The first <h1> left after pruning that is not just a link (site logos are linked h1s)."""
     for h in body.iter("h1"):
-        text = normalize_line(h.text_content())
+        text = normalize_line(element_text(h))
         links = "".join("".join(a.itertext()) for a in h.iter("a"))
         if _comparable(text) and len(normalize_line(links)) < len(text):
             return text, h
@@ -155,25 +181,52 @@ def lone_headline(body: etree._Element) -> tuple[str, etree._Element | None]:
 
 # ---------------------------------------------------------------- byline
 
+_PARENS = re.compile(r"\([^()]*\)")  # "(avec Damien Leloup)", "(reporting)"
+_HANDLE = re.compile(r"@\w+")  # social handles glued to names ("Jane Doe@janedoe")
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|และ|\|)\s*", re.I)
-_PREFIX = re.compile(r"^(?:%s)(?:\s+|:|(?=[^\x00-\x7f]))" % "|".join(map(re.escape, BYLINE_PREFIXES)), re.I)
+# Latin-script prefixes need a space or colon after them ("Byström" is a name); CJK and
+# Thai ones are written straight before the name.
+_PREFIX = re.compile(
+    r"^(?:(?:%s)(?:\s*[:：]\s*|\s+)|(?:%s)\s*[:：/]?\s*)" % (
+        "|".join(re.escape(p) for p in BYLINE_PREFIXES if p.isascii()),
+        "|".join(re.escape(p) for p in BYLINE_PREFIXES if not p.isascii())), re.I)
 
 
-def clean_names(raw: str) -> tuple[str, ...]:
-    """'By Jane Doe, environment correspondent' -> ('Jane Doe',)."""
-    text = normalize_line(raw)
+def clean_names(raw: str, strict: bool = True) -> tuple[str, ...]:
+    """'By Jane Doe, environment correspondent' -> ('Jane Doe',).
+
+    strict (visible text): only capitalised name-like parts survive. Metadata is already
+    a name field, so organisation names like "Contributors to Wikimedia projects" pass.
+    """
+    text = _PARENS.sub(" ", _HANDLE.sub("", normalize_line(raw)))
     text = _PREFIX.sub("", text).strip()
     names: list[str] = []
     for part in _SPLIT_NAMES.split(text):
-        part = _PREFIX.sub("", part.strip(" .:-–—·")).strip()
+        part = _PREFIX.sub("", part.strip(" .:：-–—·")).strip(" .:：-–—·")
         words = part.split()
         if not part or len(words) > 5 or any(c.isdigit() for c in part):
             continue
         if any(w.lower().strip(".,") in JOB_TITLE_WORDS for w in words) or part.startswith("http"):
             continue
+        if strict and not _looks_like_name(words):
+            continue
         if part not in names:
             names.append(part)
     return tuple(names)
+
+
+# Lower-case particles inside names ("Michiel de Jong", "Ludwig van Beethoven").
+_NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di", "du", "van", "von", "der",
+                             "den", "le", "la", "bin", "ibn", "al", "el", "y", "e", "ter", "zu"})
+
+
+def _looks_like_name(words: list[str]) -> bool:
+    """Capitalised words (or a script without case): "other outlets" is not a name."""
+    for word in words:
+        first = next((c for c in word if c.isalpha()), "")
+        if first and first.islower() and word.lower() not in _NAME_PARTICLES:
+            return False
+    return True
 
 
 def _classes(el: etree._Element) -> str:
@@ -185,24 +238,42 @@ def _names_inside(el: etree._Element) -> tuple[str, ...]:
     for xpath in (".//*[@itemprop='name']", ".//a[@rel='author']", ".//a[contains(@href, '/author/')]",
                   ".//*[contains(concat(' ', @class, ' '), ' fn ')]"):
         hits = el.xpath(xpath)
-        names = tuple(n for h in hits for n in clean_names(h.text_content()))
+        names = tuple(n for h in hits for n in clean_names(element_text(h)))
         if names:
             return names
-    return clean_names(el.text_content())
+    return clean_names(element_text(el))
 
 
-def visible_byline(body: etree._Element) -> tuple[str, ...]:
-    """Names from the first byline-looking element in document order."""
+def visible_byline(body: etree._Element, headline: etree._Element | None = None,
+                   known: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Names from the byline element nearest after the headline (else the last one before it).
+
+    When metadata names some of the same people, names it does not know are dropped:
+    they are usually job titles or desks that survived the name filter ("ACLU Speech").
+    """
+    before: tuple[str, ...] = ()
+    seen_headline = headline is None
     for el in body.iter():
-        if not isinstance(el.tag, str):
-            continue
-        is_byline = el.get("itemprop") == "author" or el.get("rel") == "author" or BYLINE_RE.search(_classes(el))
-        if not is_byline or len(" ".join(el.text_content().split())) > 200:
+        if el is headline:
+            seen_headline = True
+        if not isinstance(el.tag, str) or not _is_byline_element(el):
             continue
         names = _names_inside(el)
-        if names:
-            return names
-    return ()
+        if names and seen_headline:
+            return _agree(names, known)
+        before = names or before
+    return _agree(before, known)
+
+
+def _is_byline_element(el: etree._Element) -> bool:
+    marked = el.get("itemprop") == "author" or el.get("rel") == "author" or BYLINE_RE.search(_classes(el))
+    return bool(marked) and len(" ".join(element_text(el).split())) <= 200
+
+
+def _agree(names: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
+    keys = {k.casefold() for k in known}
+    shared = tuple(n for n in names if n.casefold() in keys)
+    return shared or names
 
 
 def metadata_byline(pm: PageMeta) -> tuple[str, ...]:
@@ -213,12 +284,13 @@ def metadata_byline(pm: PageMeta) -> tuple[str, ...]:
     for item in items:
         raw = item.get("name") if isinstance(item, dict) else item
         if isinstance(raw, str):
-            names += [n for n in clean_names(raw) if n not in names]
-    if not names:
-        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
+            names += [n for n in clean_names(raw, strict=False) if n not in names]
+    if not names:  # Readability's precedence: Dublin Core first, then the plain author tags
+        for key in ("dc:creator", "dc.creator", "dcterm:creator", "dcterms.creator", "author",
+                    "parsely-author", "sailthru.author", "article:author"):
             value = pm.meta.get(key)
             if value and not value.startswith("http"):
-                return clean_names(value)
+                return clean_names(value, strict=False)
     return tuple(names)
 
 
@@ -246,11 +318,22 @@ def find_dates(pm: PageMeta, body: etree._Element, language: str | None) -> tupl
     published = _first_date([pm.jsonld.get("datePublished"), pm.jsonld.get("dateCreated")]
                             + [pm.meta.get(k) for k in _PUBLISHED_META]
                             + list(_time_elements(body, "published")))
-    if published is None:
-        published = visible_date(" ".join(normalize_text(body.text_content()).split())[:20000], language)
+    for text in ([] if published else _dateline_texts(body)):
+        published = visible_date(text, language)
+        if published:
+            break
     modified = _first_date([pm.jsonld.get("dateModified")] + [pm.meta.get(k) for k in _MODIFIED_META]
                            + list(_time_elements(body, "modified")))
     return published, modified
+
+
+def _dateline_texts(body: etree._Element) -> Iterator[str]:
+    """Short texts of elements that look like a dateline (class date/time/meta, <time>)."""
+    for el in body.iter():
+        if isinstance(el.tag, str) and (el.tag == "time" or FURNITURE_RE.search(class_tokens(el))):
+            text = normalize_line(element_text(el))
+            if 6 <= len(text) <= 200:
+                yield text
 
 
 def _first_date(values: list[Any]) -> str | None:

@@ -4,14 +4,19 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from .text import normalize_line
 from .vocabulary import (
-    CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS, MAX_PRUNE_SHARE, UNGUARDED_RE,
+    CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS, MAX_PRUNE_SHARE, TEASER_HEADINGS,
+    UNGUARDED_RE,
     NEVER_TEXT_TAGS,
 )
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# CMS taxonomy classes name the story's topic, not a widget: WordPress puts
+# `category-comment` or `tag-advertising` on the <article> itself.
+_TAXONOMY = re.compile(r"(?<!\S)(?:category|tag|post_tag|post-tag|format|type|status)-\S+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _LABEL_TRIM = " \t:：»›…|-–—.!"
 # Elements small enough to be a label ("Advertisement", "Share this:").
@@ -20,8 +25,14 @@ _LABEL_TAGS = ("p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "li", "st
 
 def class_tokens(el: etree._Element) -> str:
     """class + id, camelCase split and lowercased, ready for word-boundary matching."""
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return _CAMEL.sub(r"\1-\2", raw).lower() if raw.strip() else ""
+    cls, ident = el.get("class"), el.get("id")
+    if ident and ident.count("-") >= 3:
+        ident = None  # a slug of a heading ("sharing-with-a-single-developer"), not a widget name
+    if cls and ("category-" in cls or "tag-" in cls):
+        cls = _TAXONOMY.sub(" ", cls)
+    if not cls and not ident:
+        return ""
+    return _CAMEL.sub(r"\1-\2", f"{cls or ''} {ident or ''}").lower()
 
 
 def drop(el: etree._Element) -> None:
@@ -32,10 +43,13 @@ def drop(el: etree._Element) -> None:
     tail = el.tail
     if tail:
         previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+        try:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        except ValueError:  # characters lxml will not write back; losing a tail beats failing
+            pass
     parent.remove(el)
 
 
@@ -47,21 +61,76 @@ def is_hidden(el: etree._Element) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
+# XPath pre-filter (runs in C); is_hidden() confirms each hit.
+_MAYBE_HIDDEN = etree.XPath("descendant::*[@hidden or @aria-hidden='true' or contains(@style, 'none') "
+                            "or contains(@style, 'hidden') or contains(@style, 'NONE')]")
+
+
 def remove_invisible(root: etree._Element) -> None:
     """Drop scripts, styles, forms, tracking pixels and hidden nodes: none of it is read."""
-    doomed = [el for el in root.iter(*NEVER_TEXT_TAGS)]
-    doomed += [el for el in root.iter() if isinstance(el.tag, str) and el.tag not in ("html", "body") and is_hidden(el)]
-    doomed += [el for el in root.iter() if not isinstance(el.tag, str)]  # comments, PIs
+    doomed = list(root.iter(*NEVER_TEXT_TAGS))
+    doomed += [el for el in _MAYBE_HIDDEN(root) if el.tag != "body" and is_hidden(el)]
+    doomed += list(root.iter(etree.Comment, etree.ProcessingInstruction))
     for el in doomed:
         drop(el)
+    _drop_small_forms(root)
+
+
+def _drop_small_forms(root: etree._Element) -> None:
+    """Search, login and comment forms go; a form wrapping the whole page (ASP.NET) stays."""
+    forms = list(root.iter("form"))
+    if not forms:
+        return
+    total = sum(len(t.strip()) for t in root.itertext()) or 1
+    for form in forms:
+        if sum(len(t.strip()) for t in form.itertext()) <= MAX_PRUNE_SHARE * total:
+            drop(form)
+
+
+def short_text(el: etree._Element, limit: int) -> str | None:
+    """The element's text if it has at most `limit` non-space characters, else None (early exit)."""
+    parts, size = [], 0
+    for piece in el.itertext():
+        size += len(piece.strip())
+        if size > limit:
+            return None
+        parts.append(piece)
+    return "".join(parts)
 
 
 def is_label(el: etree._Element) -> bool:
     """A block whose whole text is a widget label such as "Advertisement" or "Share this:"."""
-    text = "".join(el.itertext())
-    if len(text) > 60:
+    text = short_text(el, 60)
+    return text is not None and _label_key(text) in LABEL_ONLY_TEXTS
+
+
+def _label_key(text: str) -> str:
+    return normalize_line(text).strip(_LABEL_TRIM).lower().replace("’", "'")
+
+
+_AMBIGUOUS_HEADINGS = frozenset({"read more", "more", "also read", "read next"})
+
+
+def _introduced_by_teaser_heading(el: etree._Element, is_protected: bool) -> bool:
+    """A block whose first child is a heading like "Recommended for you" is a teaser list."""
+    if is_protected or el.tag not in ("div", "section", "aside", "ul", "nav"):
         return False
-    return normalize_line(text).strip(_LABEL_TRIM).lower() in LABEL_ONLY_TEXTS
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    if first is None or first.tag not in ("h2", "h3", "h4", "h5", "h6", "header", "div", "span", "p"):
+        return False
+    text = short_text(first, 60)
+    if text is None:
+        return False
+    key = _label_key(text)
+    # "Read more" also labels a toggle over the rest of the story: only a link list goes.
+    return key in TEASER_HEADINGS and (key not in _AMBIGUOUS_HEADINGS or _mostly_links(el))
+
+
+def _mostly_links(el: etree._Element) -> bool:
+    """Teaser lists are mostly headline links; a "Read more" toggle over prose is not."""
+    total = sum(len(t.strip()) for t in el.itertext()) or 1
+    linked = sum(len(t.strip()) for a in el.iter("a") for t in a.itertext())
+    return linked / total >= 0.3
 
 
 def paragraph_text_length(el: etree._Element) -> int:
@@ -80,13 +149,15 @@ def boilerplate_kind(el: etree._Element) -> str | None:
     return "guarded" if GUARDED_RE.search(tokens) else None
 
 
+_MAYBE_CONTENT = etree.XPath("descendant-or-self::*[@itemprop='articleBody' or @class or @id]")
+
+
 def _protected(body: etree._Element) -> set[etree._Element]:
     """The marked-up article body (itemprop=articleBody, `entry-content`...) and its ancestors.
 
     Only the largest marker counts: comment bodies reuse the same class names.
     """
-    markers = [el for el in body.iter() if isinstance(el.tag, str) and (
-        el.get("itemprop") == "articleBody" or CONTENT_RE.search(class_tokens(el)))]
+    markers = [el for el in _MAYBE_CONTENT(body) if el.get("itemprop") == "articleBody" or CONTENT_RE.search(class_tokens(el))]
     if not markers:
         return set()
     main = max(markers, key=lambda el: sum(len(t) for t in el.itertext()))
@@ -117,7 +188,7 @@ def remove_boilerplate(body: etree._Element, max_share: float | None = MAX_PRUNE
                      or paragraph_text_length(el) <= max_share * total):
             doomed.append(el)
             continue  # its descendants go with it
-        if el.tag in _LABEL_TAGS and is_label(el):
+        if el.tag in _LABEL_TAGS and is_label(el) or _introduced_by_teaser_heading(el, el in protected):
             doomed.append(el)
             continue
         stack.extend(reversed(el))
@@ -131,7 +202,7 @@ def apply_selectors(root: etree._Element, selectors: tuple[str, ...] | list[str]
     problems: list[str] = []
     for selector in selectors:
         try:
-            matches = root.cssselect(selector)
+            matches = CSSSelector(selector)(root)
         except Exception as exc:  # cssselect raises several error types for bad syntax
             problems.append(f"drop_selector {selector!r} is not valid CSS: {exc}")
             continue

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import re
 import unicodedata
 
 from lxml import etree
@@ -69,7 +68,7 @@ def _tag(el: etree._Element) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset({"figcaption"})) -> list[str]:
+def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset()) -> list[str]:
     """Visible text of root, one line per block; captions stay on one line with their credit."""
     out = _LineBuilder()
     pre_depth = 0
@@ -102,6 +101,6 @@ def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset({"
     return out.lines
 
 
-def text_length(el: etree._Element) -> int:
-    """Length of an element's text with whitespace runs collapsed (cheap proxy for content size)."""
-    return len(" ".join("".join(el.itertext()).split()))
+def element_text(el: etree._Element) -> str:
+    """All text inside an element, as lxml.html's text_content() gives it."""
+    return "".join(el.itertext())

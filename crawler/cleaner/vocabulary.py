@@ -28,7 +28,7 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Related / recommended / "read more" / "in case you missed it" blocks.
     "related": (
         "related", "relatedposts", "related-posts", "jp-relatedposts", "related-articles",
-        "related-stories", "related-content", "related-links", "read-more", "readmore",
+        "related-stories", "related-content", "related-links",
         "read-also", "also-read", "more-stories", "recommended", "recommendations",
         "recommend", "you-may-like", "taboola", "outbrain", "icymi", "most-read",
         "most-popular", "popular", "trending", "more-on-this-story", "post-navigation",
@@ -52,11 +52,15 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Site navigation and page chrome.
     "navigation": (
         "breadcrumb", "breadcrumbs", "nav", "navbar", "navigation", "menu", "sidebar",
-        "widget-area", "footer", "site-footer", "masthead", "skip-link", "ticker",
+        "widget-area", "footer", "site-footer", "skip-link", "ticker",
         "topbar", "top-bar", "pagination", "search-form", "searchform",
     ),
     # Photo galleries and carousels beside the story: their captions are not the article.
     "galleries": ("slideshow", "carousel", "legends", "lightbox"),
+    # Modal dialogs, flyouts and overlays (report-abuse forms, sign-in walls, lightboxes).
+    "overlays": ("modal", "popup", "pop-up", "flyout", "overlay", "dialog"),
+    # Chart and interactive-graphic internals: axis labels and data points are not prose.
+    "graphics": ("ai2html", "interactive-graphic", "chart", "datawrapper", "infogram", "flourish-embed"),
     # Tags/topics lists under the article.
     "taxonomy": ("tags", "tag-list", "post-tags", "entry-tags", "tagcloud", "topics"),
     # Print/e-mail/reuse tools and similar utilities.
@@ -64,10 +68,11 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
 }
 
 # Tags whose content is never displayed as article text.
+# (<form> is handled apart: ASP.NET pages wrap the whole page in one.)
 NEVER_TEXT_TAGS: tuple[str, ...] = (
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
-    "canvas", "form", "input", "button", "select", "textarea", "label", "link", "meta",
-    "head", "title", "math-fallback", "map", "audio", "video", "source", "picture",
+    "canvas", "input", "button", "select", "textarea", "label", "link", "meta",
+    "head", "title", "map", "audio", "video", "source", "picture",
 )
 
 # Landmark tags that are page chrome rather than content.
@@ -93,9 +98,31 @@ LABEL_ONLY_TEXTS: frozenset[str] = frozenset({
     # related / more
     "related", "related articles", "related posts", "related stories", "read more", "read also",
     "more on this story", "you may like", "you may also like", "recommended", "most read",
-    "in case you missed it", "see also", "loading", "loading...",
+    "in case you missed it", "loading", "loading...",
     # translate
     "translate", "select language",
+})
+
+# Headings that introduce a block of links to other stories; the block under such a
+# heading goes, wherever it sits. Compared like LABEL_ONLY_TEXTS.
+TEASER_HEADINGS: frozenset[str] = frozenset({
+    "related", "related articles", "related stories", "related posts", "related content",
+    "related coverage", "related news", "recommended", "recommended for you", "recommended stories",
+    "more stories", "more from", "more news", "you may also like", "you might also like",
+    "you may like", "most read", "most popular", "most viewed", "trending", "trending now",
+    "latest news", "latest stories", "more on this story", "in case you missed it", "don't miss",
+    "editor's picks", "editors' picks", "top stories", "also read", "read more", "read next",
+    "what to read next", "more in this section", "popular stories", "ข่าวที่เกี่ยวข้อง", "相关阅读", "相关新闻",
+})
+
+# A paragraph that starts with one of these labels and is otherwise a link is a promo for
+# another story ("Related: Storm surge floods old town"), even inside the article body.
+PROMO_LINE_LABELS: frozenset[str] = frozenset({
+    "related", "read more", "read also", "also read", "read", "more", "see also", "watch", "listen",
+    "recommended", "more from", "don't miss", "explainer", "opinion", "analysis", "more on this",
+    "related story", "related article", "related coverage", "click here", "อ่านข่าวที่เกี่ยวข้อง",
+    "อ่านเพิ่มเติม", "相关阅读", "延伸阅读", "関連記事", "lire aussi", "à lire aussi", "lesen sie auch",
+    "mehr zum thema", "leia também", "lea también", "te puede interesar",
 })
 
 # Class/id tokens that protect an element even when it also carries a boilerplate token
@@ -115,7 +142,7 @@ STANDFIRST_TOKENS: frozenset[str] = frozenset({
 # Tokens that mark a byline element.
 BYLINE_TOKENS: frozenset[str] = frozenset({
     "byline", "by-line", "author", "author-name", "authors", "contributor", "writer", "reporter",
-    "entry-meta-author", "post-author", "article-author", "fn",
+    "entry-meta-author", "post-author", "article-author",
 })
 
 # Article furniture that sits inside the article container next to the headline: the
@@ -129,7 +156,10 @@ FURNITURE_TOKENS: frozenset[str] = frozenset({
 FURNITURE_MAX_CHARS = 160
 
 # Words that introduce a byline in several languages; stripped from the front.
-BYLINE_PREFIXES: tuple[str, ...] = ("by", "from", "words by", "written by", "text by", "por", "par", "von", "โดย", "文/", "記者")
+BYLINE_PREFIXES: tuple[str, ...] = (
+    "by", "from", "words by", "written by", "text by", "author", "authors", "por", "par", "von", "โดย",
+    "作者", "文/", "記者", "记者", "撰文",
+)
 
 # A byline segment containing one of these words is a job title, not a name.
 JOB_TITLE_WORDS: frozenset[str] = frozenset({
@@ -149,11 +179,26 @@ MAX_PRUNE_SHARE = 0.5
 MIN_BODY_RATIO = 0.5
 
 
+# Class/id words that make an element more (or less) likely to be the article container
+# when paragraphs are scored; a softer signal than the pruning families above.
+CONTAINER_POSITIVE_TOKENS: frozenset[str] = frozenset({
+    "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog",
+    "story", "prose", "rich-text", "richtext", "detail", "news-body",
+})
+CONTAINER_NEGATIVE_TOKENS: frozenset[str] = frozenset({
+    "hidden", "banner", "combx", "comment", "contact", "footer", "gdpr", "masthead", "media", "meta",
+    "outbrain", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor",
+    "shopping", "tags", "widget", "byline", "author", "dateline", "caption-credit",
+})
+
+
 def _compile_tokens(tokens: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]:
     alternation = "|".join(sorted((re.escape(t) for t in tokens), key=len, reverse=True))
     return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
 
 
+# "Read more" is deliberately absent: sites call the collapsed second half of a story
+# `read-more-content`; "Read more" links and teaser lists go as labels and by TEASER_HEADINGS.
 # Reader comments, "related" lists and photo-gallery captions can hold more text than the article,
 # so the text-share guard does not protect them; every other family is guarded.
 UNGUARDED_FAMILIES = ("comments", "related", "galleries")
@@ -164,3 +209,5 @@ CONTENT_RE = _compile_tokens(CONTENT_TOKENS)
 STANDFIRST_RE = _compile_tokens(STANDFIRST_TOKENS)
 BYLINE_RE = _compile_tokens(BYLINE_TOKENS)
 FURNITURE_RE = _compile_tokens(FURNITURE_TOKENS | BYLINE_TOKENS)
+CONTAINER_POSITIVE_RE = _compile_tokens(CONTAINER_POSITIVE_TOKENS)
+CONTAINER_NEGATIVE_RE = _compile_tokens(CONTAINER_NEGATIVE_TOKENS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -18,11 +19,16 @@ from twisted.python.failure import Failure
 
 from crawler import discovery, paths
 from crawler.items import FetchedPage
+from crawler.policy import select_due
 from crawler.sources import Config, Source, load_config
 from db.queries import due_articles, known_urls
+from db.store import hint_recheck
 from db.schema import open_db
 
 MODES = ("discover", "recheck")
+# Statuses that reach parse_article to be recorded as they are; redirects (301/302/307/308) are
+# still followed by Scrapy, and any other status arrives in the errback as an HttpError.
+RECORDED_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 _MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 
 
@@ -73,9 +79,10 @@ class NewsSpider(scrapy.Spider):
                               meta={"newswatch_source": source.name})
 
     def parse_feed(self, response: Response, source: Source):
-        urls = [e["url"] for e in discovery.feed_entries(response.body, response.url)]
+        entries = discovery.feed_entries(response.body, response.url)
         self.crawler.stats.inc_value("newswatch/feeds")
-        yield from self.article_requests(urls, source, trusted=True)
+        yield from self.article_requests([e["url"] for e in entries], source, trusted=True,
+                                         hints={e["url"]: e["updated"] for e in entries})
 
     def parse_sitemap(self, response: Response, source: Source):
         body = self._sitemap_body(response)
@@ -92,7 +99,8 @@ class NewsSpider(scrapy.Spider):
                         urlsplit(loc).hostname or ""):
                     yield self._discovery_request(loc, self.parse_sitemap, source)
             return
-        yield from self.article_requests(locs, source, trusted=True)
+        yield from self.article_requests(locs, source, trusted=True, hints={
+            loc: e.get("lastmod") for loc, e in zip(locs, entries)})
 
     def parse_section(self, response: Response, source: Source):
         if not hasattr(response, "text"):
@@ -103,8 +111,10 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newswatch/section_pages")
         yield from self.article_requests(discovery.section_links(links, source), source, trusted=False)
 
-    def article_requests(self, urls: Iterable[str], source: Source, trusted: bool):
-        """Requests for the articles we do not track yet (feeds/sitemaps are trusted lists)."""
+    def article_requests(self, urls: Iterable[str], source: Source, trusted: bool,
+                         hints: dict[str, str | None] | None = None):
+        """Requests for the articles we do not track yet (feeds/sitemaps are trusted lists);
+        for known ones, a newer feed/sitemap date brings their re-check forward."""
         wanted = []
         for url in urls:
             url = discovery.canonical(url)
@@ -115,8 +125,17 @@ class NewsSpider(scrapy.Spider):
         new = [u for u in wanted if u not in known and u not in self.requested]
         self.requested.update(new)
         self.crawler.stats.inc_value("newswatch/discovered", len(wanted))
+        self._apply_hints(known, hints or {})
         for url in new:
             yield self._article_request(url, source)
+
+    def _apply_hints(self, known: set[str], hints: dict[str, str | None]) -> None:
+        now = datetime.now(timezone.utc)
+        for url, stamp in hints.items():
+            url = discovery.canonical(url)
+            changed_at = discovery.parse_date(stamp)
+            if url in known and changed_at is not None and hint_recheck(self.db, url, now, changed_at):
+                self.crawler.stats.inc_value("newswatch/hinted")
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         body = response.body
@@ -147,6 +166,11 @@ class NewsSpider(scrapy.Spider):
         names = [s.name for s in self.selected] if self.source_names else None
         now = datetime.now(timezone.utc)
         rows = due_articles(self.db, now, sources=names, every=self.every, urls=self.only_urls)
+        if not self.every and self.only_urls is None:  # issue 5: most overdue first, capped
+            due = len(rows)
+            rows = select_due(rows, now, max_total=self.config.max_checks_per_run,
+                              max_per_domain=self.config.max_checks_per_domain)
+            self.crawler.stats.set_value("newswatch/due_left", due - len(rows))
         by_name = {s.name: s for s in self.config.sources}
         for row in rows:
             source = by_name.get(row["source"])
@@ -154,33 +178,55 @@ class NewsSpider(scrapy.Spider):
                 self.logger.warning("%s: its source %r is no longer in the sources file; skipped",
                                     row["url"], row["source"])
                 continue
-            yield self._article_request(row["url"], source)
+            yield self._article_request(row["url"], source, row)
 
-    def _article_request(self, url: str, source: Source) -> scrapy.Request:
-        # dont_filter: a re-check must never be dropped as a duplicate of an earlier fetch.
+    def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
+        """dont_filter: a re-check is never dropped as a duplicate of an earlier fetch. A known
+        article is asked for conditionally (RFC 9110 §13.1): a 304 costs a few hundred bytes."""
+        headers = {}
+        if known and known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known and known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                              dont_filter=True, meta={"newswatch_source": source.name,
-                                                      "newswatch_started": time.monotonic()})
+                              dont_filter=True, headers=headers,
+                              meta={"newswatch_source": source.name,
+                                    "handle_httpstatus_list": RECORDED_STATUSES,
+                                    "newswatch_raw_hash": (known or {}).get("raw_hash"),
+                                    "newswatch_started": time.monotonic()})
 
     def parse_article(self, response: Response):
         meta = response.meta
-        page = FetchedPage(url=discovery.canonical(response.request.url),
+        url = discovery.canonical(meta.get("redirect_urls", [response.request.url])[0])
+        page = FetchedPage(url=url, final_url=discovery.canonical(response.url),
                            source=meta["newswatch_source"], fetched_at=datetime.now(timezone.utc),
-                           http_status=response.status,
-                           duration_ms=_elapsed_ms(meta))
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+                           http_status=response.status, duration_ms=_elapsed_ms(meta),
+                           etag=_header(response, b"ETag"),
+                           last_modified=_header(response, b"Last-Modified"))
+        if response.status == 304:
+            page.not_modified = True
+        elif response.status >= 300:
+            page.error = f"HTTP {response.status}"
+        else:
+            self._take_body(page, response, meta.get("newswatch_raw_hash"))
+        yield page
+
+    def _take_body(self, page: FetchedPage, response: Response, last_raw_hash: str | None) -> None:
+        content_type = (_header(response, b"Content-Type") or "").lower()
         if content_type and "html" not in content_type:
             page.error = f"not an HTML page (Content-Type {content_type.split(';')[0]})"
-        else:
-            page.body = response.body
-            page.encoding = _header_charset(content_type)
-        yield page
+            return
+        page.raw_hash = hashlib.sha256(response.body).hexdigest()
+        if page.raw_hash == last_raw_hash:
+            return  # byte-identical to last time: the store records unchanged_raw, no cleaning
+        page.body = response.body
+        page.encoding = _header_charset(content_type)
 
     def article_failed(self, failure: Failure):
         request = failure.request
         response = getattr(failure.value, "response", None)
-        yield FetchedPage(url=discovery.canonical(request.url),
-                          source=request.meta["newswatch_source"],
+        first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
+        yield FetchedPage(url=discovery.canonical(first_url), source=request.meta["newswatch_source"],
                           fetched_at=datetime.now(timezone.utc),
                           http_status=response.status if response is not None else None,
                           duration_ms=_elapsed_ms(request.meta), error=describe_failure(failure))
@@ -199,6 +245,11 @@ def describe_failure(failure: Failure) -> str:
     if failure.check(IgnoreRequest):
         return f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}"
     return f"{type(failure.value).__name__}: {failure.getErrorMessage()}".strip(": ")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else None
 
 
 def _header_charset(content_type: str) -> str | None:

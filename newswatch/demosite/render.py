@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -300,7 +301,8 @@ def entry_meta(state: dict, ctx: PageContext, chrome: Chrome, comments: int) -> 
 
 def slug_of(text: str) -> str:
     """URL slug: lower-case words joined by hyphens."""
-    out = "".join(c if c.isalnum() else " " for c in text.lower().replace("'", "").replace("\u2019", ""))
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = "".join(c if c.isalnum() else " " for c in ascii_text.lower().replace("'", ""))
     return "-".join(out.split()[:9])
 
 

@@ -1,0 +1,32 @@
+"""Downloader middleware: no request, redirect included, leaves its source's domains or http(s)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+
+
+class StayOnSource:
+    """Refuses any request (including a redirect target) for another scheme or another domain
+    than its source allows; the refusal reaches the errback and is recorded as the check's error."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            raise IgnoreRequest(f"refused: {parts.scheme}: URLs are never fetched")
+        name = request.meta.get("newswatch_source")
+        spider = self.crawler.spider
+        if name is None or not hasattr(spider, "config"):
+            return None  # robots.txt and other engine requests: same host as their source's
+        source = spider.config.source(name)
+        if not source.on_allowed_domain(parts.hostname or ""):
+            self.crawler.stats.inc_value("newswatch/offsite_refused")
+            raise IgnoreRequest(f"refused: {parts.hostname} is outside the source's allowed_domains")
+        return None

@@ -1,0 +1,65 @@
+"""`newswatch reclean`: re-clean every stored page with the current cleaner and rebuild the
+versions of articles whose re-cleaned history differs (issue #6). Lives in crawler/ because the
+database layer must not import the cleaner."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from crawler.cleaner import Article, clean
+from crawler.sources import Config, SourceConfigError
+from db.history import Rebuilt, replace_versions, stored_pages
+from db.store import Content, iso
+
+
+def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, source: str | None = None,
+               clean_page: Callable[..., Article] = clean) -> dict[str, int]:
+    """Counts of articles: checked, unchanged, recleaned, skipped (a version without stored HTML),
+    failed (a page the current cleaner finds no article in: left as it was)."""
+    report = dict.fromkeys(("articles", "unchanged", "recleaned", "skipped_without_html", "failed"), 0)
+    sql, params = "select id, url, source from articles", []
+    if source is not None:
+        sql, params = sql + " where source = ?", [source]
+    now = iso(datetime.now(timezone.utc))
+    for article in list(db.query(sql + " order by id", params)):
+        report["articles"] += 1
+        pages = stored_pages(db, article["id"])
+        if pages is None:
+            report["skipped_without_html"] += 1
+            continue
+        rebuilt = rebuild(pages, article, _selectors(config, article["source"]), clean_page)
+        if rebuilt is None:
+            report["failed"] += 1
+        elif [r.digest for r in rebuilt] == [p["content_hash"] for p in pages]:
+            report["unchanged"] += 1
+        else:
+            replace_versions(db, article["id"], rebuilt, now)
+            report["recleaned"] += 1
+    return report
+
+
+def rebuild(pages: list[dict], article: dict, selectors: dict, clean_page) -> list[Rebuilt] | None:
+    """The article's history as the current cleaner reads it: consecutive pages that now clean
+    to the same content are one version. None when a page no longer yields an article."""
+    out: list[Rebuilt] = []
+    for page in pages:
+        a = clean_page(page["html"], article["url"], **selectors)
+        if not a.title.strip() or not a.body.strip():
+            return None
+        item = Rebuilt(Content(a.title, a.author, a.body, a.published, a.modified, a.cleaner_version),
+                       page["captured_at"], page["check_id"], [page["id"]])
+        if out and out[-1].digest == item.digest:
+            out[-1].old_ids.append(page["id"])
+        else:
+            out.append(item)
+    return out
+
+
+def _selectors(config: Config | None, name: str) -> dict:
+    try:
+        source = config.source(name) if config else None
+    except SourceConfigError:
+        source = None
+    return {"drop_selectors": source.drop_selectors, "body_selector": source.body_selector} if source else {}

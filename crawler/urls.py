@@ -1,0 +1,36 @@
+"""One URL per article: fragments, tracking parameters and spelling variants removed."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only say where a reader came from; the same article with and without
+# them is one article (issue #4). Prefixes end with "_".
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "ga_", "hsa_")
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+    "mc_cid", "mc_eid", "igshid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid",
+    "spm", "share", "ref_src", "ref_url", "s_cid", "at_medium", "at_campaign", "amp", "outputType",
+})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not is_tracking(k)])
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))

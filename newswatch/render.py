@@ -1,0 +1,175 @@
+"""Formats for the query commands: the sentence-aligned diff (text, JSON, HTML), exports, the Atom feed."""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import IO
+
+from db.changes import ChangeRecord
+
+MARKS = {"added": "+", "deleted": "-", "rewritten": "~", "moved": ">"}
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def labels(row: dict) -> list[str]:
+    """Short words for what an edit did, from a `changes` row or a change record."""
+    out = [f for f in ("title", "byline", "published") if row.get(f"{f}_changed")]
+    for key, word in (("sentences_added", "added"), ("sentences_deleted", "deleted"),
+                      ("sentences_rewritten", "rewritten"), ("sentences_moved", "moved"),
+                      ("numbers_changed", "numbers"), ("quotes_changed", "quotes")):
+        if row.get(key):
+            out.append(f"{row[key]} {word}" if key.startswith("sentences") else word)
+    if row.get("notice"):
+        out.append(row["notice"])
+    if row.get("minor"):
+        out.append("minor")
+    return out
+
+
+def summary(record: ChangeRecord) -> dict:
+    from db.changes import COLUMNS
+
+    return {c: getattr(record, c) for c in COLUMNS}
+
+
+# -- diff -------------------------------------------------------------------------------------
+def diff_text(record: ChangeRecord, style: Callable[[str, str], str] | None = None) -> str:
+    """Changed fields and changed sentences only; `style(op, text)` marks removed/added words."""
+    style = style or plain
+    lines = []
+    for name, change in record.fields.items():
+        if name == "title" and change.get("words"):
+            lines.append("~ headline: " + "".join(style(op, t) for op, t in change["words"]))
+        else:
+            lines.append(f"~ {name}: {change['old'] or '(none)'} → {change['new'] or '(none)'}")
+    for op in record.ops:
+        if op.op == "same":
+            continue
+        where = f"¶{(op.paragraph or 0) + 1}"
+        if op.op == "rewritten":
+            text = "".join(style(p, t) for p, t in op.words or [])
+        elif op.op == "moved":
+            text = f"(moved from sentence {op.old + 1} to {op.new + 1}) {op.text}"
+        else:
+            text = style("-" if op.op == "deleted" else "+", op.text)
+        lines.append(f"{MARKS[op.op]} {where} {op.op}: {text}")
+    if record.notice:
+        lines.append(f"! notice: {record.notice}")
+    if record.minor:
+        lines.append("! minor: only punctuation, case or whitespace changed")
+    return "\n".join(lines)
+
+
+def plain(op: str, text: str) -> str:
+    # wdiff's markers: readable in a pipe, a file or an e-mail
+    return {"-": f"[-{text}-]", "+": f"{{+{text}+}}"}.get(op, text)
+
+
+def diff_json(url: str, old: dict, new: dict, record: ChangeRecord) -> str:
+    ops = [{k: v for k, v in vars(o).items() if v is not None} for o in record.ops if o.op != "same"]
+    return json.dumps({"url": url, "from": _ref(old), "to": _ref(new), "record": summary(record),
+                       "fields": record.fields, "ops": ops}, ensure_ascii=False, indent=2)
+
+
+def _ref(version: dict) -> dict:
+    return {"version": version["version"], "captured_at": version["captured_at"], "id": version["id"]}
+
+
+def diff_html(url: str, old: dict, new: dict, record: ChangeRecord) -> str:
+    """A standalone page: the new version's text with deletions, insertions and moves marked."""
+    e = html.escape
+    words = lambda pieces: "".join(  # noqa: E731
+        f"<del>{e(t)}</del>" if p == "-" else f"<ins>{e(t)}</ins>" if p == "+" else e(t) for p, t in pieces)
+    title = words(record.fields["title"]["words"]) if "title" in record.fields else e(new["title"] or "")
+    body, paragraph = [], None
+    for op in record.ops:
+        if op.paragraph != paragraph and op.op != "deleted":
+            body.append("</p><p>" if paragraph is not None else "<p>")
+            paragraph = op.paragraph
+        if op.op == "same":
+            body.append(e(op.text) + " ")
+        elif op.op == "rewritten":
+            body.append(f'<span class="rewritten">{words(op.words or [])}</span> ')
+        elif op.op == "moved":
+            body.append(f'<span class="moved" title="moved from sentence {op.old + 1}">{e(op.text)}</span> ')
+        else:
+            tag = "del" if op.op == "deleted" else "ins"
+            body.append(f'<{tag} class="{op.op}">{e(op.text)}</{tag}> ')
+    meta = "".join(f"<li>{e(name)}: {e(str(c['old']))} → {e(str(c['new']))}</li>"
+                   for name, c in record.fields.items() if name != "title")
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{e(new['title'] or url)}: v{old['version']} → v{new['version']}</title>
+<style>del{{background:#fdd;color:#900}} ins{{background:#dfd;color:#060;text-decoration:none}}
+.moved{{background:#def;border-bottom:1px dashed #36c}} .rewritten{{border-bottom:1px dotted #999}}</style>
+</head><body><p><a href="{e(url)}">{e(url)}</a> · version {old['version']} ({e(old['captured_at'])}) →
+{new['version']} ({e(new['captured_at'])}) · {e(', '.join(labels(summary(record))) or 'no change')}</p>
+<h1>{title}</h1><ul>{meta}</ul>
+{''.join(body)}{'</p>' if paragraph is not None else ''}
+</body></html>"""
+
+
+# -- exports ----------------------------------------------------------------------------------
+def write_rows(rows: Iterable[dict], fmt: str, out: IO[str]) -> int:
+    """JSON Lines or CSV (header from the first row); returns how many rows were written."""
+    count, writer = 0, None
+    for row in rows:
+        if fmt == "jsonl":
+            if isinstance(row.get("detail"), str):
+                row["detail"] = json.loads(row["detail"])
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(row)
+        count += 1
+    return count
+
+
+# -- Atom feed (RFC 4287) ---------------------------------------------------------------------
+def atom_feed(changes: list[dict], *, title: str, feed_id: str, self_url: str | None = None) -> bytes:
+    """An Atom feed with one entry per edit, newest first."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _sub(feed, "title", title)
+    _sub(feed, "id", feed_id)
+    _sub(feed, "updated", changes[0]["captured_at"] if changes else _now())
+    ET.SubElement(_sub(feed, "author"), f"{{{ATOM}}}name").text = "newswatch"
+    _sub(feed, "generator", "newswatch")
+    if self_url:
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    for row in changes:
+        entry = _sub(feed, "entry")
+        what = ", ".join(labels(row)) or "edited"
+        _sub(entry, "title", f"{row['title']} (v{row['version']}: {what})")
+        _sub(entry, "id", f"{row['url']}#newswatch-version-{row['version']}")
+        _sub(entry, "updated", row["captured_at"])
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=row["url"])
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=row["source"])
+        _sub(entry, "summary", _entry_summary(row, what))
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _entry_summary(row: dict, what: str) -> str:
+    text = (f"Version {row['version']} captured {row['captured_at']}: {what}; "
+            f"+{row['words_added']}/-{row['words_removed']} words.")
+    if row.get("title_changed"):
+        text += f" Headline was: {row['previous_title']}"
+    if row.get("notice_text"):
+        text += f" Notice: {row['notice_text']}"
+    return text
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
