@@ -23,8 +23,7 @@ from statistics import mean, median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.policy import (JITTER, check_interval, domain_of, next_check_at,  # noqa: E402
-                            select_due)
+from crawler.policy import JITTER, check_interval, domain_of, next_check_at, select_due  # noqa: E402
 from crawler.sources import DEFAULT_TIERS, Config  # noqa: E402
 
 DEFAULTS = Config(path=Path("sources.toml"))

@@ -84,7 +84,9 @@ def limit_settings(config, source_names: Sequence[str] = ()) -> dict:
     """
     selected = [config.source(n) for n in source_names] or list(config.sources)
     domains = {d for s in selected for d in s.allowed_domains} or {"?"}
-    delay = config.max_crawls * len(domains) / config.requests_per_second
+    # `newswatch run --max-crawls N` tells its child crawls N through the environment.
+    crawls = int(os.environ.get("NEWSWATCH_MAX_CRAWLS") or config.max_crawls)
+    delay = crawls * len(domains) / config.requests_per_second
     return {"CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_per_domain,
             "DOWNLOAD_DELAY": delay,
             "AUTOTHROTTLE_START_DELAY": max(delay, 0.25),

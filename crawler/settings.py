@@ -33,6 +33,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 200,
 }
 EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.ConditionalAwareAutoThrottle": 0,
     "crawler.progress.Progress": 500,
 }
 # Seconds between progress lines on stderr; 0 turns them off.

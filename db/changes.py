@@ -1,6 +1,8 @@
-"""Change records: align two versions by sentence and label each edit (pure, plus one writer).
+"""Change records: align two versions by sentence and label each edit (pure; plus the writer
+`record_change` and the migration's `backfill`).
 
-Sentences are aligned with difflib; a deleted sentence that reappears verbatim elsewhere is a
+Sentences are aligned by a longest common subsequence (difflib's matcher for very long bodies);
+a deleted sentence that reappears verbatim elsewhere is a
 *move*, a deleted/added pair that is similar enough is a *rewrite* (carrying its word diff),
 the rest are additions and deletions. On top of that: numbers and quotes that changed, a
 correction / update / editor's-note notice, and a `minor` flag for punctuation-, case- or
@@ -23,7 +25,7 @@ RECORD_VERSION = "1"
 # rewritten sentence; below it they are a deletion and an addition.
 SIMILAR = 0.5
 # Pairing every deleted with every added sentence is quadratic; past this many pairs only
-# sentences from the same changed block are compared.
+# sentences at about the same place in the same changed block are compared.
 MAX_PAIRS = 2500
 # Sentence alignment uses an exact longest common subsequence up to this many table cells
 # (after the common head and tail are set aside), difflib's faster heuristic beyond.
@@ -158,7 +160,7 @@ def align(old_body: str, new_body: str) -> list[Op]:
     gone = [(i, n) for n, (tag, i1, i2, _, _) in enumerate(blocks) if tag != "equal" for i in range(i1, i2)]
     came = [(j, n) for n, (tag, _, _, j1, j2) in enumerate(blocks) if tag != "equal" for j in range(j1, j2)]
     pairs = _pair_moves(a, b, gone, came)
-    pairs.update(_pair_rewrites(a, b, [g for g in gone if g[0] not in pairs],
+    pairs.update(_pair_rewrites(a, b, blocks, [g for g in gone if g[0] not in pairs],
                                 [c for c in came if c[0] not in {j for j, _ in pairs.values()}]))
     by_new = {j: (i, kind) for i, (j, kind) in pairs.items()}
     ops: list[Op] = []
@@ -239,12 +241,14 @@ def _pair_moves(a, b, gone, came) -> dict[int, tuple[int, str]]:
     return pairs
 
 
-def _pair_rewrites(a, b, gone, came) -> dict[int, tuple[int, str]]:
-    same_block_only = len(gone) * len(came) > MAX_PAIRS
+def _pair_rewrites(a, b, blocks, gone, came) -> dict[int, tuple[int, str]]:
+    # Past MAX_PAIRS only sentences at about the same place in the same changed block are compared.
+    nearby_only = len(gone) * len(came) > MAX_PAIRS
     scored = []
     for i, block_i in gone:
         for j, block_j in came:
-            if same_block_only and block_i != block_j:
+            if nearby_only and (block_i != block_j or
+                                abs(i - blocks[block_i][1] - (j - blocks[block_j][3])) > 2):
                 continue
             score = similarity(a[i].text, b[j].text)
             if score >= SIMILAR:  # a small preference for the pair difflib already lined up

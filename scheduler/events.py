@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -37,3 +38,19 @@ def _text(value: object) -> str:
     # Quote what would break `key=value` splitting; keep one event on one line.
     text = text.replace("\n", " ")
     return json.dumps(text, ensure_ascii=False) if (not text or any(c in text for c in ' "=')) else text
+
+
+class EventHandler(logging.Handler):
+    """Routes a library's log records (APScheduler's "skipped: maximum number of running
+    instances reached", "missed by …") into the same one-event-per-line stream."""
+
+    def __init__(self, log: EventLog, level: int = logging.WARNING):
+        super().__init__(level)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.log.event("library_log", record.levelname.lower(), logger=record.name,
+                           message=record.getMessage())
+        except Exception:  # a log line must never take the daemon down
+            self.handleError(record)

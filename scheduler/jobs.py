@@ -21,7 +21,7 @@ from crawler.run import child_command, start_child
 from crawler.sources import Config
 from db import operations
 from db.schema import open_db
-from scheduler.events import EventLog
+from scheduler.events import EventHandler, EventLog
 from scheduler.lock import AlreadyRunning, RunLock
 
 __all__ = ["AlreadyRunning", "CrawlResult", "Daemon", "run_crawl_child"]
@@ -32,6 +32,8 @@ log = logging.getLogger("newswatch.scheduler")
 # backlog of missed runs becomes one run, never N.
 MISFIRE_GRACE_SECONDS = 3600
 STOP_GRACE_SECONDS = 30  # how long a child crawl gets to stop cleanly after SIGTERM
+# Extraction health reads a source's last 30 days of checks: once an hour per source is enough.
+HEALTH_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.scheduler: BlockingScheduler | None = None
         self.warnings: dict[str, str | None] = {}
+        self.health_checked: dict[str, datetime] = {}
 
     def build(self, now: datetime | None = None) -> BlockingScheduler:
         now = now or datetime.now(timezone.utc)
@@ -133,6 +136,7 @@ class Daemon:
         return scheduler
 
     def crawl(self, mode: str, source_names: Sequence[str]) -> None:
+        """One job run: a child crawl, its row in `jobs`, one log event, the health check."""
         if self.stopping.is_set():
             return
         job = f"{mode}:{','.join(source_names)}" if source_names else mode
@@ -176,10 +180,15 @@ class Daemon:
     def _check_extraction(self, names: Sequence[str]) -> None:
         """Log a warning when a source's extraction degrades (once, until it changes)."""
         now = datetime.now(timezone.utc)
+        names = [n for n in names if now - self.health_checked.get(n, now - HEALTH_EVERY)
+                 >= HEALTH_EVERY]
+        if not names:
+            return
         (recent_from, recent_to), (history_from, history_to) = health.windows(now)
         db = open_db(self.db, readonly=True)
         try:
             for name in names:
+                self.health_checked[name] = now
                 warning = health.extraction_warning(
                     operations.extraction_numbers(db, name, recent_from, recent_to),
                     operations.extraction_numbers(db, name, history_from, history_to))
@@ -206,6 +215,7 @@ class Daemon:
 
     def run(self, once: bool = False) -> None:
         with RunLock(self.db):
+            os.environ["NEWSWATCH_MAX_CRAWLS"] = str(self.max_crawls)  # children share the ceiling
             db = open_db(self.db)  # migrate before any child starts
             stale = operations.close_stale_crawls(db, pid_alive, datetime.now(timezone.utc))
             db.close()
@@ -216,6 +226,9 @@ class Daemon:
                     self.crawl("discover", (source.name,))
                 self.crawl("recheck", ())
                 return
+            aps = logging.getLogger("apscheduler")
+            aps.addHandler(EventHandler(self.log))
+            aps.propagate = False
             self.scheduler = self.build()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, self._stop)

@@ -422,3 +422,28 @@ def test_cms_taxonomy_classes_do_not_prune_the_article() -> None:
                          "<aside class='sidebar'><p>Most read: something else entirely, much longer text here.</p></aside>")
     body = clean(page).body
     assert body.count("The committee met") == 4 and "Most read" not in body
+
+
+def test_script_rendered_page_falls_back_to_jsonld_article_body() -> None:
+    head = ('<title>Budget row deepens</title><script type="application/ld+json">{"@type":"NewsArticle",'
+            '"headline":"Budget row deepens","articleBody":"First paragraph of the story is here.\\n'
+            'Second paragraph of the story is here too."}</script>')
+    page = f"<html><head>{head}</head><body><div id='root'></div><script>render()</script></body></html>"
+    article = clean(page)
+    assert article.body == "First paragraph of the story is here.\nSecond paragraph of the story is here too."
+    assert article.title == "Budget row deepens"
+
+
+def test_visible_headline_wins_over_metadata_and_br_is_a_space() -> None:
+    page = ("<html><head><title>Council approves barrier | Gazette</title>"
+            "<meta property='og:title' content='Council approves barrier'></head><body>"
+            f"<h1>Port council backs<br>the tidal barrier</h1><article><p>{_PROSE * 3}</p></article></body></html>")
+    article = clean(page)
+    assert article.title == "Port council backs the tidal barrier"
+    assert "tidal barrier" not in article.body
+
+
+def test_deeply_nested_unclosed_tags_keep_their_text() -> None:
+    paragraphs = "".join(f"<div><font size=2>Paragraph {i} of an old page, with commas, and enough words." for i in range(300))
+    article = clean(f"<html><body><h1>An old page with unclosed tags</h1>{paragraphs}</body></html>")
+    assert article.body.count("\n") == 299 and article.body.endswith("Paragraph 299 of an old page, with commas, and enough words.")

@@ -126,6 +126,8 @@ def test_a_hint_brings_a_check_forward_and_revives_an_old_article(db, make_artic
     assert hint_recheck(db, young["url"], clock.now) is True
     assert hint_recheck(db, young["url"], clock.now) is False  # already due
     assert hint_recheck(db, "https://a.example/unknown", clock.now) is False
+    stale = make_article("https://a.example/news/stale", clock.now)
+    assert hint_recheck(db, stale["url"], clock.now, clock.now - timedelta(hours=1)) is False
     due = {r["url"] for r in queries.due_articles(db, clock.now)}
     assert due == {old["url"], young["url"]}
 
@@ -271,3 +273,49 @@ def test_event_log_one_event_per_line(clock):
     assert json.loads(lines[0]) == {"ts": iso(T0), "level": "info", "event": "crawl_finished",
                                     "job": "recheck", "fetched": 3}
     assert lines[1] == f'{iso(T0)} warning x why="a b c"'
+
+
+def test_degraded_extraction_is_logged_once_and_shown_by_status(tmp_path, db, make_article):
+    from scheduler.jobs import Daemon
+    from scheduler.status import status_report
+
+    now = datetime.now(timezone.utc)  # the daemon and status read the real clock
+    for i in range(6):
+        make_article(f"https://a.example/news/{i}", now - timedelta(days=3), body="x" * 1000)
+    for i in range(6, 12):
+        make_article(f"https://a.example/news/{i}", now - timedelta(minutes=5), body="short")
+    sources = tmp_path / "s.toml"
+    sources.write_text('[[source]]\nname = "s"\nfeeds = ["https://a.example/feed"]\n')
+    lines: list[str] = []
+    daemon = Daemon(tmp_path / "policy.db", sources, load_config(sources), echo=lines.append,
+                    log_format="json")
+    daemon._check_extraction(["s"])
+    daemon._check_extraction(["s"])  # within the hour: not read (nor logged) again
+    [event] = [json.loads(line) for line in lines]
+    assert event["event"] == "extraction_degraded" and event["source"] == "s"
+    assert "median body of 5 characters" in event["why"]
+    report = status_report(tmp_path / "policy.db", load_config(sources))
+    assert report["warnings"] == [f"s: {event['why']}"]
+    assert report["daemon"] == {"running": False, "pid": None}
+    [row] = report["sources"]
+    assert row["tracked"] == 12 and row["checks_24h"] == 6 and row["error_rate"] == 0
+
+
+def test_library_warnings_join_the_event_stream(clock):
+    import logging
+
+    from scheduler.events import EventHandler
+
+    lines: list[str] = []
+    logger = logging.getLogger("apscheduler.test")
+    handler = EventHandler(EventLog("json", lines.append, clock=lambda: clock.now))
+    logger.addHandler(handler)
+    try:
+        logger.warning("Execution of job %r skipped: maximum number of running instances reached",
+                       "recheck")
+        logger.info("not shown: below WARNING")
+    finally:
+        logger.removeHandler(handler)
+    [event] = [json.loads(line) for line in lines]
+    assert event["level"] == "warning" and event["event"] == "library_log"
+    assert "'recheck' skipped" in event["message"]

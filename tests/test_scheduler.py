@@ -1,12 +1,12 @@
 """The real scheduler: `newswatch run` with child crawls at second-scale intervals."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -186,3 +186,24 @@ def test_two_sources_cycles_sigterm_and_restart(tmp_path, site, cli):
         assert stopped["daemon"] == {"running": False, "pid": None}
         assert stopped["next_recheck_at"] is None
         assert all(s["next_discovery_at"] is None for s in stopped["sources"])
+
+
+def test_recheck_takes_the_capped_most_overdue_share(site, cli):
+    """The spider applies backlog control: a run takes at most max_checks_per_run due articles,
+    the most overdue first, and leaves the rest due for the next run."""
+    _, server = site
+    write_sources(cli.sources, server.base_url, extra='[settings]\nmax_checks_per_run = 3\n'
+                  'tiers = [{younger_than = "3650d", every = "1s"}]')
+    cli("crawl")
+    wait_for(lambda: len(query(cli.db, "select id from articles where next_check_at <= ?",
+                               [datetime.now(timezone.utc).isoformat(timespec="seconds")])) == 8)
+    first = json.loads(cli("recheck", "--json").stdout)
+    assert first["fetched"] == 3
+    checked = [r["article_id"] for r in query(cli.db, "select article_id from checks where "
+                                              "crawl_id = ?", [first["id"]])]
+    assert len(set(checked)) == 3
+    second = json.loads(cli("recheck", "--json").stdout)
+    assert second["fetched"] == 3
+    again = {r["article_id"] for r in query(cli.db, "select article_id from checks where "
+                                            "crawl_id = ?", [second["id"]])}
+    assert not again & set(checked)  # the ones left waiting are now the most overdue

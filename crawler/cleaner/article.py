@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CLEANER_VERSION = "0.1"
+CLEANER_VERSION = "0.2"
 
 
 @dataclass(frozen=True)

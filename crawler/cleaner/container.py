@@ -5,7 +5,7 @@ import re
 
 from lxml import etree
 
-from .prune import class_tokens, drop
+from .prune import class_tokens, drop, is_wrapper
 from .text import BLOCK_TAGS
 from .vocabulary import CONTAINER_NEGATIVE_RE, CONTAINER_POSITIVE_RE, MAX_PRUNE_SHARE, PROMO_LINE_LABELS
 
@@ -262,7 +262,8 @@ def clean_container(container: etree._Element) -> None:
     """
     total = len(_inner_text(container)) or 1
     doomed = [el for el in container.iter("div", "section", "ul", "ol", "table", "form", "fieldset")
-              if el is not container and _remove_conditionally(el) and len(_inner_text(el)) <= MAX_PRUNE_SHARE * total]
+              if el is not container and not is_wrapper(el) and _remove_conditionally(el)
+              and len(_inner_text(el)) <= MAX_PRUNE_SHARE * total]
     for el in doomed:
         drop(el)
 

@@ -52,8 +52,10 @@ def parse_html(text: str) -> etree._Element | None:
     if not data.strip():
         return None
     # Plain etree elements, not lxml.html's: its per-element Python class lookup costs
-    # more than the parse itself on a 100 KB page.
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+    # more than the parse itself on a 100 KB page. huge_tree lifts libxml2's nesting limit
+    # from 256 to 2048: pages full of unclosed <div>/<font> tags otherwise lose their text.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                              huge_tree=True)
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
@@ -99,12 +101,15 @@ def _visible_body(tree: etree._Element, drop_selectors: tuple[str, ...]) -> tupl
 
 def _settle_title(body: etree._Element, title: str, headline: etree._Element | None,
                   meta: PageMeta) -> tuple[str, etree._Element | None]:
-    """When nothing visible agrees with the metadata, the metadata is all we have;
-    with no metadata at all, the page's own <h1>."""
+    """When nothing visible agrees with the metadata: the page's single headline-like <h1>
+    (the contract wants what readers see), else the metadata title, else any <h1>."""
     if title:
         return title, headline
     candidates = title_candidates(meta)
-    return (candidates[0], None) if candidates else lone_headline(body)
+    if not candidates:
+        return lone_headline(body)
+    visible = lone_headline(body, strict=True)
+    return visible if visible[0] else (candidates[0], None)
 
 
 def _attached(el: etree._Element | None, body: etree._Element) -> bool:
@@ -148,11 +153,12 @@ def _body_lines(body: etree._Element, headline: etree._Element | None, meta: Pag
 def _widen_short(nodes: list[etree._Element]) -> list[etree._Element]:
     """Readability's char threshold: a tiny winner inside <main>/<article> means the page is
     made of many short blocks (product pages, listicles); take the whole landmark instead."""
-    if sum(_chars_in(n) for n in nodes) >= _SHORT_ARTICLE_CHARS:
+    size = sum(_chars_in(n) for n in nodes)
+    if size >= _SHORT_ARTICLE_CHARS:
         return nodes
     for ancestor in nodes[0].iterancestors():
         if ancestor.tag in ("main", "article") or ancestor.get("role") == "main":
-            return [ancestor]
+            return [ancestor] if _chars_in(ancestor) >= 1.5 * size else nodes  # only for real gains
     return nodes
 
 
@@ -228,10 +234,17 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
         retry = _body_lines(body, headline, meta, [])
         if _chars(retry) >= 2 * _chars(best) + _NEARLY_EMPTY:
             best = retry
-    if _chars(best) < _NEARLY_EMPTY:
-        rescue = [line for line in _trafilatura_lines(text) if line != title]
-        best = rescue if _chars(rescue) >= 2 * _chars(best) + _NEARLY_EMPTY else best
+    for rescue in (_trafilatura_lines, lambda _: _jsonld_lines(meta)):
+        if _chars(best) < _NEARLY_EMPTY:
+            lines = [line for line in rescue(text) if line != title]
+            best = lines if _chars(lines) >= 2 * _chars(best) + _NEARLY_EMPTY else best
     return best
+
+
+def _jsonld_lines(meta: PageMeta) -> list[str]:
+    """Script-rendered pages: the JSON-LD articleBody is the only copy of the text we have."""
+    promised = meta.jsonld.get("articleBody")
+    return normalize_text(promised).split("\n") if isinstance(promised, str) and promised.strip() else []
 
 
 def _trafilatura_lines(text: str) -> list[str]:

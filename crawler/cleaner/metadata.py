@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from .dates import parse_date, visible_date
-from .text import element_text, normalize_line
+from .text import block_lines, element_text, normalize_line
 from .prune import class_tokens
 from .vocabulary import BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, JOB_TITLE_WORDS
 
@@ -159,7 +159,7 @@ def visible_title(body: etree._Element, candidates: list[str]) -> tuple[str, etr
     exact = {_comparable(c) for c in candidates if _comparable(c)}
     wanted = exact | {_comparable(p) for p in _headline_parts(candidates)}
     for h in body.iter("h1"):
-        text = normalize_line(element_text(h))
+        text = heading_text(h)
         key = _comparable(text)
         if key and (key in wanted or any(_overlaps(key, w) for w in wanted)):
             return text, h
@@ -169,14 +169,30 @@ def visible_title(body: etree._Element, candidates: list[str]) -> tuple[str, etr
     return "", None
 
 
-def lone_headline(body: etree._Element) -> tuple[str, etree._Element | None]:
-    """The first <h1> left after pruning that is not just a link (site logos are linked h1s)."""
+def lone_headline(body: etree._Element, strict: bool = False) -> tuple[str, etree._Element | None]:
+    """The page's own <h1> after pruning, if it is not just a link (site logos are linked h1s).
+
+    strict: only when it is the one such <h1> and reads like a headline (3+ words, or 12+
+    characters in scripts without spaces) - then it beats metadata that disagrees with it.
+    """
+    found = []
     for h in body.iter("h1"):
-        text = normalize_line(element_text(h))
+        text = heading_text(h)
         links = "".join("".join(a.itertext()) for a in h.iter("a"))
         if _comparable(text) and len(normalize_line(links)) < len(text):
-            return text, h
-    return "", None
+            found.append((text, h))
+    if not found or (strict and (len(found) > 1 or not _headline_like(found[0][0]))):
+        return "", None
+    return found[0]
+
+
+def heading_text(el: etree._Element) -> str:
+    """A heading on one line; a <br> inside it becomes a space, not nothing."""
+    return " ".join(block_lines(el))
+
+
+def _headline_like(text: str) -> bool:
+    return len(text.split()) >= 3 or (not text.isascii() and len(text) >= 12)
 
 
 # ---------------------------------------------------------------- byline

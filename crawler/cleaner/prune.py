@@ -8,9 +8,8 @@ from lxml.cssselect import CSSSelector
 
 from .text import normalize_line
 from .vocabulary import (
-    CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS, MAX_PRUNE_SHARE, TEASER_HEADINGS,
-    UNGUARDED_RE,
-    NEVER_TEXT_TAGS,
+    AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS,
+    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, TEASER_HEADINGS, UNGUARDED_RE,
 )
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -87,28 +86,46 @@ def _drop_small_forms(root: etree._Element) -> None:
             drop(form)
 
 
-def short_text(el: etree._Element, limit: int) -> str | None:
-    """The element's text if it has at most `limit` non-space characters, else None (early exit)."""
-    parts, size = [], 0
-    for piece in el.itertext():
-        size += len(piece.strip())
-        if size > limit:
+def short_text(el: etree._Element, limit: int, max_nodes: int = 40) -> str | None:
+    """The element's text if it has at most `limit` non-space characters (and few
+    descendants), else None. Exits early, so calling it on every element stays cheap."""
+    parts: list[str] = []
+    size = nodes = 0
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if event == "start":
+            nodes += 1
+            piece = node.text if isinstance(node.tag, str) else None
+        else:
+            piece = node.tail if node is not el else None
+        if nodes > max_nodes:
             return None
-        parts.append(piece)
+        if piece:
+            size += len(piece.strip())
+            if size > limit:
+                return None
+            parts.append(piece)
     return "".join(parts)
+
+
+def is_wrapper(el: etree._Element) -> bool:
+    """One child element and no text of its own: it says nothing its child does not.
+
+    Checks skip wrappers and look at the child instead, which keeps them linear on
+    pathologically deep pages (thousands of nested <div>s).
+    """
+    return len(el) == 1 and not (el.text or "").strip() and not (el[0].tail or "").strip()
 
 
 def is_label(el: etree._Element) -> bool:
     """A block whose whole text is a widget label such as "Advertisement" or "Share this:"."""
+    if is_wrapper(el):
+        return False
     text = short_text(el, 60)
     return text is not None and _label_key(text) in LABEL_ONLY_TEXTS
 
 
 def _label_key(text: str) -> str:
     return normalize_line(text).strip(_LABEL_TRIM).lower().replace("’", "'")
-
-
-_AMBIGUOUS_HEADINGS = frozenset({"read more", "more", "also read", "read next"})
 
 
 def _introduced_by_teaser_heading(el: etree._Element, is_protected: bool) -> bool:
@@ -123,7 +140,7 @@ def _introduced_by_teaser_heading(el: etree._Element, is_protected: bool) -> boo
         return False
     key = _label_key(text)
     # "Read more" also labels a toggle over the rest of the story: only a link list goes.
-    return key in TEASER_HEADINGS and (key not in _AMBIGUOUS_HEADINGS or _mostly_links(el))
+    return key in TEASER_HEADINGS and (key not in AMBIGUOUS_TEASER_HEADINGS or _mostly_links(el))
 
 
 def _mostly_links(el: etree._Element) -> bool:
@@ -166,7 +183,7 @@ def _protected(body: etree._Element) -> set[etree._Element]:
 
 def remove_boilerplate(body: etree._Element, max_share: float | None = MAX_PRUNE_SHARE,
                        guard_all: bool = False, keep: list[etree._Element] | tuple = ()) -> int:
-    """Prune vocabulary matches and labels; returns how many elements were removed.
+    """Prune vocabulary matches, labels and teaser blocks; returns how many were removed.
 
     Over-pruning guards: the marked-up article body and its wrappers are never removed;
     an element holding more than max_share of the page's paragraph text is kept unless
@@ -176,25 +193,28 @@ def remove_boilerplate(body: etree._Element, max_share: float | None = MAX_PRUNE
     protected = _protected(body)
     for el in keep:
         protected.update((el, *el.iterancestors()))
-    total = paragraph_text_length(body) or 1
+    limit = None if max_share is None else max_share * (paragraph_text_length(body) or 1)
     doomed: list[etree._Element] = []
     stack = list(reversed(body))
     while stack:
         el = stack.pop()
         if not isinstance(el.tag, str):
             continue
-        kind = None if el in protected else boilerplate_kind(el)
-        if kind and (kind != "guarded" and not guard_all or max_share is None
-                     or paragraph_text_length(el) <= max_share * total):
-            doomed.append(el)
-            continue  # its descendants go with it
-        if el.tag in _LABEL_TAGS and is_label(el) or _introduced_by_teaser_heading(el, el in protected):
-            doomed.append(el)
-            continue
-        stack.extend(reversed(el))
+        if _is_furniture(el, el in protected, limit, guard_all):
+            doomed.append(el)  # its descendants go with it
+        else:
+            stack.extend(reversed(el))
     for el in doomed:
         drop(el)
     return len(doomed)
+
+
+def _is_furniture(el: etree._Element, is_protected: bool, limit: float | None, guard_all: bool) -> bool:
+    kind = None if is_protected else boilerplate_kind(el)
+    if kind:
+        big = limit is not None and paragraph_text_length(el) > limit
+        return not big or (kind != "guarded" and not guard_all)
+    return (el.tag in _LABEL_TAGS and is_label(el)) or _introduced_by_teaser_heading(el, is_protected)
 
 
 def apply_selectors(root: etree._Element, selectors: tuple[str, ...] | list[str]) -> list[str]:

@@ -25,7 +25,9 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
         "donate", "donation", "donations", "membership-ask", "support-us", "paywall",
         "mailchimp", "mc4wp", "promo", "promotion", "cta",
     ),
-    # Related / recommended / "read more" / "in case you missed it" blocks.
+    # Related / recommended / "in case you missed it" / previous-next blocks. "read-more"
+    # is deliberately absent: sites call the collapsed second half of a story
+    # `read-more-content`; "Read more" links go as labels and by TEASER_HEADINGS.
     "related": (
         "related", "relatedposts", "related-posts", "jp-relatedposts", "related-articles",
         "related-stories", "related-content", "related-links",
@@ -45,7 +47,7 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
         "comment", "comments", "comment-list", "commentlist", "comment-respond",
         "respond", "disqus", "disqus-thread", "comments-area", "comment-form", "akismet",
     ),
-    # Author biographies (the byline itself is read before pruning).
+    # Author biographies under the story (the byline element itself is not matched).
     "bio": ("author-box", "authorbox", "author-bio", "about-author", "author-profile", "bio-box"),
     # Consent banners and dialogs.
     "consent": ("cookie", "cookies", "cookie-notice", "cookie-banner", "consent", "gdpr", "cmp"),
@@ -115,6 +117,10 @@ TEASER_HEADINGS: frozenset[str] = frozenset({
     "what to read next", "more in this section", "popular stories", "ข่าวที่เกี่ยวข้อง", "相关阅读", "相关新闻",
 })
 
+# Teaser headings that also label a toggle over the rest of the story ("Read more"):
+# the block under them goes only when it is mostly links.
+AMBIGUOUS_TEASER_HEADINGS: frozenset[str] = frozenset({"read more", "also read", "read next"})
+
 # A paragraph that starts with one of these labels and is otherwise a link is a promo for
 # another story ("Related: Storm surge floods old town"), even inside the article body.
 PROMO_LINE_LABELS: frozenset[str] = frozenset({
@@ -175,7 +181,7 @@ JOB_TITLE_WORDS: frozenset[str] = frozenset({
 MAX_PRUNE_SHARE = 0.5
 
 # If the chosen container yields less than this share of the text that structured data
-# (JSON-LD articleBody) promises, the generic path is retried without pruning.
+# (JSON-LD articleBody) promises, the page is re-read with less pruning.
 MIN_BODY_RATIO = 0.5
 
 
@@ -197,8 +203,6 @@ def _compile_tokens(tokens: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]
     return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
 
 
-# "Read more" is deliberately absent: sites call the collapsed second half of a story
-# `read-more-content`; "Read more" links and teaser lists go as labels and by TEASER_HEADINGS.
 # Reader comments, "related" lists and photo-gallery captions can hold more text than the article,
 # so the text-share guard does not protect them; every other family is guarded.
 UNGUARDED_FAMILIES = ("comments", "related", "galleries")
