@@ -34,7 +34,8 @@ class Progress:
         self.loop.start(self.every, now=False)
 
     def report(self, spider) -> None:
-        queued = len(self.crawler.engine.slot.scheduler) if self.crawler.engine.slot else 0
+        stats = self.crawler.stats
+        queued = stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0)
         line = _format(counts(self.crawler.stats)) + f" · queued {queued}"
         if line != self.last_line:
             print(f"[{spider.mode}] {line}", file=sys.stderr, flush=True)

@@ -209,7 +209,7 @@ class NewsSpider(scrapy.Spider):
             page.error = f"HTTP {response.status}"
         else:
             self._take_body(page, response, meta.get("newswatch_raw_hash"))
-        yield page
+        return page  # not a generator: Scrapy inspects generator callbacks' source on every call
 
     def _take_body(self, page: FetchedPage, response: Response, last_raw_hash: str | None) -> None:
         content_type = (_header(response, b"Content-Type") or "").lower()
@@ -226,7 +226,7 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         response = getattr(failure.value, "response", None)
         first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
-        yield FetchedPage(url=discovery.canonical(first_url), source=request.meta["newswatch_source"],
+        return FetchedPage(url=discovery.canonical(first_url), source=request.meta["newswatch_source"],
                           fetched_at=datetime.now(timezone.utc),
                           http_status=response.status if response is not None else None,
                           duration_ms=_elapsed_ms(request.meta), error=describe_failure(failure))
