@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# Debian packages some tests and benchmarks need (listed in .ci/apt-packages.txt).
+system-deps:
+	bash .ci/install-apt-packages
+
 demo: $(STAMP)
 	$(BIN)/newswatch demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python bench/extraction.py $(if $(QUICK),--quick,)
 
 clean:
