@@ -63,7 +63,7 @@ def main() -> None:
             generate_site(tmp / "site", args.articles, seed=1, base_path=server.base_url)
             sources = tmp / "sources.toml"
             # A local server: lift the politeness limits so both runs go as fast as they can.
-            sources.write_text("[settings]\nrequests_per_second = 10000\nconcurrent_per_domain = 16\n"
+            sources.write_text("[settings]\nrequests_per_second = 10000\nconcurrent_per_domain = 32\n"
                                f'[[source]]\nname = "bench"\nsitemaps = ["{server.base_url}/sitemap.xml"]\n'
                                "article_pattern = '/news/'\n")
             db = tmp / "conditional.db"

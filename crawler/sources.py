@@ -44,6 +44,11 @@ class Source:
     discover_every: int = 1800
     drop_selectors: tuple[str, ...] = ()
     body_selector: str | None = None
+    # Notifications (issue 7): Apprise URLs, and filters that override [settings] (None: inherit).
+    notify: tuple[str, ...] = ()
+    notify_fields: tuple[str, ...] | None = None
+    notify_min_words: int | None = None
+    notify_skip_minor: bool | None = None
 
     def is_article_url(self, url: str) -> bool:
         """On an allowed domain, http(s), and matching `article_pattern` when one is set."""
@@ -76,6 +81,12 @@ class Config:
     max_checks_per_run: int = 2000
     max_checks_per_domain: int = 500
     keep_html: bool = False  # store each version's page, compressed, for `newswatch reclean` (issue 6)
+    # Notifications (issue 7): targets for every source, the default filter, diff links' base URL.
+    notify: tuple[str, ...] = ()
+    notify_fields: tuple[str, ...] = ("title", "byline", "body", "published")
+    notify_min_words: int = 0
+    notify_skip_minor: bool = False
+    public_url: str | None = None
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -121,6 +132,11 @@ LIMIT_SETTINGS = {"max_crawls": (1, 64, True), "concurrent_per_domain": (1, 64, 
                   "requests_per_second": (0.01, 10_000, False),
                   "max_checks_per_run": (1, 1_000_000, True), "max_checks_per_domain": (1, 1_000_000, True)}
 SETTINGS_KEYS = SETTINGS_KEYS | set(LIMIT_SETTINGS) | {"keep_html"}
+# Notifications (issue 7): in [settings] and in each [[source]]; `public_url` only in [settings].
+NOTIFY_KEYS = {"notify", "notify_fields", "notify_min_words", "notify_skip_minor"}
+NOTIFY_FIELDS = ("title", "byline", "body", "published")
+SOURCE_KEYS = SOURCE_KEYS | NOTIFY_KEYS
+SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -207,6 +223,7 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
         if not isinstance(raw["keep_html"], bool):
             raise locate.error(f"{raw['keep_html']!r} is not true or false", "keep_html", "settings")
         out["keep_html"] = raw["keep_html"]
+    out.update(_notify_keys(raw, locate, "settings"))
     return out
 
 
@@ -299,6 +316,7 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     for key in ("drop_selectors",) + (("body_selector",) if "body_selector" in values else ()):
         for selector in values.get(key, ()) if key == "drop_selectors" else (values[key],):
             _check_selector(selector, key, locate, index, label)
+    values.update(_notify_keys(table, locate, "source", index, label))
     return Source(**values)
 
 
@@ -331,3 +349,51 @@ def _check_selector(selector: str, key: str, locate: _Locator, index: int, label
     except Exception as exc:  # soupsieve raises SelectorSyntaxError, a few others raise ValueError
         raise locate.error(f"{selector!r} is not a CSS selector ({str(exc).splitlines()[0]})", key,
                            "source", index, label) from None
+
+
+def _notify_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,
+                 label: str | None = None) -> dict:
+    """notify (Apprise URLs), notify_fields, notify_min_words, notify_skip_minor; public_url."""
+    out: dict = {}
+    err = lambda why, key: locate.error(why, key, table, index, label)  # noqa: E731
+    if "notify" in raw:
+        urls = [raw["notify"]] if isinstance(raw["notify"], str) else raw["notify"]
+        if not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
+            raise err('must be a list of notification URLs, e.g. ["json://127.0.0.1:8080/hook"]', "notify")
+        for url in urls:
+            _check_notify_url(url.strip(), err)
+        out["notify"] = tuple(dict.fromkeys(u.strip() for u in urls))
+    if "notify_fields" in raw:
+        fields = raw["notify_fields"]
+        if not isinstance(fields, list) or not fields or not set(fields) <= set(NOTIFY_FIELDS):
+            raise err(f"{fields!r} is not a list of fields (use some of {list(NOTIFY_FIELDS)})",
+                      "notify_fields")
+        out["notify_fields"] = tuple(dict.fromkeys(fields))
+    if "notify_min_words" in raw:
+        value = raw["notify_min_words"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise err(f"{value!r} is not a word count (use a whole number, e.g. 5; 0 for any edit)",
+                      "notify_min_words")
+        out["notify_min_words"] = value
+    if "notify_skip_minor" in raw:
+        if not isinstance(raw["notify_skip_minor"], bool):
+            raise err(f"{raw['notify_skip_minor']!r} is not true or false", "notify_skip_minor")
+        out["notify_skip_minor"] = raw["notify_skip_minor"]
+    if "public_url" in raw:
+        url = raw["public_url"]
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
+                or not urlsplit(url).hostname:
+            raise err(f"{url!r} is not an http(s) URL (use where `newswatch serve` is reachable, "
+                      "e.g. 'https://news.example.org')", "public_url")
+        out["public_url"] = url.rstrip("/")
+    return out
+
+
+def _check_notify_url(url: str, err) -> None:
+    """An Apprise URL Apprise can use; Apprise is imported only when a file has notify URLs."""
+    import apprise
+
+    if "://" not in url or apprise.Apprise.instantiate(url) is None:
+        raise err(f"{url!r} is not a notification URL Apprise understands (e.g. "
+                  "'json://host:port/path', 'ntfy://topic', 'mailto://user:pass@example.org'; "
+                  "see https://github.com/caronc/apprise/wiki)", "notify")

@@ -229,11 +229,26 @@ order by edits desc, last_edit desc""",
 }
 
 
+def _m005_notifications(db: sqlite_utils.Database) -> None:
+    """Issue 7: one row per notification of an edit to one target, with its delivery state, so that
+    a failed send is retried by the next crawl. The target is kept as a hash (to find its URL in the
+    sources file) and a redacted label: Apprise URLs hold passwords and tokens."""
+    db.execute("""create table notifications (
+  id integer primary key, version_id integer not null references versions(id),
+  article_id integer not null, source text, target_hash text not null, target text,
+  status text not null default 'pending', attempts integer not null default 0,
+  created_at text not null, last_attempt_at text, sent_at text, error text,
+  title text not null, body text not null,
+  unique (version_id, target_hash))""")
+    db.execute("create index idx_notifications_status on notifications (status, created_at)")
+
+
 # Applied in this order; each is recorded by name in `_migrations`, so migrations added by
 # separate changes never collide on a number. Append new ones at the end.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_core, _m002_fetching,
                                                                _m003_schedule_state,
                                                                _m004_change_records]
+MIGRATIONS.append(_m005_notifications)
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from crawler.sources import SourceConfigError
-from db import queries, textdiff
+from db import queries
+from db.changes import compare
 from db.schema import open_db
+from newswatch import render
 from newswatch.demosite import DemoServer, churn_chrome, edit_articles, generate_site
 from scheduler.jobs import run_crawl_child
 
@@ -85,7 +87,9 @@ def _show_results(db: Path, echo) -> None:
         echo(f"     v{row['version']} [{fields}] +{row['words_added']}/-{row['words_removed']}  "
              f"{row['title']}")
     if rows:
-        old = queries.get_version(store, rows[-1]["url"], rows[-1]["version"] - 1)
-        new = queries.get_version(store, rows[-1]["url"], rows[-1]["version"])
-        echo(f"6. newswatch diff {rows[-1]['url']}")
-        echo(textdiff.unified(old, new))
+        # Show a rewrite when there is one: it is the most telling kind of diff.
+        shown = next((r for r in rows if r["words_removed"] and r["body_changed"]), rows[0])
+        old = queries.get_version(store, shown["url"], shown["version"] - 1)
+        new = queries.get_version(store, shown["url"], shown["version"])
+        echo(f"6. newswatch diff {shown['url']}")
+        echo(render.diff_text(compare(old, new), render.plain))
