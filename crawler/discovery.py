@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import xml.sax
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from collections.abc import Iterable, Iterator
@@ -39,9 +40,15 @@ def parse_date(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def feed_entries(body: bytes, base_url: str) -> list[dict]:
-    """Entries of an RSS or Atom feed: link, and the updated/published time when present."""
+def feed_entries(body: bytes, base_url: str, problems: list[str] | None = None) -> list[dict]:
+    """Entries of an RSS or Atom feed: link, and the updated/published time when present.
+
+    feedparser never resolves a DTD's entities (issue 10, tests/test_hostile.py): a billion-laughs
+    or XXE feed fails its strict parse ("undefined entity") and is read leniently with the
+    entity references left as text. Such a parse problem is appended to `problems`."""
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    if problems is not None and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
+        problems.append(f"feed is not well-formed XML ({parsed.bozo_exception}); read leniently")
     entries = []
     for entry in parsed.entries:
         link = entry.get("link") or entry.get("id")

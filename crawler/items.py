@@ -26,3 +26,5 @@ class FetchedPage:
     last_modified: str | None = None
     suspect: str | None = None
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline
+    version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
+    cycle: str | None = None  # issue 9: the distributed work cycle the fetch belongs to

@@ -38,7 +38,7 @@ class Progress:
         queued = stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0)
         line = _format(counts(self.crawler.stats)) + f" · queued {queued}"
         if line != self.last_line:
-            print(f"[{spider.mode}] {line}", file=sys.stderr, flush=True)
+            print(f"[{_label(spider)}] {line}", file=sys.stderr, flush=True)
             self.last_line = line
 
     def spider_closed(self, spider, reason: str) -> None:
@@ -47,10 +47,17 @@ class Progress:
         stats = self.crawler.stats
         seconds = time.monotonic() - self.started
         crawl_id = stats.get_value("newswatch/crawl_id")
-        print(f"[{spider.mode}] crawl {crawl_id} {reason} in {seconds:.1f}s: "
+        print(f"[{_label(spider)}] crawl {crawl_id} {reason} in {seconds:.1f}s: "
               f"{_format(counts(stats))}", file=sys.stderr, flush=True)
-        for error in (stats.get_value("newswatch/discovery_errors") or [])[:5]:
+        shown = [] if getattr(spider, "shard", 0) else stats.get_value("newswatch/discovery_errors")
+        for error in (shown or [])[:5]:  # every worker of a sharded crawl saw the same ones
             print(f"[{spider.mode}] discovery failed: {error}", file=sys.stderr, flush=True)
+
+
+def _label(spider) -> str:
+    """`recheck`, or `recheck 2/4` for the second of four worker processes (issue 8)."""
+    shards = getattr(spider, "shards", 1)
+    return spider.mode if shards == 1 else f"{spider.mode} {spider.shard + 1}/{shards}"
 
 
 def _format(numbers: dict[str, int]) -> str:

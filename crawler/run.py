@@ -2,6 +2,8 @@
 
 Twisted's reactor cannot be restarted, so everything that crawls more than once per process
 (the scheduler, the demo) calls `start_child`, which runs this module as a new process.
+With `--shard K/N --crawl-id ID` it is one of N worker processes of a crawl (issue 8): it
+fetches the K-th share of the articles and adds its counts to the crawl row ID.
 """
 from __future__ import annotations
 
@@ -9,17 +11,22 @@ import argparse
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 EXIT_CONFIG = 2
 
 
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
                   every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
-                  progress_every: float | None = None) -> list[str]:
+                  progress_every: float | None = None, shard: tuple[int, int] | None = None,
+                  crawl_id: int | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
+    if shard is not None:  # issue 8: one of N worker processes, adding to the crawl row crawl_id
+        command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
     for name in source_names:
         command += ["--source", name]
     for url in urls:
@@ -62,35 +69,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = get_project_settings()
     settings.set("USER_AGENT", config.user_agent, priority="project")  # the sources file says who we are
     settings.set("DOWNLOAD_TIMEOUT", config.download_timeout, priority="project")
-    for name, value in limit_settings(config, args.source).items():  # issue 5: [settings] limits
+    shards = args.shard[1] if args.shard else 1
+    for name, value in limit_settings(config, args.source, shards).items():  # issue 5: limits
         settings.set(name, value, priority="project")
+    if args.shard:
+        settings.set("NEWSWATCH_CRAWL_ID", args.crawl_id, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if args.progress_every is not None:
         settings.set("NEWSWATCH_PROGRESS_EVERY", args.progress_every, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
-                  urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources))
+                  urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources),
+                  shard="{}/{}".format(*args.shard) if args.shard else None)
     process.start()
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
 
 
-def limit_settings(config, source_names: Sequence[str] = ()) -> dict:
+def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1) -> dict:
     """The sources file's limits as Scrapy settings.
 
     Scrapy has no global rate: DOWNLOAD_DELAY spaces the requests of one domain (one download
     slot), and AutoThrottle never goes below it. So the ceiling of `requests_per_second` for all
     crawls together becomes a delay of max_crawls × domains / requests_per_second per domain.
+    A crawl split over `shards` worker processes (issue 8) shards by domain when there are
+    several (each domain's requests stay in one process: the limits hold as they are); a single
+    domain's URLs are spread over every process, so each gets 1/shards of its concurrency and
+    rate, and all of them together stay within the limits.
     """
     selected = [config.source(n) for n in source_names] or list(config.sources)
     domains = {d for s in selected for d in s.allowed_domains} or {"?"}
     # `newswatch run --max-crawls N` tells its child crawls N through the environment.
     crawls = int(os.environ.get("NEWSWATCH_MAX_CRAWLS") or config.max_crawls)
-    delay = crawls * len(domains) / config.requests_per_second
-    return {"CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_per_domain,
+    split = shards if shards > 1 and not shard_by_domain(domains) else 1
+    delay = crawls * len(domains) * split / config.requests_per_second
+    concurrency = max(1, config.concurrent_per_domain // split)
+    return {"CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "DOWNLOAD_DELAY": delay,
             "AUTOTHROTTLE_START_DELAY": max(delay, 0.25),
-            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(min(4, config.concurrent_per_domain))}
+            # AutoThrottle aims at the concurrency allowed (the README: "aims at no more"); aiming
+            # lower throttled a CPU-bound crawl: a busy reactor inflates the latencies it sees.
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency)}
+
+
+def shard_by_domain(domains) -> bool:
+    """Several domains: each goes whole to one worker process; one domain: its URLs are split."""
+    return len(set(domains)) > 1
+
+
+def shard_of(url: str, shards: int, by_domain: bool) -> int:
+    """The worker process (0..shards-1) that fetches `url`: a stable hash (crc32, the same in
+    every process, unlike hash()) of its host, or of the whole URL when there is one domain."""
+    key = (urlsplit(url).hostname or "") if by_domain else url
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % shards
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 0 <= int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 0 <= K < N (e.g. 0/2)")
+    return int(index), int(count)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress-every", type=float)
+    parser.add_argument("--shard", type=_shard, help="K/N: this process fetches the K-th of N shares")
+    parser.add_argument("--crawl-id", type=int, help="with --shard: the crawl row to add counts to")
     return parser
 
 

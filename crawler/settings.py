@@ -37,6 +37,8 @@ DEPTH_STATS_VERBOSE = False
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.StorePipeline": 200,
+    # After the version's transaction committed; sends off the reactor thread (issue 7).
+    "crawler.notify.NotifyPipeline": 300,
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,

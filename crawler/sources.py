@@ -80,6 +80,7 @@ class Config:
     requests_per_second: float = 20.0
     max_checks_per_run: int = 2000
     max_checks_per_domain: int = 500
+    workers: int | None = None  # crawl processes per crawl (issue 8); None: one per core
     keep_html: bool = False  # store each version's page, compressed, for `newswatch reclean` (issue 6)
     # Notifications (issue 7): targets for every source, the default filter, diff links' base URL.
     notify: tuple[str, ...] = ()
@@ -87,6 +88,7 @@ class Config:
     notify_min_words: int = 0
     notify_skip_minor: bool = False
     public_url: str | None = None
+    redis: str | None = None  # issue 9: the Redis of distributed crawling (redis://host:port/db)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -130,13 +132,15 @@ _URL_KEYS = ("feeds", "sitemaps", "start_urls")
 # [settings] limits (issue 5): key -> (lowest allowed, highest allowed, whole number?)
 LIMIT_SETTINGS = {"max_crawls": (1, 64, True), "concurrent_per_domain": (1, 64, True),
                   "requests_per_second": (0.01, 10_000, False),
-                  "max_checks_per_run": (1, 1_000_000, True), "max_checks_per_domain": (1, 1_000_000, True)}
+                  "max_checks_per_run": (1, 1_000_000, True), "max_checks_per_domain": (1, 1_000_000, True),
+                  "workers": (1, 64, True)}
 SETTINGS_KEYS = SETTINGS_KEYS | set(LIMIT_SETTINGS) | {"keep_html"}
 # Notifications (issue 7): in [settings] and in each [[source]]; `public_url` only in [settings].
 NOTIFY_KEYS = {"notify", "notify_fields", "notify_min_words", "notify_skip_minor"}
 NOTIFY_FIELDS = ("title", "byline", "body", "published")
 SOURCE_KEYS = SOURCE_KEYS | NOTIFY_KEYS
 SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # issue 9
 
 
 def load_config(path: str | Path) -> Config:
@@ -224,6 +228,12 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
             raise locate.error(f"{raw['keep_html']!r} is not true or false", "keep_html", "settings")
         out["keep_html"] = raw["keep_html"]
     out.update(_notify_keys(raw, locate, "settings"))
+    if "redis" in raw:  # issue 9: `newswatch run / worker / ingest / status` default to it
+        url = raw["redis"]
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+            raise locate.error(f"{url!r} is not a Redis URL (use e.g. 'redis://10.0.0.5:6379/0')",
+                               "redis", "settings")
+        out["redis"] = url
     return out
 
 

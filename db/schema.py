@@ -251,6 +251,19 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_core, _m002_f
 MIGRATIONS.append(_m005_notifications)
 
 
+def _m006_distributed(db: sqlite_utils.Database) -> None:
+    """Issue 9: `ingest` replays a result after a crash; its idempotency key on the check row makes
+    the replay a no-op. A crawl row per distributed cycle (discovery of a source, or re-check) is
+    found again by its cycle id."""
+    db["checks"].add_column("result_id", str)
+    db.execute("create unique index idx_checks_result_id on checks (result_id)")
+    db["crawls"].add_column("cycle", str)
+    db.execute("create unique index idx_crawls_cycle on crawls (cycle)")
+
+
+MIGRATIONS.append(_m006_distributed)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)
@@ -264,6 +277,10 @@ def migrate(db: sqlite_utils.Database) -> int:
     for step in pending:
         with write_transaction(db):
             db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
+            # Another process (`ingest` and `run --redis` start together, issue 9) may have applied
+            # it between our look and our write lock: look again under the lock.
+            if db.execute("select 1 from _migrations where name = ?", [step.__name__]).fetchone():
+                continue
             step(db)
             db.execute("insert into _migrations (name, applied_at) values (?, datetime('now'))",
                        [step.__name__])

@@ -65,6 +65,7 @@ class Fetch:
     etag: str | None = None
     last_modified: str | None = None
     suspect: str | None = None  # why the page reads like an error/paywall/consent page, if it does
+    result_id: str | None = None  # issue 9: a distributed result's idempotency key (unique in checks)
 
 
 @dataclass(frozen=True)
@@ -149,28 +150,58 @@ def finish_crawl(db: sqlite_utils.Database, crawl_id: int, counts: dict[str, int
             [iso(finished_at), status, error, *(counts.get(f, 0) for f in fields), crawl_id])
 
 
+def add_to_crawl(db: sqlite_utils.Database, crawl_id: int, counts: dict[str, int], status: str,
+                 error: str | None = None) -> None:
+    """One worker process of a sharded crawl (issue 8) adds its counts to the crawl's row; a
+    worker that did not finish (`stopped (shutdown)`, ...) leaves its status there."""
+    fields = ("fetched", "new", "changed", "unchanged", "failed")
+    with write_transaction(db):
+        db.execute(
+            "update crawls set " + ", ".join(f"{f} = coalesce({f}, 0) + ?" for f in fields)
+            + ", status = case when ? = 'finished' then status else ? end"
+            # every worker reads the same feeds: a discovery error is kept once
+            + ", error = case when ? is null then error when error is null then ? "
+              "when instr(error, ?) > 0 then error else error || '; ' || ? end where id = ?",
+            [*(counts.get(f, 0) for f in fields), status, status, error, error, error, error,
+             crawl_id])
+
+
+def end_crawl(db: sqlite_utils.Database, crawl_id: int, status: str, finished_at: datetime) -> None:
+    """Close a sharded crawl's row once every worker ended: `status` unless a worker left one."""
+    with write_transaction(db):
+        db.execute("update crawls set finished_at = ?, status = case when status = 'running' "
+                   "then ? else status end where id = ?", [iso(finished_at), status, crawl_id])
+
+
 def record_fetch(db: sqlite_utils.Database, fetch: Fetch, content: Content | None,
                  schedule: Schedule, rules: Rules = Rules()) -> FetchResult:
     """Record one fetch and, when the article's content hash moved, its new version."""
     with write_transaction(db):
-        article = find_article(db, fetch.final_url or fetch.url, fetch.url)
-        if article is not None:
-            _reconcile_url(db, article, fetch)
-        if fetch.http_status in (404, 410):
-            return _record_missing(db, fetch, article, rules)
-        if fetch.error is None and article is not None and _unchanged_raw(article, fetch):
-            return _record_no_change(db, fetch, article, schedule,
-                                     "not_modified" if fetch.not_modified else "unchanged_raw")
-        if fetch.error is not None or content is None:
-            return _record_error(db, fetch, article)
-        if article is None and fetch.suspect:
-            _insert_check(db, fetch, None, "suspect", None, error=fetch.suspect)
-            return FetchResult("suspect")
-        if article is None:
-            article = _insert_article(db, fetch, content)
-        elif _held_back_as_suspect(db, fetch, article, content, rules):
-            return FetchResult("suspect", article["id"])
-        return _record_content(db, fetch, article, content, schedule)
+        return record_fetch_in(db, fetch, content, schedule, rules)
+
+
+def record_fetch_in(db: sqlite_utils.Database, fetch: Fetch, content: Content | None,
+                    schedule: Schedule, rules: Rules = Rules()) -> FetchResult:
+    """`record_fetch` inside a transaction the caller holds (issue 9: `ingest` writes a batch
+    of fetches in one transaction)."""
+    article = find_article(db, fetch.final_url or fetch.url, fetch.url)
+    if article is not None:
+        _reconcile_url(db, article, fetch)
+    if fetch.http_status in (404, 410):
+        return _record_missing(db, fetch, article, rules)
+    if fetch.error is None and article is not None and _unchanged_raw(article, fetch):
+        return _record_no_change(db, fetch, article, schedule,
+                                 "not_modified" if fetch.not_modified else "unchanged_raw")
+    if fetch.error is not None or content is None:
+        return _record_error(db, fetch, article)
+    if article is None and fetch.suspect:
+        _insert_check(db, fetch, None, "suspect", None, error=fetch.suspect)
+        return FetchResult("suspect")
+    if article is None:
+        article = _insert_article(db, fetch, content)
+    elif _held_back_as_suspect(db, fetch, article, content, rules):
+        return FetchResult("suspect", article["id"])
+    return _record_content(db, fetch, article, content, schedule)
 
 
 def find_article(db: sqlite_utils.Database, *urls: str) -> dict | None:
@@ -418,9 +449,9 @@ def _insert_check(db: sqlite_utils.Database, fetch: Fetch, article_id: int | Non
                   version_id: int | None, *, error: str | None = None) -> int:
     cursor = db.execute(
         "insert into checks (article_id, url, crawl_id, checked_at, http_status, outcome, error, "
-        "version_id, duration_ms) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "version_id, duration_ms, result_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [article_id, fetch.url, fetch.crawl_id, iso(fetch.checked_at), fetch.http_status, outcome,
-         error or fetch.error, version_id, fetch.duration_ms])
+         error or fetch.error, version_id, fetch.duration_ms, fetch.result_id])
     return cursor.lastrowid
 
 
@@ -431,13 +462,19 @@ def hint_recheck(db: sqlite_utils.Database, url: str, now: datetime,
     too. False when `url` is not a tracked article (nor an alias of one), when the change is not
     newer than our last check, or when it was already due by `now`."""
     with write_transaction(db):
-        article = find_article(db, url)
-        if article is None:
-            return False
-        last = parse_iso(article.get("last_checked"))
-        if changed_at is not None and last is not None and changed_at <= last:
-            return False
-        cursor = db.execute(
-            "update articles set next_check_at = ?, unchanged_checks = 0 where id = ? and "
-            "(next_check_at is null or next_check_at > ?)", [iso(now), article["id"], iso(now)])
-        return cursor.rowcount > 0
+        return hint_recheck_in(db, url, now, changed_at)
+
+
+def hint_recheck_in(db: sqlite_utils.Database, url: str, now: datetime,
+                    changed_at: datetime | None = None) -> bool:
+    """`hint_recheck` inside a transaction the caller holds (issue 9: `ingest`'s batches)."""
+    article = find_article(db, url)
+    if article is None:
+        return False
+    last = parse_iso(article.get("last_checked"))
+    if changed_at is not None and last is not None and changed_at <= last:
+        return False
+    cursor = db.execute(
+        "update articles set next_check_at = ?, unchanged_checks = 0 where id = ? and "
+        "(next_check_at is null or next_check_at > ?)", [iso(now), article["id"], iso(now)])
+    return cursor.rowcount > 0

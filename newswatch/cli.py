@@ -77,20 +77,30 @@ def cli(ctx, db: str, sources: str) -> None:
 
 
 # -- crawling ---------------------------------------------------------------------------------
+# issue 9: `run`, `status`, `worker` and `ingest` take the Redis of distributed crawling.
+REDIS_OPTION = dict(metavar="URL", envvar="NEWSWATCH_REDIS", default=None,
+                    help="Redis of distributed crawling, e.g. redis://10.0.0.5:6379/0 "
+                         "[env NEWSWATCH_REDIS; default [settings] redis].")
+WORKERS_HELP = ("Crawl processes, the articles split between them (per-domain limits still hold) "
+                "[default: [settings] workers, else one per core].")
+
+
 @cli.command()
 @click.option("--source", "source_names", multiple=True, metavar="NAME",
               help="Only this source (repeatable). Default: every source in the sources file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the crawl's summary as JSON on stdout.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO) as well.")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N", help=WORKERS_HELP)
 @common_options
-def crawl(paths: Paths, source_names: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+def crawl(paths: Paths, source_names: tuple[str, ...], as_json: bool, verbose: bool,
+          workers: int | None) -> None:
     """Discover articles and store the new ones.
 
     Reads every feed, sitemap (indexes and news sitemaps too) and section page of the sources,
     fetches the articles not tracked yet, cleans them and stores their first version. Progress
     goes to stderr every 2 seconds; a summary line ends the run.
     """
-    _run_crawl(paths, "discover", source_names, as_json=as_json, verbose=verbose)
+    _run_crawl(paths, "discover", source_names, as_json=as_json, verbose=verbose, workers=workers)
 
 
 @cli.command()
@@ -99,9 +109,10 @@ def crawl(paths: Paths, source_names: tuple[str, ...], as_json: bool, verbose: b
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source.")
 @click.option("--json", "as_json", is_flag=True, help="Print the crawl's summary as JSON on stdout.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO) as well.")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N", help=WORKERS_HELP)
 @common_options
 def recheck(paths: Paths, urls: tuple[str, ...], every: bool, source_names: tuple[str, ...],
-            as_json: bool, verbose: bool) -> None:
+            as_json: bool, verbose: bool, workers: int | None) -> None:
     """Re-fetch tracked articles and store a new version where the article changed.
 
     By default only the articles that are due (their next_check_at has passed); --all takes
@@ -113,18 +124,18 @@ def recheck(paths: Paths, urls: tuple[str, ...], every: bool, source_names: tupl
         if missing:
             raise UsageProblem(str(queries.ArticleNotFound(missing[0])))
     _run_crawl(paths, "recheck", source_names, every=every, urls=urls, as_json=as_json,
-               verbose=verbose)
+               verbose=verbose, workers=workers)
 
 
 def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), as_json=False,
-               verbose=False) -> None:
-    from scheduler.jobs import run_crawl_child
+               verbose=False, workers=None) -> None:
+    from scheduler.jobs import default_workers, run_crawl_child
 
     config = load_config(paths.sources)
     for name in source_names:
         config.source(name)
     result = run_crawl_child(paths.db, paths.sources, mode, source_names=source_names, every=every,
-                             urls=urls, verbose=verbose)
+                             urls=urls, verbose=verbose, workers=workers or default_workers(config))
     if result.exit_code == EXIT_USAGE:
         raise SystemExit(EXIT_USAGE)
     if as_json:
@@ -140,8 +151,12 @@ def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), a
                    "[default: [settings] max_crawls, 2].")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="One event per line on stdout: key=value text or JSON.")
+@click.option("--redis", "redis_url", **REDIS_OPTION)
+@click.option("--lease", default=None, metavar="DURATION",
+              help="With --redis: a re-check not ingested after this long is pushed again [default 10m].")
 @common_options
-def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str) -> None:
+def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str, redis_url: str | None,
+        lease: str | None) -> None:
     """Run the scheduler until Ctrl-C or SIGTERM.
 
     One discovery job per source (every `discover_every`) and one re-check job (every
@@ -152,8 +167,17 @@ def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str) -> No
     from scheduler.jobs import AlreadyRunning, Daemon
 
     config = load_config(paths.sources)
-    daemon = Daemon(paths.db, paths.sources, config, max_crawls=max_crawls,
-                    echo=click.echo, log_format=log_format)
+    redis_url = redis_url or config.redis
+    if redis_url:  # issue 9: coordinator only, the work goes to `newswatch worker`s
+        from scheduler.coordinator import Coordinator
+
+        daemon = Coordinator(paths.db, paths.sources, config, max_crawls=max_crawls,
+                             echo=click.echo, log_format=log_format, redis_url=redis_url,
+                             lease=_duration_option(lease, "--lease") if lease else 600)
+        _redis_status(redis_url)  # unreachable: say so now, not in every job's log line
+    else:
+        daemon = Daemon(paths.db, paths.sources, config, max_crawls=max_crawls,
+                        echo=click.echo, log_format=log_format)
     try:
         daemon.run(once=once)
     except AlreadyRunning as exc:
@@ -162,8 +186,9 @@ def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str) -> No
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="The whole report as one JSON object.")
+@click.option("--redis", "redis_url", **REDIS_OPTION)
 @common_options
-def status(paths: Paths, as_json: bool) -> None:
+def status(paths: Paths, as_json: bool, redis_url: str | None) -> None:
     """What the scheduler is doing, per source.
 
     Last discovery and its outcome, articles by status, re-checks due now, checks, changes and
@@ -172,7 +197,10 @@ def status(paths: Paths, as_json: bool) -> None:
     """
     from scheduler.status import status_report
 
-    report = status_report(paths.db, load_config(paths.sources))
+    config = load_config(paths.sources)
+    report = status_report(paths.db, config)
+    if redis_url or config.redis:  # issue 9: queue depths, live workers, ingest lag
+        report["distributed"] = _redis_status(redis_url or config.redis)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -189,6 +217,13 @@ def status(paths: Paths, as_json: bool) -> None:
                    f" {last.get('status') or ''} · next {s['next_discovery_at'] or '-'}")
         if s["extraction"]["warning"]:
             click.echo(f"    WARNING {s['extraction']['warning']}")
+    if "distributed" in report:
+        d = report["distributed"]
+        click.echo("redis: queues " + " · ".join(f"{k} {v}" for k, v in d["queues"].items())
+                   + f" · workers {len(d['workers'])} · ingest lag {d['ingest_lag_seconds']}s"
+                   + f" (last batch {d['ingest'].get('last_batch_at') or 'never'})")
+        for w in d["workers"]:
+            click.echo(f"    worker {w['worker']} seen {w['seen_at']} · pushed {w['pushed']}")
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -445,6 +480,32 @@ def reclean(paths: Paths, source: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--public-url", default=None, metavar="URL",
+              help="Where readers reach this server, e.g. https://news.example.org (links in "
+                   "notifications use [settings] public_url; default: that).")
+@common_options
+def serve(paths: Paths, host: str, port: int, public_url: str | None) -> None:
+    """Browse the database in Datasette, read-only, with a diff page for every edit.
+
+    Titles and descriptions for every table and view, full-text search on versions, canned
+    queries (recent changes, headline changes, corrections, most edited, gone articles, a
+    source's activity), an article's timeline at /-/newswatch/article/ID and the side-by-side
+    diff of any two versions at /-/newswatch/diff/ID?a=N&b=M.
+    """
+    from newswatch.serve import serve_database
+
+    open_db(paths.db, readonly=True).close()  # a newswatch database (migrated), or exit code 2
+    configured = load_config(paths.sources).public_url if paths.sources.exists() else None
+    if public_url and public_url.rstrip("/") != configured:
+        click.echo(f"note: notifications link to [settings] public_url ({configured or 'not set'}); "
+                   f"set it to {public_url} in {paths.sources} for links to this server", err=True)
+    serve_database(paths.db, host=host, port=port, public_url=public_url or configured, echo=click.echo)
+
+
+@cli.command()
 @click.option("--articles", default=24, show_default=True, help="Articles on the demo site.")
 @click.option("--edits", default=3, show_default=True, help="Articles edited between the two crawls.")
 @common_options
@@ -458,6 +519,95 @@ def demo(paths: Paths, articles: int, edits: int) -> None:
     from newswatch.demo import run_demo
 
     run_demo(paths.db, articles=articles, edits=edits, echo=click.echo)
+
+
+# -- distributed crawling (issue 9) ------------------------------------------------------------
+
+
+def _redis_url(explicit: str | None, paths: Paths):
+    config = load_config(paths.sources)
+    url = explicit or config.redis
+    if not url:
+        raise UsageProblem("no Redis given: pass --redis URL, set NEWSWATCH_REDIS or "
+                           "[settings] redis = 'redis://host:6379/0'")
+    return url, config
+
+
+def _redis_status(url: str) -> dict:
+    from crawler.queues import RedisMissing
+    from scheduler.coordinator import redis_status
+
+    try:
+        return redis_status(url)
+    except RedisMissing as exc:
+        raise UsageProblem(str(exc)) from None
+    except Exception as exc:  # redis.ConnectionError and friends
+        raise click.ClickException(f"Redis at {url}: {exc}") from None
+
+
+def _duration_option(text: str, name: str) -> int:
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration (e.g. 90s, 10m)", param_hint=name) from None
+
+
+@cli.command()
+@click.option("--redis", "redis_url", **REDIS_OPTION)
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO) as well.")
+@common_options
+def worker(paths: Paths, redis_url: str | None, verbose: bool) -> None:
+    """Fetch and clean the work a coordinator (`run --redis`) pushes, until Ctrl-C / SIGTERM.
+
+    Any number of workers on any number of machines share one frontier in Redis (scrapy-redis).
+    A worker needs the sources file, not the database: it pushes its results to Redis for
+    `newswatch ingest`.
+    """
+    from crawler.queues import RedisMissing
+
+    url, _ = _redis_url(redis_url, paths)
+    try:
+        from crawler.distributed import run_worker
+    except ImportError:
+        raise UsageProblem(str(RedisMissing())) from None
+    try:
+        code = run_worker(url, paths.sources, verbose=verbose)
+    except RedisMissing as exc:
+        raise UsageProblem(str(exc)) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("redis"):
+            raise click.ClickException(f"Redis at {url}: {exc}") from None
+        raise
+    raise SystemExit(code)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", **REDIS_OPTION)
+@click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 100_000),
+              help="Results written per transaction.")
+@click.option("--until-idle", is_flag=True, help="Stop when no result is waiting (for cron and tests).")
+@common_options
+def ingest(paths: Paths, redis_url: str | None, batch: int, until_idle: bool) -> None:
+    """Write the workers' results into the database: the one process that writes it.
+
+    Batches move from the results list to a processing list and leave it only after their
+    transaction committed; a restart first writes what the processing list still holds, and a
+    result written before is recognised by its id. Runs until Ctrl-C / SIGTERM.
+    """
+    from crawler.queues import RedisMissing
+    from scheduler.ingest import Ingest
+
+    url, config = _redis_url(redis_url, paths)
+    try:
+        totals = Ingest(paths.db, config, url, batch=batch, echo=click.echo).run(until_idle=until_idle)
+    except RedisMissing as exc:
+        raise UsageProblem(str(exc)) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("redis"):  # ConnectionError, TimeoutError, …
+            raise click.ClickException(f"Redis at {url}: {exc}") from None
+        raise
+    click.echo("ingest: " + (" · ".join(f"{k} {v}" for k, v in sorted(totals.items())) or "nothing"),
+               err=True)
 
 
 def main() -> None:

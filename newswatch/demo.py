@@ -42,7 +42,8 @@ def run_demo(db: Path, *, articles: int, edits: int, echo=print) -> None:
          f"  newswatch --db {db} changes --since 1h\n"
          f"  newswatch --db {db} history URL\n"
          f"  newswatch --db {db} diff URL\n"
-         f"  sqlite-utils {db} 'select * from changes'   (or: datasette {db})")
+         f"  newswatch --db {db} serve              (browse it, with diff pages: http://127.0.0.1:8001/)\n"
+         f"  sqlite-utils {db} 'select * from changes'")
 
 
 def _replace_demo_database(db: Path) -> None:

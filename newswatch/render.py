@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import IO
 
-from db.changes import ChangeRecord
+from db.changes import ChangeRecord, sentences
 
 MARKS = {"added": "+", "deleted": "-", "rewritten": "~", "moved": ">"}
 ATOM = "http://www.w3.org/2005/Atom"
@@ -82,23 +82,6 @@ def _ref(version: dict) -> dict:
 def diff_html(url: str, old: dict, new: dict, record: ChangeRecord) -> str:
     """A standalone page: the new version's text with deletions, insertions and moves marked."""
     e = html.escape
-    words = lambda pieces: "".join(  # noqa: E731
-        f"<del>{e(t)}</del>" if p == "-" else f"<ins>{e(t)}</ins>" if p == "+" else e(t) for p, t in pieces)
-    title = words(record.fields["title"]["words"]) if "title" in record.fields else e(new["title"] or "")
-    body, paragraph = [], None
-    for op in record.ops:
-        if op.paragraph != paragraph and op.op != "deleted":
-            body.append("</p><p>" if paragraph is not None else "<p>")
-            paragraph = op.paragraph
-        if op.op == "same":
-            body.append(e(op.text) + " ")
-        elif op.op == "rewritten":
-            body.append(f'<span class="rewritten">{words(op.words or [])}</span> ')
-        elif op.op == "moved":
-            body.append(f'<span class="moved" title="moved from sentence {op.old + 1}">{e(op.text)}</span> ')
-        else:
-            tag = "del" if op.op == "deleted" else "ins"
-            body.append(f'<{tag} class="{op.op}">{e(op.text)}</{tag}> ')
     meta = "".join(f"<li>{e(name)}: {e(str(c['old']))} → {e(str(c['new']))}</li>"
                    for name, c in record.fields.items() if name != "title")
     return f"""<!doctype html>
@@ -107,9 +90,90 @@ def diff_html(url: str, old: dict, new: dict, record: ChangeRecord) -> str:
 .moved{{background:#def;border-bottom:1px dashed #36c}} .rewritten{{border-bottom:1px dotted #999}}</style>
 </head><body><p><a href="{e(url)}">{e(url)}</a> · version {old['version']} ({e(old['captured_at'])}) →
 {new['version']} ({e(new['captured_at'])}) · {e(', '.join(labels(summary(record))) or 'no change')}</p>
-<h1>{title}</h1><ul>{meta}</ul>
-{''.join(body)}{'</p>' if paragraph is not None else ''}
+<h1>{headline_html(record, new)}</h1><ul>{meta}</ul>
+{diff_inline_html(record, old.get("body"))}
 </body></html>"""
+
+
+def words_html(pieces: list[list[str]], show: str = " -+") -> str:
+    """A word diff as HTML: removed words in <del>, added ones in <ins>; `show` picks which
+    kinds appear (" -" is the old text, " +" the new one)."""
+    e = html.escape
+    return "".join(f"<del>{e(t)}</del>" if p == "-" else f"<ins>{e(t)}</ins>" if p == "+" else e(t)
+                   for p, t in pieces if p in show)
+
+
+def headline_html(record: ChangeRecord, new: dict) -> str:
+    return words_html(record.fields["title"]["words"]) if "title" in record.fields \
+        else html.escape(new["title"] or "")
+
+
+def diff_inline_html(record: ChangeRecord, old_body: str | None = None) -> str:
+    """The new version's paragraphs with every edit marked in place: <ins class="added">,
+    <del class="deleted">, <span class="rewritten"> (word diff inside), <span class="moved">."""
+    return "".join(f"<p>{''.join(_inline(op) for op in ops)}</p>" for ops in paragraphs(record, old_body))
+
+
+def diff_side_by_side_html(record: ChangeRecord, old_body: str | None = None) -> str:
+    """One row per paragraph: the old text on the left, the new one on the right, marked alike."""
+    rows = []
+    for ops in paragraphs(record, old_body):
+        changed = " changed" if any(op.op != "same" for op in ops) else ""
+        old = "".join(_side(op, "old") for op in ops)
+        new = "".join(_side(op, "new") for op in ops)
+        rows.append(f'<div class="nw-row{changed}"><div class="nw-old">{old}</div>'
+                    f'<div class="nw-new">{new}</div></div>')
+    return "".join(rows)
+
+
+def paragraphs(record: ChangeRecord, old_body: str | None = None) -> list[list]:
+    """The ops grouped by paragraph of the new version. A deletion stays where it happened; with
+    `old_body`, a deleted paragraph is a group of its own rather than the tail of the one before."""
+    old_paragraph = [s.paragraph for s in sentences(old_body)] if old_body is not None else None
+    groups: list[list] = []
+    paragraph = last_old = None
+    for op in record.ops:
+        if op.op == "deleted":
+            here = old_paragraph[op.old] if old_paragraph else None
+            start = not groups or (old_paragraph is not None and here != last_old)
+        else:
+            start = not groups or op.paragraph != paragraph
+            paragraph = op.paragraph
+        if start:
+            groups.append([])
+        groups[-1].append(op)
+        if old_paragraph and op.old is not None:
+            last_old = old_paragraph[op.old]
+    return groups
+
+
+def _inline(op) -> str:
+    e = html.escape
+    if op.op == "same":
+        return e(op.text) + " "
+    if op.op == "rewritten":
+        return f'<span class="rewritten">{words_html(op.words or [])}</span> '
+    if op.op == "moved":
+        return f'<span class="moved" title="moved from sentence {op.old + 1}">{e(op.text)}</span> '
+    tag = "del" if op.op == "deleted" else "ins"
+    return f'<{tag} class="{op.op}">{e(op.text)}</{tag}> '
+
+
+def _side(op, side: str) -> str:
+    e = html.escape
+    if op.op == "same":
+        return e(op.text) + " "
+    if op.op == "rewritten":
+        shown = words_html(op.words or [], " -" if side == "old" else " +")
+        return f'<span class="rewritten">{shown}</span> '
+    if op.op == "moved":
+        if side == "old":
+            return f'<span class="moved-note">(moved: was sentence {op.old + 1})</span> '
+        return f'<span class="moved" title="moved from sentence {op.old + 1}">{e(op.text)}</span> '
+    if (op.op == "deleted") == (side == "old"):
+        tag = "del" if op.op == "deleted" else "ins"
+        return f'<{tag} class="{op.op}">{e(op.text)}</{tag}> '
+    return ""
 
 
 # -- exports ----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 from crawler import discovery, paths
 from crawler.items import FetchedPage
 from crawler.policy import select_due
+from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Config, Source, load_config
 from db.queries import due_articles, known_urls
 from db.store import hint_recheck
@@ -37,7 +38,7 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(self, source: str | None = None, mode: str = "discover", urls: str | None = None,
                  every: str | bool = False, db: str | None = None, sources: str | None = None,
-                 **kwargs):
+                 shard: str | None = None, **kwargs):
         super().__init__(**kwargs)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -47,6 +48,10 @@ class NewsSpider(scrapy.Spider):
         self.every = every in (True, "1", "true", "yes")
         self.db_arg, self.sources_arg = db, sources
         self.requested: set[str] = set()
+        self.sitemaps_seen: set[str] = set()  # canonical URLs of sitemaps fetched by this crawl
+        # issue 8: "K/N" = this worker process fetches the K-th of N shares of the articles.
+        index, _, count = (shard or "0/1").partition("/")
+        self.shard, self.shards = int(index), int(count)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -56,7 +61,12 @@ class NewsSpider(scrapy.Spider):
             if spider.source_names else list(spider.config.sources)
         spider.db_file = paths.db_path(crawler.settings, spider.db_arg)
         spider.db = open_db(spider.db_file)
+        spider.by_domain = shard_by_domain(d for s in spider.selected for d in s.allowed_domains)
         return spider
+
+    def mine(self, url: str) -> bool:
+        """Whether this worker process fetches `url` (always, when the crawl is not sharded)."""
+        return self.shards == 1 or shard_of(url, self.shards, self.by_domain) == self.shard
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         requests = self.discovery_requests() if self.mode == "discover" else self.recheck_requests()
@@ -64,6 +74,11 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     # -- discovery ----------------------------------------------------------------------------
+    # Sharded (issue 8): every worker reads the feeds and sitemaps and keeps its share of the
+    # articles. That costs N-1 extra fetches of a handful of discovery pages per crawl, against
+    # thousands of article fetches, and needs no coordination between processes (no queue to
+    # hand URLs over, no worker waiting for another's discovery); a URL's share is a stable
+    # hash, so no article is fetched by two workers.
     def discovery_requests(self) -> Iterable[scrapy.Request]:
         for source in self.selected:
             for url in source.feeds:
@@ -79,7 +94,10 @@ class NewsSpider(scrapy.Spider):
                               meta={"newswatch_source": source.name})
 
     def parse_feed(self, response: Response, source: Source):
-        entries = discovery.feed_entries(response.body, response.url)
+        problems: list[str] = []
+        entries = discovery.feed_entries(response.body, response.url, problems)
+        for problem in problems:  # named in the crawl's `error` column (issue 10)
+            self.discovery_failed_message(response.url, problem)
         self.crawler.stats.inc_value("newswatch/feeds")
         yield from self.article_requests([e["url"] for e in entries], source, trusted=True,
                                          hints={e["url"]: e["updated"] for e in entries})
@@ -94,9 +112,15 @@ class NewsSpider(scrapy.Spider):
         # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
         locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
         if kind == "sitemapindex":
+            self.sitemaps_seen.add(discovery.canonical(response.url))
             for loc in locs:
+                # issue 10: an index that lists itself (or two that list each other) would loop
+                # forever, since discovery requests are dont_filter: each sitemap once per crawl.
+                if loc in self.sitemaps_seen:
+                    continue
                 if urlsplit(loc).scheme in ("http", "https") and source.on_allowed_domain(
                         urlsplit(loc).hostname or ""):
+                    self.sitemaps_seen.add(loc)
                     yield self._discovery_request(loc, self.parse_sitemap, source)
             return
         yield from self.article_requests(locs, source, trusted=True, hints={
@@ -118,7 +142,7 @@ class NewsSpider(scrapy.Spider):
         wanted = []
         for url in urls:
             url = discovery.canonical(url)
-            if source.is_article_url(url) and url not in wanted:
+            if source.is_article_url(url) and url not in wanted and self.mine(url):
                 wanted.append(url)
         known = known_urls(self.db, wanted)
         # A URL listed by the feed, the sitemap and a section page is fetched once per crawl.
@@ -178,7 +202,8 @@ class NewsSpider(scrapy.Spider):
                 self.logger.warning("%s: its source %r is no longer in the sources file; skipped",
                                     row["url"], row["source"])
                 continue
-            yield self._article_request(row["url"], source, row)
+            if self.mine(row["url"]):  # the cap above is for the whole crawl, not per worker
+                yield self._article_request(row["url"], source, row)
 
     def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
         """dont_filter: a re-check is never dropped as a duplicate of an earlier fetch. A known
@@ -235,7 +260,11 @@ class NewsSpider(scrapy.Spider):
 def describe_failure(failure: Failure) -> str:
     """One line a person understands, for the checks table and the log."""
     if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
+        response = failure.value.response
+        location = _header(response, b"Location") if 300 <= response.status < 400 else None
+        if location:  # a redirect Scrapy would not follow (file:, ftp:, data: …)
+            return _one_line(f"HTTP {response.status}: redirect to {location} not followed", 160)
+        return f"HTTP {response.status}"
     if failure.check(DNSLookupError):
         return "DNS lookup failed"
     if failure.check(ConnectionRefusedError):
@@ -243,8 +272,20 @@ def describe_failure(failure: Failure) -> str:
     if failure.check(TimeoutError) or "TimeoutError" in type(failure.value).__name__:
         return "timed out"
     if failure.check(IgnoreRequest):
-        return f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}"
-    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}".strip(": ")
+        return _one_line(f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}")
+    # issue 10: Scrapy's own words for these are a bare class name or a repr of nested failures.
+    name = type(failure.value).__name__
+    if name == "ResponseDataLossError":
+        return "truncated response (fewer bytes than its Content-Length)"
+    if name == "DownloadCancelledError" and not failure.getErrorMessage():
+        return "download cancelled (body over DOWNLOAD_MAXSIZE, or the crawl was stopping)"
+    return _one_line(f"{name}: {failure.getErrorMessage()}".strip(": "))
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    """A check's error is one short line, whatever a hostile server put in it."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _header(response: Response, name: bytes) -> str | None:

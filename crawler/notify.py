@@ -1,0 +1,221 @@
+"""Notifications of edits through Apprise (issue 7): a pipeline stage after StorePipeline.
+
+For each new version the stage reads its change record (committed by then), applies the
+source's filter and queues one message per target in `notifications`. A single sender thread
+delivers them, so a slow or dead target never holds up the reactor or the crawl; a failed send
+stays `pending` and the next crawl retries it (at spider_opened), up to `MAX_ATTEMPTS`.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from scrapy import signals
+from twisted.internet.threads import deferToThread
+
+from crawler import paths
+from crawler.items import FetchedPage
+from crawler.sources import Config, Source
+from db import notifications
+from db.schema import open_db
+
+log = logging.getLogger(__name__)
+# Apprise's own socket timeouts (4 s connect, 4 s read) bound one send; at the end of a crawl the
+# sender gets this long to finish its queue, the rest is retried by the next crawl.
+DRAIN_SECONDS = 20.0
+FIELD_NAMES = {"title": "headline", "byline": "byline", "body": "body", "published": "date"}
+
+
+@dataclass(frozen=True)
+class NotifyRules:
+    """Where a source's edits go and which ones: its own targets plus the [settings] ones."""
+
+    targets: tuple[str, ...]
+    fields: tuple[str, ...]
+    min_words: int
+    skip_minor: bool
+
+
+def rules_for(config: Config, source: Source) -> NotifyRules:
+    """The source's filter keys override [settings]; targets add up."""
+    pick = lambda own, default: default if own is None else own  # noqa: E731
+    return NotifyRules(targets=tuple(dict.fromkeys(source.notify + config.notify)),
+                       fields=pick(source.notify_fields, config.notify_fields),
+                       min_words=pick(source.notify_min_words, config.notify_min_words),
+                       skip_minor=pick(source.notify_skip_minor, config.notify_skip_minor))
+
+
+def wanted(edit: dict, rules: NotifyRules) -> bool:
+    """Does this `changes` row pass the filter: a watched field changed, enough words, not minor."""
+    if rules.skip_minor and edit["minor"]:
+        return False
+    if not any(edit[f"{f}_changed"] for f in rules.fields):
+        return False
+    return (edit["words_added"] or 0) + (edit["words_removed"] or 0) >= rules.min_words
+
+
+def message(edit: dict, public_url: str | None = None) -> tuple[str, str]:
+    """A short title and body: headline, URL, what changed, and the diff page when served."""
+    fields = [FIELD_NAMES[f] for f in FIELD_NAMES if edit[f"{f}_changed"]]
+    what = [", ".join(fields) or "edited", f"+{edit['words_added']}/-{edit['words_removed']} words"]
+    for key, word in (("sentences_added", "added"), ("sentences_deleted", "deleted"),
+                      ("sentences_rewritten", "rewritten"), ("sentences_moved", "moved")):
+        if edit[key]:
+            what.append(f"{edit[key]} sentence{'s' if edit[key] > 1 else ''} {word}")
+    if edit["notice"]:
+        what.append(edit["notice"].replace("_", " "))
+    if edit["minor"]:
+        what.append("minor")
+    lines = [edit["title"] or edit["url"], edit["url"], "Changed: " + " · ".join(what)]
+    if edit["title_changed"]:
+        lines.append(f"Headline was: {edit['previous_title']}")
+    if edit["notice_text"]:
+        lines.append(f"Notice: {edit['notice_text']}")
+    if public_url:
+        lines.append(f"Diff: {diff_url(public_url, edit)}")
+    return f"[{edit['source']}] edited: {edit['title'] or edit['url']}", "\n".join(lines)
+
+
+def diff_url(public_url: str, edit: dict) -> str:
+    """The diff page of `newswatch serve` (newswatch.datasette_plugins) for this edit."""
+    return (f"{public_url.rstrip('/')}/-/newswatch/diff/{edit['article_id']}"
+            f"?a={edit['version'] - 1}&b={edit['version']}")
+
+
+def target_hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def target_label(url: str) -> str:
+    """The URL with passwords and tokens masked (Apprise's privacy form): what the table keeps."""
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(url)
+    return plugin.url(privacy=True) if plugin is not None else url.split("://")[0] + "://…"
+
+
+def send(url: str, title: str, body: str) -> str | None:
+    """Send one message; None when it went, else a one-line reason."""
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is None:
+        return "Apprise cannot use this URL"
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        try:
+            ok = plugin.notify(body=body, title=title)
+        except Exception as exc:  # a plugin bug must not end the sender thread
+            return f"{type(exc).__name__}: {exc}"
+    if ok:
+        return None
+    lines = [line for line in captured.getvalue().splitlines() if line.strip()]
+    return (lines[-1] if lines else "the target refused the notification")[:300]
+
+
+class Sender(threading.Thread):
+    """Delivers queued notifications one by one off the reactor thread, with its own connection."""
+
+    def __init__(self, db_path, targets: dict[str, str]):
+        super().__init__(name="newswatch-notify", daemon=True)
+        self.db_path, self.targets = db_path, targets  # target hash -> URL (from the sources file)
+        self.inbox: queue.Queue = queue.Queue()
+        self.sent = self.failed = 0
+
+    def submit(self, ids: Iterable[int] | None) -> None:
+        """Queue these notification ids (None: every due one, i.e. the retries)."""
+        self.inbox.put(None if ids is None else list(ids))
+
+    def finish(self, timeout: float = DRAIN_SECONDS) -> None:
+        self.inbox.put(StopIteration)
+        self.join(timeout)
+
+    def run(self) -> None:
+        db = open_db(self.db_path)
+        try:
+            while (ids := self.inbox.get()) is not StopIteration:
+                for row in notifications.claim(db, _now(), ids):
+                    self._deliver(db, row)
+        except Exception:  # the database went away: whatever is left stays pending
+            log.exception("notification sender stopped")
+        finally:
+            db.close()
+
+    def _deliver(self, db, row: dict) -> None:
+        url = self.targets.get(row["target_hash"])
+        error = "the target is no longer in the sources file" if url is None else \
+            send(url, row["title"], row["body"])
+        status = notifications.record_attempt(db, row["id"], _now(), error=error, give_up=url is None)
+        if error is None:
+            self.sent += 1
+        else:
+            self.failed += 1
+            log.warning("notification %s to %s failed (attempt %s, now %s): %s", row["id"],
+                        row["target"], row["attempts"], status, error)
+
+
+class NotifyPipeline:
+    """Queues a notification per qualifying edit and target; sends through `Sender`."""
+
+    def __init__(self, crawler):
+        self.crawler, self.stats = crawler, crawler.stats
+        self.db = self.sender = None
+        self.rules: dict[str, NotifyRules] = {}
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        config: Config = spider.config
+        self.public_url = config.public_url
+        self.rules = {s.name: rules_for(config, s) for s in config.sources}
+        urls = {u for r in self.rules.values() for u in r.targets}
+        if not urls:
+            return  # notifications are off; queued ones wait until targets are configured again
+        db_path = paths.db_path(self.crawler.settings, spider.db_arg)
+        self.db = open_db(db_path)
+        self.labels = {u: (target_hash(u), target_label(u)) for u in urls}
+        self.sender = Sender(db_path, {h: u for u, (h, _) in self.labels.items()})
+        self.sender.start()
+        self.sender.submit(None)  # retry what earlier crawls could not deliver
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        version_id = getattr(item, "version_id", None)
+        rules = self.rules.get(item.source)
+        if version_id is None or rules is None or not rules.targets or self.sender is None:
+            return item
+        edit = notifications.edit_for_notification(self.db, version_id)
+        if edit is None:
+            return item  # a first version
+        if not wanted(edit, rules):
+            self.stats.inc_value("newswatch/notifications_filtered")
+            return item
+        title, body = message(edit, self.public_url)
+        ids = notifications.queue(self.db, edit, [self.labels[u] for u in rules.targets], title, body,
+                                  _now())
+        self.stats.inc_value("newswatch/notifications_queued", len(ids))
+        self.sender.submit(ids)
+        return item
+
+    def spider_closed(self, spider, reason: str):
+        if self.sender is None:
+            return None
+        self.db.close()
+        sender = self.sender
+
+        def drain():
+            sender.finish()
+            self.stats.set_value("newswatch/notifications_sent", sender.sent)
+            self.stats.set_value("newswatch/notifications_failed", sender.failed)
+        return deferToThread(drain)  # waiting for the last sends must not block the reactor
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,155 @@
+"""Distributed results (issue 9): their JSON form, and writing a batch of them in one transaction.
+
+A worker cannot write SQLite; it sends each fetch as JSON (`result_json`). `newswatch ingest`
+writes them with `write_batch`: one transaction per batch, idempotent, so that a batch replayed
+after a crash (its items left Redis only after COMMIT) changes nothing:
+
+- each result has an idempotency key (`result_id`, a uuid) kept on its `checks` row under a
+  unique index: a result whose key is already there is skipped (no second check row);
+- versions are keyed by article + content hash anyway: the same content twice is `unchanged`.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from db.store import (Content, Fetch, Rules, Schedule, hint_recheck_in, iso, parse_iso,
+                      record_fetch_in)
+from db.schema import write_transaction
+
+# How each check outcome counts in the cycle's `crawls` row (as in crawler.pipelines.COUNTED_AS).
+COUNTED_AS = {"new": "new", "changed": "changed", "unchanged": "unchanged",
+              "not_modified": "unchanged", "unchanged_raw": "unchanged"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One message of the results list: a fetch (with its content) or a change hint."""
+
+    kind: str  # "fetch", "hint" or "page" (a discovery page was read, or failed: `error`)
+    result_id: str
+    cycle: str | None = None  # "discover:<source>:<iso time>" or "recheck:<iso time>"
+    pushed_at: datetime | None = None
+    fetch: Fetch | None = None
+    content: Content | None = None
+    url: str | None = None  # hint: the article a feed / sitemap date says changed …
+    changed_at: datetime | None = None  # … at this moment
+    error: str | None = None  # page: why the discovery page failed
+
+
+def fetch_json(result_id: str, cycle: str | None, fetch: Fetch, content: Content | None,
+               pushed_at: datetime) -> str:
+    """The JSON a worker pushes for one fetch."""
+    content_dict = None
+    if content is not None:
+        content_dict = {k: v for k, v in asdict(content).items() if k != "raw_html"}
+        if content.raw_html:
+            content_dict["raw_html"] = base64.b64encode(content.raw_html).decode("ascii")
+    fetch_dict = asdict(fetch)
+    fetch_dict["checked_at"] = fetch.checked_at.isoformat()
+    return json.dumps({"type": "fetch", "result_id": result_id, "cycle": cycle,
+                       "pushed_at": pushed_at.isoformat(), "fetch": fetch_dict,
+                       "content": content_dict}, ensure_ascii=False, separators=(",", ":"))
+
+
+def hint_json(result_id: str, url: str, changed_at: datetime, pushed_at: datetime) -> str:
+    return json.dumps({"type": "hint", "result_id": result_id, "url": url,
+                       "changed_at": changed_at.isoformat(), "pushed_at": pushed_at.isoformat()},
+                      separators=(",", ":"))
+
+
+def page_json(result_id: str, cycle: str | None, url: str, error: str | None,
+              pushed_at: datetime) -> str:
+    return json.dumps({"type": "page", "result_id": result_id, "cycle": cycle, "url": url,
+                       "error": error, "pushed_at": pushed_at.isoformat()}, separators=(",", ":"))
+
+
+def parse_result(text: str | bytes) -> Result:
+    """A message back as a Result; ValueError (KeyError, TypeError too) when it is not one."""
+    data = json.loads(text)
+    pushed_at = parse_iso(data.get("pushed_at"))
+    if data["type"] == "hint":
+        return Result("hint", data["result_id"], pushed_at=pushed_at, url=data["url"],
+                      changed_at=parse_iso(data["changed_at"]))
+    if data["type"] == "page":
+        return Result("page", data["result_id"], data.get("cycle"), pushed_at, url=data["url"],
+                      error=data.get("error"))
+    if data["type"] != "fetch":
+        raise ValueError(f"unknown result type {data['type']!r}")
+    fetch = dict(data["fetch"])
+    fetch["checked_at"] = parse_iso(fetch["checked_at"])
+    content = data.get("content")
+    if content is not None:
+        content = dict(content)
+        if content.get("raw_html"):
+            content["raw_html"] = base64.b64decode(content["raw_html"])
+        content = Content(**content)
+    return Result("fetch", data["result_id"], data.get("cycle"), pushed_at, Fetch(**fetch), content)
+
+
+def write_batch(db: sqlite_utils.Database, results: list[Result], schedule: Schedule,
+                rules: Rules = Rules()) -> list[str]:
+    """Write `results` in ONE transaction; each one's outcome, `replayed` for a result already
+    written (same result_id) and `hinted` / `hint_ignored` for hints."""
+    outcomes = []
+    now = datetime.now(timezone.utc)
+    with write_transaction(db):
+        for result in results:
+            if result.kind == "hint":
+                hinted = hint_recheck_in(db, result.url, now, result.changed_at)
+                outcomes.append("hinted" if hinted else "hint_ignored")
+                continue
+            if result.kind == "page":  # discovery: the cycle's crawl row, and its failures
+                crawl_id = _cycle_crawl(db, result.cycle, result.pushed_at or now)
+                if crawl_id is not None and result.error:
+                    db.execute("update crawls set error = substr(coalesce(error || '; ', '') || ?, 1, "
+                               "2000) where id = ?", [f"{result.url}: {result.error}", crawl_id])
+                outcomes.append("discovery_failed" if result.error else "discovery_page")
+                continue
+            if db.execute("select 1 from checks where result_id = ?", [result.result_id]).fetchone():
+                outcomes.append("replayed")
+                continue
+            crawl_id = _cycle_crawl(db, result.cycle, result.fetch.checked_at)
+            fetch = replace(result.fetch, crawl_id=crawl_id, result_id=result.result_id)
+            outcome = record_fetch_in(db, fetch, result.content, schedule, rules).outcome
+            _count(db, crawl_id, outcome, fetch.checked_at)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _cycle_crawl(db: sqlite_utils.Database, cycle: str | None, at: datetime) -> int | None:
+    """The `crawls` row of a distributed cycle, created by its first result. It is `finished`
+    from the start (no process owns it to be found dead) and counts what ingest has written."""
+    if not cycle:
+        return None
+    row = db.execute("select id from crawls where cycle = ?", [cycle]).fetchone()
+    if row:
+        return row[0]
+    kind, _, rest = cycle.partition(":")
+    source, _, started = rest.rpartition(":") if kind == "discover" else ("", "", rest)
+    # the cycle's time is the last part, written by the coordinator as "%Y%m%dT%H%M%S.%fZ"
+    started_at = _cycle_time(started) or at
+    cursor = db.execute(
+        "insert into crawls (kind, source, started_at, finished_at, status, cycle) "
+        "values (?, ?, ?, ?, 'finished', ?)",
+        [kind, source or None, iso(started_at), iso(at), cycle])
+    return cursor.lastrowid
+
+
+def _cycle_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _count(db: sqlite_utils.Database, crawl_id: int | None, outcome: str, at: datetime) -> None:
+    if crawl_id is None:
+        return
+    column = COUNTED_AS.get(outcome, "failed")
+    db.execute(f"update crawls set fetched = fetched + 1, {column} = {column} + 1, "
+               "finished_at = max(coalesce(finished_at, ''), ?) where id = ?", [iso(at), crawl_id])

@@ -1,0 +1,189 @@
+"""Datasette plugin: an article's version timeline and a sentence-aligned diff between any two of
+its versions (issue 7), links to them from the change views, and a read-only guard.
+
+Routes: /-/newswatch/article/<id> and /-/newswatch/diff/<article_id>?a=N&b=M (default: the last
+two versions). The alignment is `db.changes.compare`, the markup `newswatch.render`'s.
+"""
+from __future__ import annotations
+
+from datasette import hookimpl
+from datasette.utils.asgi import BadRequest, NotFound, Response
+from markupsafe import Markup, escape
+
+from db.changes import compare
+from newswatch import render
+
+PLUGIN = "newswatch"
+# Views whose rows have article_id: there the article_id cell links to the article's timeline.
+LINKED_VIEWS = {"changes", "headline_changes", "corrections", "most_edited", "article_events"}
+LABELS = {"added": "added", "deleted": "deleted", "rewritten": "rewritten", "moved": "moved"}
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/newswatch/article/(?P<article_id>\d+)$", article_page),
+            (r"^/-/newswatch/diff/(?P<article_id>\d+)$", diff_page)]
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    """`newswatch serve` sets `read_only`: then even Datasette's write connection cannot write."""
+    if database not in ("_internal", "_memory") and \
+            (datasette.plugin_config(PLUGIN) or {}).get("read_only"):
+        conn.execute("PRAGMA query_only = 1")
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """A version number links to its diff with the version before; in the change views and canned
+    queries an article_id links to the article's timeline, in `articles` the version count does."""
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if column == "version" and "article_id" in keys and isinstance(value, int) and value > 1:
+        href = datasette.urls.path(f"/-/newswatch/diff/{row['article_id']}?a={value - 1}&b={value}")
+        return Markup(f'<a class="nw-diff-link" href="{escape(href)}">v{value} diff</a>')
+    if column == "article_id" and isinstance(value, int) and (table is None or table in LINKED_VIEWS):
+        href = datasette.urls.path(f"/-/newswatch/article/{value}")
+        return Markup(f'<a href="{escape(href)}">{value}</a>')
+    if table == "articles" and column == "version_count" and "id" in keys and value:
+        href = datasette.urls.path(f"/-/newswatch/article/{row['id']}")
+        return Markup(f'<a href="{escape(href)}">{value} version{"s" if value != 1 else ""}</a>')
+    return None
+
+
+async def _database(datasette, request):
+    name = request.args.get("db")
+    try:
+        db = datasette.get_database(name)
+    except KeyError:
+        raise NotFound(f"no database {name!r}")
+    await datasette.ensure_permissions(request.actor, [("view-database", db.name), "view-instance"])
+    return db
+
+
+async def _article(db, article_id: int) -> dict:
+    rows = (await db.execute("select * from articles where id = ?", [article_id])).rows
+    if not rows:
+        raise NotFound(f"no article {article_id}")
+    return dict(rows[0])
+
+
+async def article_page(datasette, request):
+    db = await _database(datasette, request)
+    article = await _article(db, int(request.url_vars["article_id"]))
+    versions = [dict(r) for r in (await db.execute(
+        "select v.version, v.captured_at, v.title, v.words_added, v.words_removed, c.title_changed, "
+        "c.byline_changed, c.body_changed, c.published_changed, c.sentences_added, c.sentences_deleted, "
+        "c.sentences_rewritten, c.sentences_moved, c.numbers_changed, c.quotes_changed, c.notice, "
+        "c.minor from versions v left join change_records c on c.version_id = v.id "
+        "where v.article_id = ? order by v.version", [article["id"]])).rows]
+    for v in versions:
+        v["labels"] = ", ".join(render.labels(v)) if v["version"] > 1 else "first seen"
+    return await _page(datasette, request, TIMELINE, article=article, versions=versions,
+                       base=datasette.urls.path(f"/-/newswatch/diff/{article['id']}"))
+
+
+async def diff_page(datasette, request):
+    db = await _database(datasette, request)
+    article = await _article(db, int(request.url_vars["article_id"]))
+    count = article["version_count"] or 0
+    try:
+        b = int(request.args.get("b") or count)
+        a = int(request.args.get("a") or b - 1)
+    except ValueError:
+        raise BadRequest("a and b are version numbers, e.g. ?a=1&b=2")
+    if not (1 <= a <= count and 1 <= b <= count) or count < 2:
+        raise BadRequest(f"this article has versions 1..{count}; pick two of them, "
+                         f"e.g. ?a=1&b={max(count, 2)}")
+    rows = {r["version"]: dict(r) for r in (await db.execute(
+        "select * from versions where article_id = ? and version in (?, ?)", [article["id"], a, b])).rows}
+    old, new = rows[a], rows[b]
+    record = compare(old, new)
+    fields = [(name, c["old"], c["new"]) for name, c in record.fields.items() if name != "title"]
+    return await _page(
+        datasette, request, DIFF, article=article, a=a, b=b, old=old, new=new, record=record,
+        fields=fields, labels=", ".join(render.labels(render.summary(record))) or "no change",
+        headline=Markup(render.headline_html(record, new)),
+        side_by_side=Markup(render.diff_side_by_side_html(record, old["body"])),
+        inline=Markup(render.diff_inline_html(record, old["body"])), numbers=range(1, count + 1),
+        timeline=datasette.urls.path(f"/-/newswatch/article/{article['id']}"),
+        action=datasette.urls.path(f"/-/newswatch/diff/{article['id']}"))
+
+
+async def _page(datasette, request, source: str, **context) -> Response:
+    template = datasette.jinja_env.from_string(source)
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
+# Colours: added green, deleted red and struck through, rewritten yellow (with the words that
+# changed marked inside), moved blue. Under 700px the two columns stack (old above new).
+CSS = """<style>
+.nw-legend span, .nw-diff ins, .nw-diff del, .nw-diff .rewritten, .nw-diff .moved { padding: 0 .15em; border-radius: 3px }
+.nw-diff ins, .nw-legend .added { background: #c8f0cf; color: #0b5a1c; text-decoration: none }
+.nw-diff del, .nw-legend .deleted { background: #fbd0d0; color: #9b1111; text-decoration: line-through }
+.nw-diff .rewritten, .nw-legend .rewritten { background: #fff1a8 }
+.nw-diff .rewritten ins { background: #c8f0cf } .nw-diff .rewritten del { background: #fbd0d0 }
+.nw-diff .moved, .nw-legend .moved { background: #d3e4fd; color: #113e8a }
+.nw-diff .moved-note { color: #113e8a; font-style: italic; font-size: .9em }
+.nw-sbs { display: grid; gap: .4rem }
+.nw-row { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; padding: .4rem 0; border-bottom: 1px solid #eee; line-height: 1.5 }
+.nw-row.changed { border-left: 3px solid #f0b400; padding-left: .5rem }
+.nw-head { font-weight: bold }
+.nw-old, .nw-new, .nw-url { overflow-wrap: anywhere }
+.nw-inline p { line-height: 1.6; overflow-wrap: anywhere }
+.nw-versions select { font-size: 1rem }
+.nw-versions label, .nw-toggle-label { display: inline; width: auto; margin-right: .75rem; font-weight: normal }
+.nw-toggle:not(:checked) ~ .nw-sbs .nw-row:not(.changed):not(.nw-head) { display: none }
+@media (max-width: 700px) {
+  .nw-row { grid-template-columns: 1fr; gap: .25rem }
+  .nw-row .nw-old::before { content: "before: "; font-weight: bold; color: #666 }
+  .nw-row .nw-new::before { content: "after: "; font-weight: bold; color: #666 }
+  .nw-head { display: none }
+}
+</style>"""
+
+DIFF = """{% extends "base.html" %}
+{% block title %}{{ new.title }}: v{{ a }} → v{{ b }}{% endblock %}
+{% block extra_head %}""" + CSS + """{% endblock %}
+{% block content %}
+<div class="nw-diff">
+<h1 id="nw-headline">{{ headline }}</h1>
+<p class="nw-url"><a href="{{ article.url }}">{{ article.url }}</a> · {{ article.source }} ·
+ <a href="{{ timeline }}">all {{ article.version_count }} versions</a></p>
+<form class="nw-versions" action="{{ action }}" method="get">
+ <label>from <select name="a">{% for n in numbers %}<option{% if n == a %} selected{% endif %}>{{ n }}</option>{% endfor %}</select></label>
+ <label>to <select name="b">{% for n in numbers %}<option{% if n == b %} selected{% endif %}>{{ n }}</option>{% endfor %}</select></label>
+ <button type="submit">Compare</button>
+</form>
+<p>Version {{ a }} ({{ old.captured_at }}) → {{ b }} ({{ new.captured_at }}): <strong id="nw-labels">{{ labels }}</strong></p>
+<p class="nw-legend">Legend: <ins class="added">added</ins> <del class="deleted">deleted</del>
+ <span class="rewritten">rewritten</span> <span class="moved">moved</span></p>
+{% if fields %}<ul>{% for name, before, after in fields %}<li>{{ name }}: {{ before or "(none)" }} → {{ after or "(none)" }}</li>{% endfor %}</ul>{% endif %}
+{% if record.notice %}<p><strong>{{ record.notice.replace("_", " ") }}</strong>: {{ record.notice_text }}</p>{% endif %}
+{% if record.minor %}<p>Minor edit: only punctuation, case or whitespace changed.</p>{% endif %}
+<h2>Side by side</h2>
+<input type="checkbox" id="nw-show-all" class="nw-toggle"> <label for="nw-show-all" class="nw-toggle-label">also show the unchanged paragraphs</label>
+<div class="nw-sbs" id="nw-side-by-side">
+<div class="nw-row nw-head"><div>Version {{ a }}</div><div>Version {{ b }}</div></div>
+{{ side_by_side }}
+</div>
+<h2>Inline</h2>
+<div class="nw-inline" id="nw-inline">{{ inline }}</div>
+</div>
+{% endblock %}"""
+
+TIMELINE = """{% extends "base.html" %}
+{% block title %}{{ article.title }}: versions{% endblock %}
+{% block extra_head %}""" + CSS + """{% endblock %}
+{% block content %}
+<h1>{{ article.title }}</h1>
+<p class="nw-url"><a href="{{ article.url }}">{{ article.url }}</a> · {{ article.source }} · status {{ article.status }} ·
+ first seen {{ article.first_seen }} · last checked {{ article.last_checked or "never" }}</p>
+<table class="rows-and-columns" id="nw-timeline">
+<thead><tr><th>version</th><th>captured</th><th>headline</th><th>words</th><th>what changed</th><th>diff</th></tr></thead>
+<tbody>{% for v in versions %}<tr>
+<td>{{ v.version }}</td><td>{{ v.captured_at }}</td><td>{{ v.title }}</td>
+<td>{% if v.version > 1 %}+{{ v.words_added }}/-{{ v.words_removed }}{% else %}{{ v.words_added }}{% endif %}</td>
+<td>{{ v.labels }}</td>
+<td>{% if v.version > 1 %}<a href="{{ base }}?a={{ v.version - 1 }}&amp;b={{ v.version }}">v{{ v.version - 1 }} → v{{ v.version }}</a>{% if v.version > 2 %} · <a href="{{ base }}?a=1&amp;b={{ v.version }}">from v1</a>{% endif %}{% endif %}</td>
+</tr>{% endfor %}</tbody></table>
+{% endblock %}"""

@@ -1,0 +1,130 @@
+"""`newswatch ingest --redis URL` (issue 9): the one process that writes distributed results.
+
+Reliable queue: a batch moves from RESULTS to PROCESSING (BLMOVE / LMOVE, atomic in Redis), is
+written in ONE SQLite transaction (`db.ingest.write_batch`), and leaves PROCESSING (LREM) only
+after COMMIT. Killed before COMMIT: SQLite rolls the batch back, and the next start writes what
+PROCESSING still holds. Killed after COMMIT, before LREM: the replay finds each result's id in
+`checks` and skips it. So any kill loses nothing and duplicates nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler import queues
+from crawler.policy import schedule_for
+from crawler.sources import Config
+from db.ingest import Result, parse_result, write_batch
+from db.schema import open_db
+from db.store import Rules
+
+log = logging.getLogger("newswatch.ingest")
+# Outcomes after which the fetched URL is a tracked article (a replay: it was written before).
+TRACKED = {"new", "changed", "unchanged", "not_modified", "unchanged_raw"}
+BATCH = 200  # results per transaction: large enough to amortise the commit, small enough to replay
+
+
+class Ingest:
+    def __init__(self, db: Path, config: Config, redis_url: str, *, batch: int = BATCH, echo=print):
+        self.db_path, self.config, self.batch = Path(db), config, batch
+        self.redis = queues.connect(redis_url)
+        self.schedule = schedule_for(config.tiers)
+        self.rules = Rules(gone_after=config.gone_after,
+                           suspect_confirmations=config.suspect_confirmations)
+        self.echo = echo
+        self.stopping = threading.Event()
+        self.totals: Counter = Counter()
+
+    def run(self, *, until_idle: bool = False) -> Counter:
+        """Write results until SIGTERM / Ctrl-C (or, `until_idle`, until both lists are empty)."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stopping.set())
+        db = open_db(self.db_path)
+        try:
+            left = self.redis.lrange(queues.PROCESSING, 0, -1)
+            if left:  # a previous ingest stopped between taking a batch and removing it
+                self.echo(f"ingest: replaying {len(left)} results left in processing")
+                for start in range(0, len(left), self.batch):
+                    self.write(db, left[start:start + self.batch])
+            self.redis.hset(queues.INGEST, mapping={"pid": os.getpid(), "started_at": _now()})
+            while not self.stopping.is_set():
+                raws = self.take(timeout=0.2 if until_idle else 1.0)
+                if raws:
+                    self.write(db, raws)
+                elif until_idle:
+                    break
+        finally:
+            db.close()
+        return self.totals
+
+    def take(self, timeout: float) -> list[bytes]:
+        """Up to `batch` results moved from RESULTS (oldest first) to PROCESSING."""
+        first = self.redis.blmove(queues.RESULTS, queues.PROCESSING, timeout, "RIGHT", "LEFT")
+        if first is None:
+            return []
+        raws = [first]
+        while len(raws) < self.batch:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for _ in range(min(50, self.batch - len(raws))):
+                    pipe.lmove(queues.RESULTS, queues.PROCESSING, "RIGHT", "LEFT")
+                more = [r for r in pipe.execute() if r is not None]
+            raws += more
+            if len(more) < 50:
+                break
+        return raws
+
+    def write(self, db, raws: list[bytes]) -> None:
+        parsed: list[tuple[bytes, Result]] = []
+        bad = []
+        for raw in raws:
+            try:
+                parsed.append((raw, parse_result(raw)))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("unreadable result moved to %s: %s", queues.FAILED, exc)
+                bad.append(raw)
+        try:
+            outcomes = write_batch(db, [r for _, r in parsed], self.schedule, self.rules)
+        except Exception as exc:  # one bad result must not block the queue: write one by one
+            log.error("batch of %d failed (%s); writing its results one by one", len(parsed), exc)
+            outcomes = []
+            for raw, result in list(parsed):
+                try:
+                    outcomes += write_batch(db, [result], self.schedule, self.rules)
+                except Exception as one:
+                    log.error("result %s moved to %s: %s", result.result_id, queues.FAILED, one)
+                    parsed.remove((raw, result))
+                    bad.append(raw)
+        self.after_commit([r for _, r in parsed], [raw for raw, _ in parsed], bad, outcomes)
+
+    def after_commit(self, results: list[Result], done: list[bytes], bad: list[bytes],
+                     outcomes: list[str]) -> None:
+        """Committed: tell discovery the URLs are known, free the leases, then let go of them."""
+        now = time.time()
+        lags = [now - r.pushed_at.timestamp() for r in results if r.pushed_at is not None]
+        self.totals.update(outcomes)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for result, outcome in zip(results, outcomes):
+                if result.kind != "fetch":
+                    continue
+                if outcome in TRACKED:  # the article exists now: discovery must not fetch it
+                    pipe.sadd(queues.KNOWN, *{result.fetch.url, result.fetch.final_url or result.fetch.url})
+                pipe.delete(queues.LEASE + result.fetch.url)
+            for raw in bad:
+                pipe.lpush(queues.FAILED, raw)
+            for raw in done + bad:
+                pipe.lrem(queues.PROCESSING, 1, raw)
+            pipe.hset(queues.INGEST, mapping={
+                "pid": os.getpid(), "last_batch_at": _now(), "last_batch": len(results),
+                "last_lag_seconds": round(max(lags), 1) if lags else 0,
+                "written": sum(self.totals.values())})
+            pipe.execute()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,193 @@
+"""Crash safety (issue 10): kill -9 the crawl, and `newswatch run`, at random moments.
+
+Each kill is a SIGKILL to a process group this test created (start_new_session=True), so the
+CLI and the crawl children it started die together, as on a power cut. After every kill the
+database must pass tests.invariants.check_database (integrity_check, whole and contiguous
+versions whose hash matches their text, article counters consistent); at the end, one more
+run must finish the work: every article stored, none twice.
+
+CI runs KILL_TRIALS kills on a small site; NEWSWATCH_LONG_TESTS=1 runs LONG_KILL_TRIALS.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crawler.run import child_command, start_child
+from newswatch.demosite import DemoServer, edit_articles, generate_site
+from tests.conftest import REPO, write_sources
+from tests.invariants import check_database
+
+LONG = os.environ.get("NEWSWATCH_LONG_TESTS") == "1"
+# Kills of a child that does nothing but write fetches (a Python start-up of 0.3 s, so many
+# trials are cheap), of the real Scrapy crawl child (3 s of start-up each) and of `run`.
+WRITER_KILL_TRIALS = 300 if LONG else 50
+KILL_TRIALS = int(os.environ.get("NEWSWATCH_KILL_TRIALS") or (60 if LONG else 12))
+RUN_KILL_TRIALS = 15 if LONG else 3
+ARTICLES = 40
+
+
+def start(db, sources, *args: str) -> subprocess.Popen:
+    """The CLI in a new session (its own process group), output discarded."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
+    return subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(db), "--sources",
+                             str(sources), *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def start_crawl_child(db, sources, mode: str) -> subprocess.Popen:
+    """The crawl child itself (`python -m crawler.run`, what the CLI and `run` start), in a new
+    session: one Python start-up less per trial than the CLI."""
+    command = child_command(db, sources, mode, every=mode == "recheck", progress_every=0)
+    return start_child(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+
+def kill_group(child: subprocess.Popen) -> None:
+    """SIGKILL the group this test created for `child` (and nothing else), then reap it."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)  # pgid == child's pid: start_new_session=True
+    except ProcessLookupError:
+        pass
+    child.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the group's grandchildren are gone too
+        try:
+            os.killpg(child.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process group {child.pid} survived SIGKILL")
+
+
+def run_to_end(db, sources, *args: str) -> None:
+    child = start(db, sources, *args)
+    try:
+        assert child.wait(timeout=180) == 0
+    finally:
+        if child.poll() is None:
+            kill_group(child)
+
+
+@pytest.fixture
+def small_site(tmp_path):
+    root = tmp_path / "site"
+    with DemoServer(root) as server:
+        generate_site(root, ARTICLES, seed=11, base_path=server.base_url)
+        sources = write_sources(tmp_path / "sources.toml", server.base_url,
+                                extra='\n[settings]\nworkers = 1\nrequests_per_second = 1000\n')
+        yield root, server, sources
+
+
+def test_kill_9_inside_write_transactions(tmp_path):
+    db = tmp_path / "w.db"
+    rng = random.Random(int(os.environ.get("NEWSWATCH_SEED", "10")))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    started, total = time.monotonic(), {"articles": 0, "versions": 0}
+    for trial in range(WRITER_KILL_TRIALS):
+        child = subprocess.Popen([sys.executable, "-m", "tests.crash_writer", str(db), "12", str(trial)],
+                                 env=env, start_new_session=True)
+        time.sleep(rng.uniform(0.3, 0.8))  # start-up is ~0.3 s: the rest is writes
+        assert child.poll() is None  # killed while it writes, not after
+        kill_group(child)
+        total = check_database(db)
+    print(f"\ncrash (store): {WRITER_KILL_TRIALS} kill -9 trials inside writes in "
+          f"{time.monotonic() - started:.0f}s; {total['articles']} articles, {total['versions']} "
+          "versions, all whole; 0 lost, 0 false")
+    assert total["versions"] > total["articles"] > 0
+
+
+def write_window(tmp_path, sources) -> tuple[float, float]:
+    """Seconds from start until a crawl's first check row, and until it exits (one real crawl
+    on a scratch database), so that the kills land while it writes, not while Python starts."""
+    scratch = tmp_path / "scratch.db"
+    started = time.monotonic()
+    child = start_crawl_child(scratch, sources, "discover")
+    first = None
+    while child.poll() is None and time.monotonic() - started < 120:
+        if first is None and scratch.exists():
+            try:
+                with sqlite3.connect(f"file:{scratch}?mode=ro", uri=True) as conn:
+                    if conn.execute("select count(*) from checks").fetchone()[0]:
+                        first = time.monotonic() - started
+            except sqlite3.OperationalError:
+                pass  # not migrated yet
+        time.sleep(0.02)
+    assert child.wait(timeout=60) == 0 and first is not None
+    return first, time.monotonic() - started
+
+
+def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, small_site):
+    root, server, sources = small_site
+    db = tmp_path / "n.db"
+    rng = random.Random(int(os.environ.get("NEWSWATCH_SEED", "10")))
+    first_write, end = write_window(tmp_path, sources)
+    killed_while_running = 0
+    started = time.monotonic()
+    for trial in range(KILL_TRIALS):
+        # Alternate discovery and re-checks; edits between trials give re-checks versions to write.
+        if trial % 2 == 1:
+            edit_articles(root, count=4, seed=trial)
+        child = start_crawl_child(db, sources, "discover" if trial % 2 == 0 else "recheck")
+        # Later crawls have less to do than the first: aim at its first writes (the crawl row,
+        # discovery's checks, a re-check's batch), where later ones write too.
+        time.sleep(rng.uniform(first_write * 0.7, min(end, first_write + 0.5)))
+        killed_while_running += child.poll() is None
+        kill_group(child)
+        if db.exists():
+            check_database(db)
+    run_to_end(db, sources, "crawl")
+    run_to_end(db, sources, "recheck", "--all")
+    counts = check_database(db)
+    with sqlite3.connect(db) as conn:
+        stored = {u for u, in conn.execute("select url from articles where version_count >= 1")}
+        checks = conn.execute("select count(*) from checks").fetchone()[0]
+    on_site = {server.base_url + p for p in _article_paths(root)}
+    assert on_site <= stored, sorted(on_site - stored)[:5]
+    assert counts["versions"] > counts["articles"]  # the edits became versions
+    print(f"\ncrash: {KILL_TRIALS} kill -9 trials ({killed_while_running} mid-run; writes from "
+          f"{first_write:.1f}s to {end:.1f}s) in {time.monotonic() - started:.0f}s; "
+          f"{counts['articles']} articles, {counts['versions']} versions, {checks} checks; "
+          "0 lost, 0 false")
+
+
+def test_a_first_crawl_killed_then_rerun_stores_each_article_exactly_once(tmp_path, small_site):
+    _, server, sources = small_site
+    db = tmp_path / "n.db"
+    child = start(db, sources, "crawl")
+    time.sleep(2.0)
+    kill_group(child)
+    check_database(db)
+    run_to_end(db, sources, "crawl")
+    counts = check_database(db)
+    assert counts == {"articles": ARTICLES, "versions": ARTICLES}
+
+
+def test_kill_9_of_newswatch_run_mid_cycle(tmp_path, small_site):
+    root, server, sources = small_site
+    db = tmp_path / "n.db"
+    rng = random.Random(3)
+    for trial in range(RUN_KILL_TRIALS):
+        edit_articles(root, count=2, seed=100 + trial)
+        child = start(db, sources, "run", "--once")
+        time.sleep(rng.uniform(1.0, 3.0))
+        kill_group(child)
+        check_database(db)
+    run_to_end(db, sources, "run", "--once")  # the lock of a killed daemon does not block this
+    check_database(db)
+    with sqlite3.connect(db) as conn:
+        stored = {u for u, in conn.execute("select url from articles where version_count >= 1")}
+    assert {server.base_url + p for p in _article_paths(root)} <= stored
+
+
+def _article_paths(root) -> list[str]:
+    import json
+    state = json.loads((root / "site.json").read_text())
+    return [a["path"] for a in state["articles"]]
