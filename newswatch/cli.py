@@ -44,6 +44,12 @@ def common_options(command):
     return wrapper
 
 
+def echo_json_lines(rows) -> None:
+    """`--json` on listing commands: one JSON object per line, for scripts and `jq`."""
+    for row in rows:
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
 class UsageProblem(click.ClickException):
     exit_code = EXIT_USAGE
 
@@ -264,8 +270,7 @@ def changes(paths: Paths, since: str, until: str | None, source: str | None, fie
                                  limit=limit, until=parse_since(until), fields=fields, kinds=kinds,
                                  no_minor=no_minor)
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+        echo_json_lines(rows)
         return
     if not rows:
         click.echo(f"no edits since {since}", err=True)
@@ -292,8 +297,7 @@ def events(paths: Paths, since: str, source: str | None, kind: str | None, limit
     rows = queries.events_since(db, None if since == "all" else parse_since(since), source=source,
                                 kind=kind, limit=limit)
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+        echo_json_lines(rows)
         return
     if not rows:
         click.echo(f"no events since {since}", err=True)
@@ -405,8 +409,7 @@ def search(paths: Paths, query: str, current_only: bool, source: str | None, lim
     except queries.BadSearch as exc:
         raise UsageProblem(str(exc)) from None
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+        echo_json_lines(rows)
         return
     if not rows:
         click.echo(f"no version matches {query!r}", err=True)
