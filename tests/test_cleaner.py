@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crawler.cleaner import Article, clean, normalize_text
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.conftest import SHARED  # noqa: E402  (beside the clone, or NEWSWATCH_SHARED)
 FIXTURES = SHARED / "fixtures"
 SEED = FIXTURES / "seed-article"
 URL = "https://www.bangkokonenews.com/xis-visit-to-moscow-begins-new-era/"
