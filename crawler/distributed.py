@@ -49,12 +49,7 @@ class CycleDupeFilter(RFPDupeFilter):
         cycle = request.meta.get("newswatch_cycle")
         if not cycle:
             return False
-        key = queues.SEEN + cycle
-        with self.server.pipeline(transaction=False) as pipe:
-            pipe.sadd(key, self.request_fingerprint(request))
-            pipe.expire(key, queues.SEEN_TTL)
-            added, _ = pipe.execute()
-        return added == 0
+        return queues.seen_before(self.server, cycle, self.request_fingerprint(request))
 
 
 class WorkerSpider(RedisMixin, NewsSpider):
@@ -114,6 +109,15 @@ class WorkerSpider(RedisMixin, NewsSpider):
             request.meta["newswatch_cycle"] = cycle
             yield request
         self._push_page(cycle, response.url, None)  # ingest keeps the cycle's `crawls` row
+
+    def sitemap_seen(self, url: str, response) -> bool:
+        """Per discovery cycle and shared by all workers (the cycle's Redis set), not per worker:
+        a worker lives for many cycles, and a sub-sitemap it fetched once must be fetched again
+        by the next cycle, or the articles it lists that were lost in flight are never found."""
+        cycle = response.meta.get("newswatch_cycle")
+        if not cycle:
+            return super().sitemap_seen(url, response)
+        return queues.seen_before(self.server, cycle, "sitemap " + url)
 
     def discovery_failed(self, failure):
         super().discovery_failed(failure)

@@ -46,6 +46,17 @@ def connect(url: str):
     return redis.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
 
 
+def seen_before(server, cycle: str, member: str) -> bool:
+    """Marks `member` seen in discovery cycle `cycle` (shared by every worker, expiring);
+    whether it had been already."""
+    key = SEEN + cycle
+    with server.pipeline(transaction=False) as pipe:
+        pipe.sadd(key, member)
+        pipe.expire(key, SEEN_TTL)
+        added, _ = pipe.execute()
+    return added == 0
+
+
 def new_cycle(kind: str, source: str | None = None, now: datetime | None = None) -> str:
     """`discover:<source>:<UTC time>` or `recheck:<UTC time>` (db.ingest reads it back)."""
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")

@@ -209,6 +209,24 @@ def test_recheck_after_discovery_refetches_every_due_article(make_cluster):
     assert seen and all(0 < cluster.redis.ttl(key) <= 86400 for key in seen)  # per cycle, expiring
 
 
+def test_a_worker_reads_the_sub_sitemaps_again_in_every_discovery_cycle(make_cluster):
+    """A worker lives for many cycles: a sub-sitemap it fetched in one must not be skipped as
+    "seen" in the next (the articles it lists that were lost in flight would never be found)."""
+    _, server, cluster = make_cluster(8)
+    cluster.start("ingest")
+    cluster.start("worker")
+    db = cluster.db
+    for cycle in (1, 2):
+        cluster.run("run", "--once")
+        wait_for(lambda: count(db, "select count(*) from crawls where kind = 'discover' "
+                                   "and status = 'finished'") == cycle)
+        settle(cluster)
+    fetched = [r.path for r in server.requests if r.path.endswith(".xml")]
+    for sitemap in ("/sitemap.xml", "/sitemap-news.xml", "/sitemap-pages.xml"):
+        assert fetched.count(sitemap) == 2, fetched
+    assert count(db, "select count(*) from articles") == 8
+
+
 def test_kill9_of_a_worker_loses_nothing(make_cluster):
     _, _, cluster = make_cluster(80, '[settings]\nrequests_per_second = 40\nconcurrent_per_domain = 2')
     cluster.start("ingest")

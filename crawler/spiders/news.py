@@ -112,19 +112,24 @@ class NewsSpider(scrapy.Spider):
         # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
         locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
         if kind == "sitemapindex":
-            self.sitemaps_seen.add(discovery.canonical(response.url))
+            self.sitemap_seen(discovery.canonical(response.url), response)
             for loc in locs:
                 # issue 10: an index that lists itself (or two that list each other) would loop
                 # forever, since discovery requests are dont_filter: each sitemap once per crawl.
-                if loc in self.sitemaps_seen:
-                    continue
                 if urlsplit(loc).scheme in ("http", "https") and source.on_allowed_domain(
-                        urlsplit(loc).hostname or ""):
-                    self.sitemaps_seen.add(loc)
+                        urlsplit(loc).hostname or "") and not self.sitemap_seen(loc, response):
                     yield self._discovery_request(loc, self.parse_sitemap, source)
             return
         yield from self.article_requests(locs, source, trusted=True, hints={
             loc: e.get("lastmod") for loc, e in zip(locs, entries)})
+
+    def sitemap_seen(self, url: str, response: Response) -> bool:
+        """Whether this discovery already fetched (or asked for) sitemap `url`; marks it seen.
+        Here a discovery is the crawl; a long-lived worker overrides it per discovery cycle."""
+        if url in self.sitemaps_seen:
+            return True
+        self.sitemaps_seen.add(url)
+        return False
 
     def parse_section(self, response: Response, source: Source):
         if not hasattr(response, "text"):
