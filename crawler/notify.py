@@ -1,4 +1,5 @@
-"""Notifications of edits through Apprise (issue 7): a pipeline stage after StorePipeline.
+"""Notifications of edits through Apprise (issue 7): a pipeline stage after StorePipeline, and
+the same `Notifier` in `newswatch ingest` for distributed crawls.
 
 For each new version the stage reads its change record (committed by then), applies the
 source's filter and queues one message per target in `notifications`. A single sender thread
@@ -158,13 +159,70 @@ class Sender(threading.Thread):
                         row["target"], row["attempts"], status, error)
 
 
+class Notifier:
+    """Announces new versions: for each one that passes its source's filter, one queued
+    notification per target, delivered by a `Sender` thread. Used by the crawl (NotifyPipeline)
+    and by `newswatch ingest`, the writer of distributed crawls."""
+
+    def __init__(self, config: Config, db_path):
+        self.public_url = config.public_url
+        self.rules = {s.name: rules_for(config, s) for s in config.sources}
+        self.db = self.sender = None
+        self.queued = self.filtered = 0
+        urls = {u for r in self.rules.values() for u in r.targets}
+        if not urls:
+            return  # notifications are off; queued ones wait until targets are configured again
+        self.db = open_db(db_path)
+        self.labels = {u: (target_hash(u), target_label(u)) for u in urls}
+        self.sender = Sender(db_path, {h: u for u, (h, _) in self.labels.items()})
+        self.sender.start()
+        self.sender.submit(None)  # retry what earlier runs could not deliver
+
+    @property
+    def active(self) -> bool:
+        return self.sender is not None
+
+    def announce(self, version_id: int | None, source: str) -> int:
+        """Queue the notifications of a committed version; how many were queued."""
+        rules = self.rules.get(source)
+        if version_id is None or rules is None or not rules.targets or self.db is None:
+            return 0
+        edit = notifications.edit_for_notification(self.db, version_id)
+        if edit is None:
+            return 0  # a first version
+        if not wanted(edit, rules):
+            self.filtered += 1
+            return 0
+        title, body = message(edit, self.public_url)
+        ids = notifications.queue(self.db, edit, [self.labels[u] for u in rules.targets], title, body,
+                                  _now())
+        self.queued += len(ids)
+        self.sender.submit(ids)
+        return len(ids)
+
+    def close(self, timeout: float = DRAIN_SECONDS) -> None:
+        """No more announcements; the sender gets `timeout` seconds to deliver what is queued
+        (the rest stays pending)."""
+        self.stop_announcing()
+        self.drain(timeout)
+
+    def stop_announcing(self) -> None:
+        """Close the connection announcements use (in the thread that opened it)."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        if self.sender is not None:
+            self.sender.finish(timeout)
+
+
 class NotifyPipeline:
-    """Queues a notification per qualifying edit and target; sends through `Sender`."""
+    """The crawl's stage after StorePipeline: a `Notifier` for the crawl's new versions."""
 
     def __init__(self, crawler):
         self.crawler, self.stats = crawler, crawler.stats
-        self.db = self.sender = None
-        self.rules: dict[str, NotifyRules] = {}
+        self.notifier: Notifier | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -173,47 +231,26 @@ class NotifyPipeline:
         return cls(crawler)
 
     def spider_opened(self, spider) -> None:
-        config: Config = spider.config
-        self.public_url = config.public_url
-        self.rules = {s.name: rules_for(config, s) for s in config.sources}
-        urls = {u for r in self.rules.values() for u in r.targets}
-        if not urls:
-            return  # notifications are off; queued ones wait until targets are configured again
-        db_path = paths.db_path(self.crawler.settings, spider.db_arg)
-        self.db = open_db(db_path)
-        self.labels = {u: (target_hash(u), target_label(u)) for u in urls}
-        self.sender = Sender(db_path, {h: u for u, (h, _) in self.labels.items()})
-        self.sender.start()
-        self.sender.submit(None)  # retry what earlier crawls could not deliver
+        self.notifier = Notifier(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
-        version_id = getattr(item, "version_id", None)
-        rules = self.rules.get(item.source)
-        if version_id is None or rules is None or not rules.targets or self.sender is None:
-            return item
-        edit = notifications.edit_for_notification(self.db, version_id)
-        if edit is None:
-            return item  # a first version
-        if not wanted(edit, rules):
-            self.stats.inc_value("newswatch/notifications_filtered")
-            return item
-        title, body = message(edit, self.public_url)
-        ids = notifications.queue(self.db, edit, [self.labels[u] for u in rules.targets], title, body,
-                                  _now())
-        self.stats.inc_value("newswatch/notifications_queued", len(ids))
-        self.sender.submit(ids)
+        if self.notifier is not None:
+            self.notifier.announce(getattr(item, "version_id", None), item.source)
         return item
 
     def spider_closed(self, spider, reason: str):
-        if self.sender is None:
+        notifier = self.notifier
+        if notifier is None or not notifier.active:
             return None
-        self.db.close()
-        sender = self.sender
+
+        notifier.stop_announcing()
 
         def drain():
-            sender.finish()
-            self.stats.set_value("newswatch/notifications_sent", sender.sent)
-            self.stats.set_value("newswatch/notifications_failed", sender.failed)
+            notifier.drain()
+            self.stats.set_value("newswatch/notifications_queued", notifier.queued)
+            self.stats.set_value("newswatch/notifications_filtered", notifier.filtered)
+            self.stats.set_value("newswatch/notifications_sent", notifier.sender.sent)
+            self.stats.set_value("newswatch/notifications_failed", notifier.sender.failed)
         return deferToThread(drain)  # waiting for the last sends must not block the reactor
 
 

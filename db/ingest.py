@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from db.store import (Content, Fetch, Rules, Schedule, hint_recheck_in, iso, parse_iso,
-                      record_fetch_in)
+from db.store import (Content, Fetch, FetchResult, Rules, Schedule, hint_recheck_in, iso,
+                      parse_iso, record_fetch_in)
 from db.schema import write_transaction
 
 # How each check outcome counts in the cycle's `crawls` row (as in crawler.pipelines.COUNTED_AS).
@@ -92,33 +92,35 @@ def parse_result(text: str | bytes) -> Result:
 
 
 def write_batch(db: sqlite_utils.Database, results: list[Result], schedule: Schedule,
-                rules: Rules = Rules()) -> list[str]:
-    """Write `results` in ONE transaction; each one's outcome, `replayed` for a result already
-    written (same result_id) and `hinted` / `hint_ignored` for hints."""
-    outcomes = []
+                rules: Rules = Rules()) -> list[FetchResult]:
+    """Write `results` in ONE transaction; what became of each (`FetchResult.version_id` is the
+    new version's, for notifications): its check outcome, `replayed` for a result already
+    written (same result_id), `hinted` / `hint_ignored` for hints, `discovery_page` /
+    `discovery_failed` for discovery pages."""
+    written = []
     now = datetime.now(timezone.utc)
     with write_transaction(db):
         for result in results:
             if result.kind == "hint":
                 hinted = hint_recheck_in(db, result.url, now, result.changed_at)
-                outcomes.append("hinted" if hinted else "hint_ignored")
+                written.append(FetchResult("hinted" if hinted else "hint_ignored"))
                 continue
             if result.kind == "page":  # discovery: the cycle's crawl row, and its failures
                 crawl_id = _cycle_crawl(db, result.cycle, result.pushed_at or now)
                 if crawl_id is not None and result.error:
                     db.execute("update crawls set error = substr(coalesce(error || '; ', '') || ?, 1, "
                                "2000) where id = ?", [f"{result.url}: {result.error}", crawl_id])
-                outcomes.append("discovery_failed" if result.error else "discovery_page")
+                written.append(FetchResult("discovery_failed" if result.error else "discovery_page"))
                 continue
             if db.execute("select 1 from checks where result_id = ?", [result.result_id]).fetchone():
-                outcomes.append("replayed")
+                written.append(FetchResult("replayed"))
                 continue
             crawl_id = _cycle_crawl(db, result.cycle, result.fetch.checked_at)
             fetch = replace(result.fetch, crawl_id=crawl_id, result_id=result.result_id)
-            outcome = record_fetch_in(db, fetch, result.content, schedule, rules).outcome
-            _count(db, crawl_id, outcome, fetch.checked_at)
-            outcomes.append(outcome)
-    return outcomes
+            outcome = record_fetch_in(db, fetch, result.content, schedule, rules)
+            _count(db, crawl_id, outcome.outcome, fetch.checked_at)
+            written.append(outcome)
+    return written
 
 
 def _cycle_crawl(db: sqlite_utils.Database, cycle: str | None, at: datetime) -> int | None:

@@ -18,11 +18,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler import queues
+from crawler.notify import Notifier
 from crawler.policy import schedule_for
 from crawler.sources import Config
 from db.ingest import Result, parse_result, write_batch
 from db.schema import open_db
-from db.store import Rules
+from db.store import FetchResult, Rules
 
 log = logging.getLogger("newswatch.ingest")
 # Outcomes after which the fetched URL is a tracked article (a replay: it was written before).
@@ -40,12 +41,14 @@ class Ingest:
         self.echo = echo
         self.stopping = threading.Event()
         self.totals: Counter = Counter()
+        self.notifier: Notifier | None = None  # while `run` runs
 
     def run(self, *, until_idle: bool = False) -> Counter:
         """Write results until SIGTERM / Ctrl-C (or, `until_idle`, until both lists are empty)."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stopping.set())
         db = open_db(self.db_path)
+        self.notifier = Notifier(self.config, self.db_path)
         try:
             left = self.redis.lrange(queues.PROCESSING, 0, -1)
             if left:  # a previous ingest stopped between taking a batch and removing it
@@ -61,6 +64,7 @@ class Ingest:
                     break
         finally:
             db.close()
+            self.notifier.close()
         return self.totals
 
     def take(self, timeout: float) -> list[bytes]:
@@ -89,27 +93,31 @@ class Ingest:
                 log.error("unreadable result moved to %s: %s", queues.FAILED, exc)
                 bad.append(raw)
         try:
-            outcomes = write_batch(db, [r for _, r in parsed], self.schedule, self.rules)
+            written = write_batch(db, [r for _, r in parsed], self.schedule, self.rules)
         except Exception as exc:  # one bad result must not block the queue: write one by one
             log.error("batch of %d failed (%s); writing its results one by one", len(parsed), exc)
-            outcomes = []
+            written = []
             for raw, result in list(parsed):
                 try:
-                    outcomes += write_batch(db, [result], self.schedule, self.rules)
+                    written += write_batch(db, [result], self.schedule, self.rules)
                 except Exception as one:
                     log.error("result %s moved to %s: %s", result.result_id, queues.FAILED, one)
                     parsed.remove((raw, result))
                     bad.append(raw)
-        self.after_commit([r for _, r in parsed], [raw for raw, _ in parsed], bad, outcomes)
+        self.after_commit([r for _, r in parsed], [raw for raw, _ in parsed], bad, written)
 
     def after_commit(self, results: list[Result], done: list[bytes], bad: list[bytes],
-                     outcomes: list[str]) -> None:
-        """Committed: tell discovery the URLs are known, free the leases, then let go of them."""
+                     written: list[FetchResult]) -> None:
+        """Committed: tell discovery the URLs are known, free the leases, then let go of them;
+        announce the new versions (notifications)."""
         now = time.time()
         lags = [now - r.pushed_at.timestamp() for r in results if r.pushed_at is not None]
-        self.totals.update(outcomes)
+        self.totals.update(w.outcome for w in written)
+        for result, w in zip(results, written):
+            if w.version_id is not None and self.notifier is not None:  # before LREM: a replay finds it written, never twice
+                self.notifier.announce(w.version_id, result.fetch.source)
         with self.redis.pipeline(transaction=False) as pipe:
-            for result, outcome in zip(results, outcomes):
+            for result, outcome in zip(results, (w.outcome for w in written)):
                 if result.kind != "fetch":
                     continue
                 if outcome in TRACKED:  # the article exists now: discovery must not fetch it

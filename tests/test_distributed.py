@@ -16,6 +16,7 @@ import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
 from tests.conftest import REPO, write_sources
+from tests.test_notify import Receiver
 
 redis = pytest.importorskip("redis")
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
@@ -207,6 +208,30 @@ def test_recheck_after_discovery_refetches_every_due_article(make_cluster):
     assert count(db, "select count(*) from versions") == 8
     seen = list(cluster.redis.scan_iter(match="newswatch:seen:*"))
     assert seen and all(0 < cluster.redis.ttl(key) <= 86400 for key in seen)  # per cycle, expiring
+
+
+def test_ingest_announces_an_edit_once_through_the_sources_notify_targets(make_cluster):
+    """Distributed crawls notify as local ones do: ingest, the writer, queues and sends."""
+    with Receiver() as receiver:
+        info, server, cluster = make_cluster(6, f'notify = ["{receiver.url}"]\n[settings]\n'
+                                                'tiers = [{younger_than = "3650d", every = "1s"}]')
+        cluster.start("ingest")
+        cluster.start("worker")
+        db = cluster.db
+        cluster.run("run", "--once")
+        wait_for(lambda: count(db, "select count(*) from versions") == 6)
+        settle(cluster)
+        target = info.articles[1].path
+        edit_articles(info.root, [target], kind="headline")
+        time.sleep(1.1)
+        cluster.run("run", "--once")
+        wait_for(lambda: count(db, "select count(*) from notifications where status = 'sent'") == 1)
+        settle(cluster)
+        assert count(db, "select count(*) from versions") == 7
+        assert count(db, "select count(*) from notifications") == 1  # first versions: none
+        [post] = receiver.received
+        assert server.base_url + target in post["body"]["message"]
+        assert "headline" in post["body"]["message"]
 
 
 def test_a_worker_reads_the_sub_sitemaps_again_in_every_discovery_cycle(make_cluster):
