@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 
@@ -30,3 +31,13 @@ class StayOnSource:
             self.crawler.stats.inc_value("newswatch/offsite_refused")
             raise IgnoreRequest(f"refused: {parts.hostname} is outside the source's allowed_domains")
         return None
+
+
+class MetaRefreshWithBody(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, minus the HTML scan of responses that have no body to
+    scan (a 304 of a re-check: most responses of a monitor, issue 8)."""
+
+    def process_response(self, request, response, spider=None):
+        if not response.body:
+            return response
+        return super().process_response(request, response)

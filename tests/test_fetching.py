@@ -215,3 +215,18 @@ def test_feed_hint_brings_a_recheck_forward(crawled):
     assert [h["url"] for h in hinted] == [server.base_url + edit.path]
     result = cli("recheck", "--json")  # only what is due
     assert '"fetched": 1' in result.stdout and '"changed": 1' in result.stdout
+
+
+def test_meta_refresh_is_followed_but_a_bodyless_304_is_not_scanned():
+    """MetaRefreshWithBody (issue 8) keeps Scrapy's meta-refresh redirects for pages."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import MetaRefreshWithBody
+    middleware = MetaRefreshWithBody.from_crawler(get_crawler(settings_dict={}))
+    request = Request("http://news.example/old")
+    page = HtmlResponse(request.url, request=request,
+                        body=b'<head><meta http-equiv="refresh" content="0;url=/new"></head>')
+    assert middleware.process_response(request, page).url == "http://news.example/new"
+    not_modified = HtmlResponse(request.url, status=304, body=b"", request=request)
+    assert middleware.process_response(request, not_modified) is not_modified
