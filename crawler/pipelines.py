@@ -131,12 +131,20 @@ class StorePipeline:
         """Queue the fetch for the next batch; return once that batch is committed."""
         written: Deferred = Deferred()
         self.pending.append((item, *self._fetch_of(item), written))
-        if len(self.pending) >= BATCH_ITEMS:
+        if len(self.pending) >= BATCH_ITEMS or self._nothing_in_flight():
             self.write_batch()
         elif self.timer is None:
             from twisted.internet import reactor
             self.timer = reactor.callLater(BATCH_SECONDS, self.write_batch)
         return await maybe_deferred_to_future(written)
+
+    def _nothing_in_flight(self) -> bool:
+        """No request downloading or waiting: this may be the crawl's last item, so its batch is
+        written now rather than BATCH_SECONDS later (every crawl used to end up to 0.5 s late)."""
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)  # Scrapy has no public "scheduler is empty"
+        return (engine is not None and not engine.downloader.active and slot is not None
+                and not slot.scheduler.has_pending_requests())
 
     def write_batch(self) -> None:
         if self.timer is not None and self.timer.active():
