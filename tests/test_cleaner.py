@@ -400,6 +400,15 @@ def test_in_article_furniture_is_dropped() -> None:
     assert article.published == "2024-01-02T03:04:05+00:00"
 
 
+def test_category_label_above_the_headline_is_furniture() -> None:
+    """WordPress's `cat-links` / rel="category" kicker inside <article> (6 of 5,000 demo pages
+    put "Politics" in the body under one chrome and not under another: false versions)."""
+    for kicker in ("<div class='cat-links'><a href='/section/politics'>Politics</a></div>",
+                   "<span><a href='/section/politics' rel='category tag'>Politics</a></span>"):
+        page = _article_page(f"<article><header>{kicker}</header><p>{_PROSE * 3}</p></article>")
+        assert clean(page).body == normalize_text(_PROSE * 3)
+
+
 def test_trafilatura_rescue_reads_text() -> None:
     from crawler.cleaner.extract import _trafilatura_lines
 

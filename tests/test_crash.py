@@ -29,7 +29,7 @@ LONG = os.environ.get("NEWSWATCH_LONG_TESTS") == "1"
 # Kills of a child that does nothing but write fetches (a Python start-up of 0.3 s, so many
 # trials are cheap), of the real Scrapy crawl child (3 s of start-up each) and of `run`.
 WRITER_KILL_TRIALS = 300 if LONG else 50
-KILL_TRIALS = int(os.environ.get("NEWSWATCH_KILL_TRIALS") or (60 if LONG else 12))
+KILL_TRIALS = int(os.environ.get("NEWSWATCH_KILL_TRIALS") or (200 if LONG else 50))
 RUN_KILL_TRIALS = 15 if LONG else 3
 ARTICLES = 40
 

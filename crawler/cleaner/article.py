@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CLEANER_VERSION = "0.2"
+CLEANER_VERSION = "0.3"
 
 
 @dataclass(frozen=True)

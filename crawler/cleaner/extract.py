@@ -16,7 +16,7 @@ from .metadata import (
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
 from .text import block_lines, normalize_line, normalize_text
-from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
+from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
 # C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
 # text it is asked to write back when pruning.
@@ -174,7 +174,9 @@ def _drop_header_parts(container: etree._Element, headline: etree._Element | Non
     for el in container.iter():
         if el is container or not isinstance(el.tag, str):
             continue
-        is_furniture = el.get("itemprop") == "author" or el.get("rel") == "author" or FURNITURE_RE.search(class_tokens(el))
+        rels = set((el.get("rel") or "").split())
+        is_furniture = (el.get("itemprop") == "author" or "author" in rels or rels & FURNITURE_RELS
+                        or FURNITURE_RE.search(class_tokens(el)))
         if is_furniture and len("".join(el.itertext())) <= FURNITURE_MAX_CHARS:
             doomed.append(el)
     for el in doomed:

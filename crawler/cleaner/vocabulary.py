@@ -152,13 +152,17 @@ BYLINE_TOKENS: frozenset[str] = frozenset({
 })
 
 # Article furniture that sits inside the article container next to the headline: the
-# kicker/eyebrow above it and the date/"last modified" line under it. Removed only
-# inside the chosen container and only when short, so prose is never touched.
+# kicker/eyebrow above it (a section or category label: WordPress `cat-links`, links with
+# rel="category"), and the date/"last modified" line under it. Removed only inside the
+# chosen container and only when short, so prose is never touched.
 FURNITURE_TOKENS: frozenset[str] = frozenset({
     "meta", "entry-meta", "post-meta", "article-meta", "story-meta", "dateline", "timestamp",
     "date", "published", "updated", "modified", "kicker", "eyebrow", "posted-on", "reading-time",
-    "read-time",
+    "read-time", "cat-links", "post-categories", "entry-categories", "section-label",
 })
+# rel values of links that name the article's section or category (furniture too; not "tag":
+# tag links can sit inside a sentence).
+FURNITURE_RELS: frozenset[str] = frozenset({"category"})
 FURNITURE_MAX_CHARS = 160
 
 # Words that introduce a byline in several languages; stripped from the front.
