@@ -124,6 +124,15 @@ def write_window(tmp_path, sources) -> tuple[float, float]:
     return first, time.monotonic() - started
 
 
+def _checks(db) -> int:
+    """Check rows committed so far (0 before the database exists or is migrated)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute("select count(*) from checks").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, small_site):
     root, server, sources = small_site
     db = tmp_path / "n.db"
@@ -132,13 +141,24 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
     killed_while_running = 0
     started = time.monotonic()
     for trial in range(KILL_TRIALS):
-        # Alternate discovery and re-checks; edits between trials give re-checks versions to write.
+        # Discovery every fifth trial, re-checks of every article otherwise; edits between trials
+        # give the re-checks versions to write.
         if trial % 2 == 1:
             edit_articles(root, count=4, seed=trial)
-        child = start_crawl_child(db, sources, "discover" if trial % 2 == 0 else "recheck")
-        # Later crawls have less to do than the first: aim at its first writes (the crawl row,
-        # discovery's checks, a re-check's batch), where later ones write too.
-        time.sleep(rng.uniform(first_write * 0.7, min(end, first_write + 0.5)))
+        checks_before = _checks(db)
+        discover = trial % 5 == 0  # discovery writes little once the site is known: mostly re-checks
+        child = start_crawl_child(db, sources, "discover" if discover else "recheck")
+        if not discover:
+            # A re-check of every article writes a check each: kill it once its first batch
+            # is committed, while the others are being written.
+            deadline = time.monotonic() + 3 * end
+            while child.poll() is None and _checks(db) == checks_before and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.15))
+        else:
+            # Discovery of a site we know writes little after the first: aim at the first
+            # crawl's writes (the crawl row, discovery's checks), where later ones write too.
+            time.sleep(rng.uniform(first_write * 0.9, min(end, first_write + 0.5)))
         killed_while_running += child.poll() is None
         kill_group(child)
         if db.exists():
