@@ -29,11 +29,10 @@ from scrapy_redis.spiders import RedisMixin
 from twisted.internet import task
 
 from crawler import discovery, paths, queues
-from crawler.pipelines import keeps_html
+from crawler.pipelines import fetch_and_content
 from crawler.sources import Source, load_config
 from crawler.spiders.news import NewsSpider, describe_failure
 from db.ingest import fetch_json, hint_json, page_json
-from db.store import Content, Fetch
 
 HEARTBEAT_EVERY = 10.0  # seconds between a worker's heartbeats (they expire after WORKER_TTL)
 # The engine looks for new requests this often when it has none in flight (Scrapy's default is
@@ -202,17 +201,7 @@ class PushResultPipeline:
         return cls(crawler)
 
     def process_item(self, item):
-        fetch = Fetch(url=item.url, source=item.source, checked_at=item.fetched_at,
-                      http_status=item.http_status, error=item.error, duration_ms=item.duration_ms,
-                      final_url=item.final_url, not_modified=item.not_modified,
-                      raw_hash=item.raw_hash, etag=item.etag, last_modified=item.last_modified,
-                      suspect=item.suspect)
-        content = None
-        if item.error is None and item.article is not None:
-            a = item.article
-            content = Content(title=a.title, byline=a.author, body=a.body, published=a.published,
-                              modified=a.modified, cleaner_version=a.cleaner_version,
-                              raw_html=(item.body or None) if keeps_html(self.crawler) else None)
+        fetch, content = fetch_and_content(item, self.crawler)
         message = fetch_json(uuid.uuid4().hex, item.cycle, fetch, content, datetime.now(timezone.utc))
         self.crawler.spider.server.lpush(queues.RESULTS, message)
         self.crawler.stats.inc_value("newswatch/pushed")

@@ -80,6 +80,24 @@ def keeps_html(crawler) -> bool:
         bool(getattr(crawler.spider.config, "keep_html", False))
 
 
+def fetch_and_content(item: FetchedPage, crawler, crawl_id: int | None = None
+                      ) -> tuple[Fetch, Content | None]:
+    """What the store records of a cleaned item: the fetch, and the content when there is an
+    article (StorePipeline writes them; a distributed worker sends them to ingest)."""
+    fetch = Fetch(url=item.url, source=item.source, checked_at=item.fetched_at,
+                  http_status=item.http_status, crawl_id=crawl_id, error=item.error,
+                  duration_ms=item.duration_ms, final_url=item.final_url,
+                  not_modified=item.not_modified, raw_hash=item.raw_hash, etag=item.etag,
+                  last_modified=item.last_modified, suspect=item.suspect)
+    content = None
+    if item.error is None and item.article is not None:
+        a = item.article
+        content = Content(title=a.title, byline=a.author, body=a.body, published=a.published,
+                          modified=a.modified, cleaner_version=a.cleaner_version,
+                          raw_html=(item.body or None) if keeps_html(crawler) else None)
+    return fetch, content
+
+
 def _identity(item: FetchedPage, source) -> str:
     """rel=canonical / og:url when it is an http(s) URL on the source's domains, else the URL
     we ended up at after redirects (issue #4: one article per canonical URL)."""
@@ -182,18 +200,7 @@ class StorePipeline:
         return results
 
     def _fetch_of(self, item: FetchedPage) -> tuple[Fetch, Content | None]:
-        fetch = Fetch(url=item.url, source=item.source, checked_at=item.fetched_at,
-                      http_status=item.http_status, crawl_id=self.crawl_id, error=item.error,
-                      duration_ms=item.duration_ms, final_url=item.final_url,
-                      not_modified=item.not_modified, raw_hash=item.raw_hash, etag=item.etag,
-                      last_modified=item.last_modified, suspect=item.suspect)
-        content = None
-        if item.error is None and item.article is not None:
-            a = item.article
-            content = Content(title=a.title, byline=a.author, body=a.body, published=a.published,
-                              modified=a.modified, cleaner_version=a.cleaner_version,
-                              raw_html=(item.body or None) if keeps_html(self.crawler) else None)
-        return fetch, content
+        return fetch_and_content(item, self.crawler, self.crawl_id)
 
     def _count(self, item: FetchedPage, result) -> None:
         item.version_id = result.version_id  # committed: NotifyPipeline may announce it (issue 7)

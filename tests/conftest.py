@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +81,13 @@ def make_cli(tmp_path):
         path.write_text(sources_text, encoding="utf-8")
         return Cli(db=tmp_path / "newswatch.db", sources=path, cwd=tmp_path)
     return make
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    """Poll `predicate` every 0.2 s until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, write_sources
+from tests.conftest import REPO, wait_for, write_sources
 from tests.test_notify import Receiver
 
 redis = pytest.importorskip("redis")
@@ -116,15 +116,6 @@ def count(db: Path, sql: str, params=()) -> int:
             return conn.execute(sql, params).fetchone()[0]
         except sqlite3.OperationalError:  # tables not created yet
             return 0
-
-
-def wait_for(predicate, timeout: float = 40.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def settle(cluster: Cluster, quiet: float = 1.5) -> None:

@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from newswatch.demosite import DemoServer, generate_site
-from tests.conftest import REPO, write_sources
+from tests.conftest import REPO, wait_for, write_sources
 
 
 def start_run(cli, *args: str) -> subprocess.Popen:
@@ -35,15 +35,6 @@ def query(db, sql: str, params=()) -> list[dict]:
             if "no such table" in str(exc):
                 return []
             raise
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_run_does_cycles_without_overlap_and_stops_cleanly(tmp_path, site, cli):
