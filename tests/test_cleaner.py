@@ -409,6 +409,16 @@ def test_category_label_above_the_headline_is_furniture() -> None:
         assert clean(page).body == normalize_text(_PROSE * 3)
 
 
+def test_mathjax_formulas_are_article_text() -> None:
+    """MathJax puts `CtxtMenu_Attached_0` on every formula: a "menu" by the vocabulary, yet the
+    formula (its assistive MathML) is the article's text."""
+    formula = ("<mjx-container class='MathJax CtxtMenu_Attached_0' jax='CHTML'><mjx-math aria-hidden='true'>"
+               "<mjx-mi><mjx-c class='mjx-c1D44E'></mjx-c></mjx-mi></mjx-math><mjx-assistive-mml>"
+               "<math><mi> a </mi><mo> ≠ </mo><mn> 0 </mn></math></mjx-assistive-mml></mjx-container>")
+    page = _article_page(f"<article><p>{_PROSE * 3}</p><p>When {formula}, there are two roots.</p></article>")
+    assert clean(page).body.splitlines()[-1] == "When a ≠ 0 , there are two roots."
+
+
 def test_trafilatura_rescue_reads_text() -> None:
     from crawler.cleaner.extract import _trafilatura_lines
 

@@ -158,6 +158,8 @@ def boilerplate_kind(el: etree._Element) -> str | None:
     """'chrome' (tag/role), 'guarded' or 'unguarded' vocabulary match, or None for content."""
     if el.tag in CHROME_TAGS or (el.get("role") or "").lower() in CHROME_ROLES:
         return "chrome"
+    if isinstance(el.tag, str) and (el.tag == "math" or el.tag.startswith("mjx-")):
+        return None  # MathML and MathJax's elements are formulas (MathJax's `CtxtMenu_…` is no menu)
     tokens = class_tokens(el)
     if not tokens or CONTENT_RE.search(tokens):
         return None
