@@ -132,8 +132,7 @@ class WorkerSpider(RedisMixin, NewsSpider):
         """Requests for the articles the database does not track (the KNOWN set ingest keeps),
         filtered per cycle (a URL in the feed, the sitemap and a section page is fetched once by
         all workers together); change hints for known ones go to ingest."""
-        wanted = list(dict.fromkeys(u for u in map(discovery.canonical, urls)
-                                    if source.is_article_url(u)))
+        wanted = self.wanted_urls(urls, source)
         known = {u for u, hit in zip(wanted, self.server.smismember(queues.KNOWN, wanted) if wanted
                                      else []) if hit}
         self.crawler.stats.inc_value("newswatch/discovered", len(wanted))

@@ -16,9 +16,9 @@ from crawler.items import FetchedPage
 from crawler.policy import schedule_for
 from crawler.suspect import suspect_reason
 from crawler.urls import canonical_url
-from db.schema import open_db, write_transaction
-from db.store import (Content, Fetch, Rules, add_to_crawl, finish_crawl, record_fetch_in,
-                      start_crawl)
+from db.schema import each_all_or_nothing, open_db, write_transaction
+from db.store import (COUNTED_AS, Content, Fetch, Rules, add_to_crawl, finish_crawl,
+                      record_fetch_in, start_crawl)
 
 
 class CleanPipeline:
@@ -140,9 +140,10 @@ class StorePipeline:
                            suspect_confirmations=spider.config.suspect_confirmations)
         source = ",".join(spider.source_names) if spider.source_names else None
         # A worker of a sharded crawl (issue 8) writes into the row its parent started.
-        self.shared_row = bool(self.crawler.settings.getint("NEWSWATCH_CRAWL_ID"))
-        self.crawl_id = self.crawler.settings.getint("NEWSWATCH_CRAWL_ID") or start_crawl(
-            self.db, spider.mode, source, os.getpid(), datetime.now(timezone.utc))
+        parent_row = self.crawler.settings.getint("NEWSWATCH_CRAWL_ID")
+        self.shared_row = bool(parent_row)
+        self.crawl_id = parent_row or start_crawl(self.db, spider.mode, source, os.getpid(),
+                                                  datetime.now(timezone.utc))
         self.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
@@ -186,18 +187,9 @@ class StorePipeline:
                 written.callback(item)
 
     def _write(self, batch) -> list:
-        results = []
         with write_transaction(self.db):
-            for _, fetch, content, _ in batch:
-                self.db.execute("SAVEPOINT fetch")  # each fetch all-or-nothing within the batch
-                try:
-                    results.append(record_fetch_in(self.db, fetch, content, self.schedule,
-                                                   self.rules))
-                except Exception as exc:
-                    self.db.execute("ROLLBACK TO fetch")
-                    results.append(exc)
-                self.db.execute("RELEASE fetch")
-        return results
+            return each_all_or_nothing(self.db, batch, lambda pending: record_fetch_in(
+                self.db, pending[1], pending[2], self.schedule, self.rules))
 
     def _fetch_of(self, item: FetchedPage) -> tuple[Fetch, Content | None]:
         return fetch_and_content(item, self.crawler, self.crawl_id)
@@ -205,7 +197,7 @@ class StorePipeline:
     def _count(self, item: FetchedPage, result) -> None:
         item.version_id = result.version_id  # committed: NotifyPipeline may announce it (issue 7)
         self.stats.inc_value("newswatch/fetched")
-        self.stats.inc_value(f"newswatch/{COUNTED_AS.get(result.outcome, result.outcome)}")
+        self.stats.inc_value(f"newswatch/{COUNTED_AS.get(result.outcome, 'failed')}")
         if item.error:
             self.crawler.spider.logger.info("%s: %s", item.url, item.error)
 
@@ -223,10 +215,6 @@ class StorePipeline:
                          datetime.now(timezone.utc), error="; ".join(errors[:5]) or None)
         self.db.close()
 
-
-# How each check outcome shows in the crawl's counters (the checks table keeps the detail).
-COUNTED_AS = {"not_modified": "unchanged", "unchanged_raw": "unchanged", "missing": "failed",
-              "suspect": "failed", "error": "failed"}
 
 
 def counts(stats) -> dict[str, int]:

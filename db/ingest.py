@@ -17,13 +17,10 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from db.store import (Content, Fetch, FetchResult, Rules, Schedule, hint_recheck_in, iso,
-                      parse_iso, record_fetch_in)
-from db.schema import write_transaction
+from db.store import (COUNTED_AS, Content, Fetch, FetchResult, Rules, Schedule,
+                      hint_recheck_in, iso, parse_iso, record_fetch_in)
+from db.schema import each_all_or_nothing, write_transaction
 
-# How each check outcome counts in the cycle's `crawls` row (as in crawler.pipelines.COUNTED_AS).
-COUNTED_AS = {"new": "new", "changed": "changed", "unchanged": "unchanged",
-              "not_modified": "unchanged", "unchanged_raw": "unchanged"}
 
 
 @dataclass(frozen=True)
@@ -92,34 +89,34 @@ def parse_result(text: str | bytes) -> Result:
 
 
 def write_batch(db: sqlite_utils.Database, results: list[Result], schedule: Schedule,
-                rules: Rules = Rules()) -> list[FetchResult]:
-    """Write `results` in ONE transaction; what became of each (`FetchResult.version_id` is the
-    new version's, for notifications): its check outcome, `replayed` for a result already
-    written (same result_id), `hinted` / `hint_ignored` for hints, `discovery_page` /
-    `discovery_failed` for discovery pages."""
-    written = []
+                rules: Rules = Rules()) -> list[FetchResult | Exception]:
+    """Write `results` in ONE transaction, each all-or-nothing: what became of each
+    (`FetchResult.version_id` is the new version's, for notifications) — its check outcome,
+    `replayed` for a result already written (same result_id), `hinted` / `hint_ignored` for
+    hints, `discovery_page` / `discovery_failed` for discovery pages — or, for a result whose
+    write failed and was rolled back alone, the exception."""
     now = datetime.now(timezone.utc)
     with write_transaction(db):
-        for result in results:
-            if result.kind == "hint":
-                hinted = hint_recheck_in(db, result.url, now, result.changed_at)
-                written.append(FetchResult("hinted" if hinted else "hint_ignored"))
-                continue
-            if result.kind == "page":  # discovery: the cycle's crawl row, and its failures
-                crawl_id = _cycle_crawl(db, result.cycle, result.pushed_at or now)
-                if crawl_id is not None and result.error:
-                    db.execute("update crawls set error = substr(coalesce(error || '; ', '') || ?, 1, "
-                               "2000) where id = ?", [f"{result.url}: {result.error}", crawl_id])
-                written.append(FetchResult("discovery_failed" if result.error else "discovery_page"))
-                continue
-            if db.execute("select 1 from checks where result_id = ?", [result.result_id]).fetchone():
-                written.append(FetchResult("replayed"))
-                continue
-            crawl_id = _cycle_crawl(db, result.cycle, result.fetch.checked_at)
-            fetch = replace(result.fetch, crawl_id=crawl_id, result_id=result.result_id)
-            outcome = record_fetch_in(db, fetch, result.content, schedule, rules)
-            _count(db, crawl_id, outcome.outcome, fetch.checked_at)
-            written.append(outcome)
+        return each_all_or_nothing(db, results, lambda r: _write_one(db, r, now, schedule, rules))
+
+
+def _write_one(db: sqlite_utils.Database, result: Result, now: datetime, schedule: Schedule,
+               rules: Rules) -> FetchResult:
+    if result.kind == "hint":
+        hinted = hint_recheck_in(db, result.url, now, result.changed_at)
+        return FetchResult("hinted" if hinted else "hint_ignored")
+    if result.kind == "page":  # discovery: the cycle's crawl row, and its failures
+        crawl_id = _cycle_crawl(db, result.cycle, result.pushed_at or now)
+        if crawl_id is not None and result.error:
+            db.execute("update crawls set error = substr(coalesce(error || '; ', '') || ?, 1, "
+                       "2000) where id = ?", [f"{result.url}: {result.error}", crawl_id])
+        return FetchResult("discovery_failed" if result.error else "discovery_page")
+    if db.execute("select 1 from checks where result_id = ?", [result.result_id]).fetchone():
+        return FetchResult("replayed")
+    crawl_id = _cycle_crawl(db, result.cycle, result.fetch.checked_at)
+    fetch = replace(result.fetch, crawl_id=crawl_id, result_id=result.result_id)
+    written = record_fetch_in(db, fetch, result.content, schedule, rules)
+    _count(db, crawl_id, written.outcome, fetch.checked_at)
     return written
 
 

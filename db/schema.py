@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
+
+T, R = TypeVar("T"), TypeVar("R")
 
 # A writer waits this long for another writer (the scheduler's child crawls, `ingest`) before
 # SQLite says "database is locked"; readers never wait in WAL mode.
@@ -65,6 +68,23 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+def each_all_or_nothing(db: sqlite_utils.Database, items: Iterable[T],
+                        write: Callable[[T], R]) -> list[R | Exception]:
+    """Inside a transaction the caller holds: `write(item)` for each item in a savepoint of its
+    own. An item whose write raises is rolled back alone; its exception takes its place in the
+    result, and the others are still written (batched writers: one bad fetch spoils no batch)."""
+    results: list[R | Exception] = []
+    for item in items:
+        db.execute("SAVEPOINT item")
+        try:
+            results.append(write(item))
+        except Exception as exc:
+            db.execute("ROLLBACK TO item")
+            results.append(exc)
+        db.execute("RELEASE item")
+    return results
 
 
 def _m001_core(db: sqlite_utils.Database) -> None:

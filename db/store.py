@@ -24,6 +24,10 @@ Schedule = Callable[..., "datetime | None"]
 # What a check found. Only `new` and `changed` write a version.
 OUTCOMES = ("new", "changed", "unchanged", "not_modified", "unchanged_raw", "missing", "suspect",
             "error")
+# The crawl counter (`crawls` columns) each outcome adds to; the checks table keeps the detail.
+COUNTED_AS = {"new": "new", "changed": "changed", "unchanged": "unchanged",
+              "not_modified": "unchanged", "unchanged_raw": "unchanged", "missing": "failed",
+              "suspect": "failed", "error": "failed"}
 # Article statuses; every change of status is an `events` row.
 STATUSES = ("live", "gone", "restored", "error", "suspect")
 # A failing article (5xx, timeout, reset) is retried after 5 min, then 10, 20 … at most a day.

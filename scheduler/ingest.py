@@ -92,19 +92,19 @@ class Ingest:
             except (ValueError, KeyError, TypeError) as exc:
                 log.error("unreadable result moved to %s: %s", queues.FAILED, exc)
                 bad.append(raw)
-        try:
-            written = write_batch(db, [r for _, r in parsed], self.schedule, self.rules)
-        except Exception as exc:  # one bad result must not block the queue: write one by one
-            log.error("batch of %d failed (%s); writing its results one by one", len(parsed), exc)
-            written = []
-            for raw, result in list(parsed):
-                try:
-                    written += write_batch(db, [result], self.schedule, self.rules)
-                except Exception as one:
-                    log.error("result %s moved to %s: %s", result.result_id, queues.FAILED, one)
-                    parsed.remove((raw, result))
-                    bad.append(raw)
-        self.after_commit([r for _, r in parsed], [raw for raw, _ in parsed], bad, written)
+        # Each result is all-or-nothing inside the batch's transaction: one bad result is rolled
+        # back alone and moved to FAILED, so it never blocks the queue. (A failure of the
+        # transaction itself raises: the batch stays in PROCESSING for the next start.)
+        outcomes = write_batch(db, [r for _, r in parsed], self.schedule, self.rules)
+        done = []
+        for (raw, result), outcome in zip(parsed, outcomes):
+            if isinstance(outcome, Exception):
+                log.error("result %s moved to %s: %s", result.result_id, queues.FAILED, outcome)
+                bad.append(raw)
+            else:
+                done.append((raw, result, outcome))
+        self.after_commit([r for _, r, _ in done], [raw for raw, _, _ in done], bad,
+                          [w for _, _, w in done])
 
     def after_commit(self, results: list[Result], done: list[bytes], bad: list[bytes],
                      written: list[FetchResult]) -> None:

@@ -309,3 +309,26 @@ def test_kill9_of_ingest_mid_batch_then_restart_loses_and_duplicates_nothing(mak
     assert count(db, "select count(*) from checks") == 40
     assert count(db, "select count(distinct result_id) from checks") == 40
     assert count(db, "select sum(fetched) from crawls where cycle is not null") == 40
+
+
+def test_a_result_that_cannot_be_written_spoils_nothing_else_in_its_batch(tmp_path):
+    """db.ingest.write_batch: each result all-or-nothing inside the batch's one transaction."""
+    from datetime import datetime, timezone
+
+    from crawler.policy import schedule_for
+    from crawler.sources import DEFAULT_TIERS
+    from db.ingest import Result, write_batch
+    from db.schema import open_db
+    from db.store import Content, Fetch
+
+    def fetched(n: int) -> Result:
+        return Result("fetch", f"id-{n}", fetch=Fetch(url=f"http://127.0.0.1/news/story-{n}",
+                      source="s", checked_at=datetime.now(timezone.utc), http_status=200),
+                      content=Content(title=f"Story {n}", byline="By A. Writer", body=f"Text {n}."))
+    broken = Result("fetch", "id-broken")  # no fetch: its write raises
+    db = open_db(tmp_path / "n.db")
+    outcomes = write_batch(db, [fetched(1), broken, fetched(2)], schedule_for(DEFAULT_TIERS))
+    assert [getattr(o, "outcome", None) for o in outcomes] == ["new", None, "new"]
+    assert isinstance(outcomes[1], Exception)
+    assert db.execute("select count(*) from versions").fetchone()[0] == 2
+    assert db.execute("select count(*) from checks").fetchone()[0] == 2

@@ -144,11 +144,7 @@ class NewsSpider(scrapy.Spider):
                          hints: dict[str, str | None] | None = None):
         """Requests for the articles we do not track yet (feeds/sitemaps are trusted lists);
         for known ones, a newer feed/sitemap date brings their re-check forward."""
-        wanted = []
-        for url in urls:
-            url = discovery.canonical(url)
-            if source.is_article_url(url) and url not in wanted and self.mine(url):
-                wanted.append(url)
+        wanted = self.wanted_urls(urls, source)
         known = known_urls(self.db, wanted)
         # A URL listed by the feed, the sitemap and a section page is fetched once per crawl.
         new = [u for u in wanted if u not in known and u not in self.requested]
@@ -157,6 +153,11 @@ class NewsSpider(scrapy.Spider):
         self._apply_hints(known, hints or {})
         for url in new:
             yield self._article_request(url, source)
+
+    def wanted_urls(self, urls: Iterable[str], source: Source) -> list[str]:
+        """The article URLs among `urls`: canonical, each once, in this process's share."""
+        return list(dict.fromkeys(u for u in map(discovery.canonical, urls)
+                                  if source.is_article_url(u) and self.mine(u)))
 
     def _apply_hints(self, known: set[str], hints: dict[str, str | None]) -> None:
         now = datetime.now(timezone.utc)
