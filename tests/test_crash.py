@@ -140,6 +140,9 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
     first_write, end = write_window(tmp_path, sources)
     killed_while_running = 0
     started = time.monotonic()
+    # The site is stored first (kills of a first crawl: the test below), so that every re-check
+    # trial has articles to write and the edits land on stored ones.
+    run_to_end(db, sources, "crawl")
     for trial in range(KILL_TRIALS):
         # Discovery every fifth trial, re-checks of every article otherwise; edits between trials
         # give the re-checks versions to write.
