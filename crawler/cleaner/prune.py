@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
@@ -24,7 +25,11 @@ _LABEL_TAGS = ("p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "li", "st
 
 def class_tokens(el: etree._Element) -> str:
     """class + id, camelCase split and lowercased, ready for word-boundary matching."""
-    cls, ident = el.get("class"), el.get("id")
+    return _tokens(el.get("class"), el.get("id"))
+
+
+@lru_cache(maxsize=8192)  # a site's template repeats its class names on every page
+def _tokens(cls: str | None, ident: str | None) -> str:
     if ident and ident.count("-") >= 3:
         ident = None  # a slug of a heading ("sharing-with-a-single-developer"), not a widget name
     if cls and ("category-" in cls or "tag-" in cls):
@@ -160,7 +165,11 @@ def boilerplate_kind(el: etree._Element) -> str | None:
         return "chrome"
     if isinstance(el.tag, str) and (el.tag == "math" or el.tag.startswith("mjx-")):
         return None  # MathML and MathJax's elements are formulas (MathJax's `CtxtMenu_…` is no menu)
-    tokens = class_tokens(el)
+    return _vocabulary_kind(class_tokens(el))
+
+
+@lru_cache(maxsize=8192)
+def _vocabulary_kind(tokens: str) -> str | None:
     if not tokens or CONTENT_RE.search(tokens):
         return None
     if UNGUARDED_RE.search(tokens):
