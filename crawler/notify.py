@@ -20,7 +20,7 @@ from scrapy import signals
 from twisted.internet.threads import deferToThread
 
 from crawler import paths
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, NotModifiedPages
 from crawler.sources import Config, Source
 from db import notifications
 from db.schema import open_db
@@ -234,7 +234,7 @@ class NotifyPipeline:
         self.notifier = Notifier(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
-        if self.notifier is not None:
+        if self.notifier is not None and not isinstance(item, NotModifiedPages):  # 304s: no news
             self.notifier.announce(getattr(item, "version_id", None), item.source)
         return item
 

@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList
 from twisted.python.failure import Failure
 
 from crawler import paths
 from crawler.cleaner import clean
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, NotModifiedPages
 from crawler.policy import schedule_for
+from crawler.probe import probe_finished
 from crawler.suspect import suspect_reason
 from crawler.urls import canonical_url
 from db.schema import each_all_or_nothing, open_db, write_transaction
@@ -31,8 +32,9 @@ class CleanPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item: FetchedPage) -> FetchedPage:
-        if item.error is not None or item.not_modified or not item.body:
+    def process_item(self, item: FetchedPage | NotModifiedPages) -> FetchedPage | NotModifiedPages:
+        if isinstance(item, NotModifiedPages) or item.error is not None or item.not_modified \
+                or not item.body:
             return item  # failed, 304, or byte-identical to last time: nothing to clean
         source = self.crawler.spider.config.source(item.source)
         item.article = clean(item.body, item.final_url or item.url, encoding=item.encoding,
@@ -128,10 +130,15 @@ class StorePipeline:
         self.timer = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.probe_finished, signal=probe_finished)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def probe_finished(self) -> None:
+        if self._nothing_in_flight():
+            self.write_batch()
 
     def spider_opened(self, spider) -> None:
         self.db = open_db(paths.db_path(self.crawler.settings, spider.db_arg))
@@ -146,16 +153,25 @@ class StorePipeline:
                                                   datetime.now(timezone.utc))
         self.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
-    async def process_item(self, item: FetchedPage) -> FetchedPage:
-        """Queue the fetch for the next batch; return once that batch is committed."""
-        written: Deferred = Deferred()
-        self.pending.append((item, *self._fetch_of(item), written))
+    async def process_item(self, item: FetchedPage | NotModifiedPages
+                           ) -> FetchedPage | NotModifiedPages:
+        """Queue the fetch(es) for the next batch; return once they are committed."""
+        pages = item.pages if isinstance(item, NotModifiedPages) else [item]
+        waits = []
+        for page in pages:
+            written: Deferred = Deferred()
+            self.pending.append((page, *self._fetch_of(page), written))
+            waits.append(written)
         if len(self.pending) >= BATCH_ITEMS or self._nothing_in_flight():
             self.write_batch()
         elif self.timer is None:
             from twisted.internet import reactor
             self.timer = reactor.callLater(BATCH_SECONDS, self.write_batch)
-        return await maybe_deferred_to_future(written)
+        results = await maybe_deferred_to_future(DeferredList(waits, consumeErrors=True))
+        for ok, result in results:  # each page was written or not on its own; report one error
+            if not ok:
+                result.raiseException()
+        return item
 
     def _nothing_in_flight(self) -> bool:
         """No request downloading or waiting: this may be the crawl's last item, so its batch is
@@ -163,7 +179,8 @@ class StorePipeline:
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None)  # Scrapy has no public "scheduler is empty"
         return (engine is not None and not engine.downloader.active and slot is not None
-                and not slot.scheduler.has_pending_requests())
+                and not slot.scheduler.has_pending_requests()
+                and not getattr(self.crawler.spider, "probing", False))  # 304s keep coming
 
     def write_batch(self) -> None:
         if self.timer is not None and self.timer.active():

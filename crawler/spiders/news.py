@@ -1,6 +1,7 @@
 """The `news` spider: discovery (feeds, sitemaps, section pages) and re-checks of known articles."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import io
@@ -10,6 +11,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
@@ -18,8 +20,9 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from twisted.python.failure import Failure
 
 from crawler import discovery, paths
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, NotModifiedPages
 from crawler.policy import select_due
+from crawler.probe import PROBED, ConditionalProbe, probe_finished
 from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Config, Source, load_config
 from db.queries import due_articles, known_urls
@@ -30,6 +33,7 @@ MODES = ("discover", "recheck")
 # Statuses that reach parse_article to be recorded as they are; redirects (301/302/307/308) are
 # still followed by Scrapy, and any other status arrives in the errback as an HttpError.
 RECORDED_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
+NOT_MODIFIED_BATCH = 50  # 304s per NotModifiedPages item: the store's batch (BATCH_ITEMS)
 _MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 
 
@@ -49,6 +53,7 @@ class NewsSpider(scrapy.Spider):
         self.db_arg, self.sources_arg = db, sources
         self.requested: set[str] = set()
         self.sitemaps_seen: set[str] = set()  # canonical URLs of sitemaps fetched by this crawl
+        self.probing = False  # a re-check's conditional probe is running (crawler/probe.py)
         # issue 8: "K/N" = this worker process fetches the K-th of N shares of the articles.
         index, _, count = (shard or "0/1").partition("/")
         self.shard, self.shards = int(index), int(count)
@@ -68,10 +73,16 @@ class NewsSpider(scrapy.Spider):
         """Whether this worker process fetches `url` (always, when the crawl is not sharded)."""
         return self.shards == 1 or shard_of(url, self.shards, self.by_domain) == self.shard
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        requests = self.discovery_requests() if self.mode == "discover" else self.recheck_requests()
-        for request in requests:
-            yield request
+    async def start(self) -> AsyncIterator[scrapy.Request | FetchedPage]:
+        if self.mode == "discover":
+            for request in self.discovery_requests():
+                yield request
+        elif not self.settings.getbool("NEWSWATCH_PROBE"):
+            for request in self.recheck_requests():
+                yield request
+        else:
+            async for request_or_page in self.probed(self.recheck_requests()):
+                yield request_or_page
 
     # -- discovery ----------------------------------------------------------------------------
     # Sharded (issue 8): every worker reads the feeds and sitemaps and keeps its share of the
@@ -211,6 +222,46 @@ class NewsSpider(scrapy.Spider):
             if self.mine(row["url"]):  # the cap above is for the whole crawl, not per worker
                 yield self._article_request(row["url"], source, row)
 
+    async def probed(self, requests: Iterable[scrapy.Request]
+                     ) -> AsyncIterator[scrapy.Request | FetchedPage]:
+        """The re-check, conditional requests probed first (crawler/probe.py): a 304 is a
+        checked page at once; other answers go on as the request's response; the requests the
+        probe did not answer, and answers that make Scrapy fetch again, follow once it is done."""
+        later: list[scrapy.Request] = []
+        probe_these: list[scrapy.Request] = []
+        for request in requests:
+            (probe_these if ConditionalProbe.wanted(request) else later).append(request)
+        refetched = set(self.settings.getlist("RETRY_HTTP_CODES", [])) | set(range(300, 400))
+        self._written = StartItems(self.crawler)
+        self.probing = bool(probe_these)
+        not_modified: list[FetchedPage] = []
+        try:
+            if probe_these:
+                async with ConditionalProbe(self.crawler) as probe:
+                    async for request, answer in probe.run(probe_these):
+                        if answer is None:
+                            later.append(request)
+                        elif answer.status == 304:
+                            not_modified.append(self.parse_article(answer))
+                            if len(not_modified) >= NOT_MODIFIED_BATCH:
+                                yield self._written.track(NotModifiedPages(not_modified))
+                                not_modified = []
+                        else:
+                            request.meta[PROBED] = answer
+                            if answer.status in refetched:
+                                later.append(request)
+                            else:
+                                yield request
+        finally:
+            self.probing = False
+        if not_modified:
+            yield self._written.track(NotModifiedPages(not_modified))
+        self.crawler.signals.send_catch_log(probe_finished)
+        for request in later:
+            yield request
+        await self._written.wait_all()
+
+
     def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
         """dont_filter: a re-check is never dropped as a duplicate of an earlier fetch. A known
         article is asked for conditionally (RFC 9110 §13.1): a 304 costs a few hundred bytes."""
@@ -261,6 +312,32 @@ class NewsSpider(scrapy.Spider):
                           fetched_at=datetime.now(timezone.utc),
                           http_status=response.status if response is not None else None,
                           duration_ms=_elapsed_ms(request.meta), error=describe_failure(failure))
+
+
+class StartItems:
+    """The items start() yielded that the pipelines have not finished with. Scrapy looks at
+    whether the crawl is over when a download ends or every 5 s (its engine heartbeat), not
+    when an item from start() ends; so start() waits for its items, and the crawl ends at once."""
+
+    def __init__(self, crawler):
+        self.unfinished: set[int] = set()
+        self.done = asyncio.Event()
+        self.done.set()
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.finished, signal=signal)
+
+    def track(self, item):
+        self.unfinished.add(id(item))
+        self.done.clear()
+        return item
+
+    def finished(self, item, **kwargs) -> None:
+        self.unfinished.discard(id(item))
+        if not self.unfinished:
+            self.done.set()
+
+    async def wait_all(self) -> None:
+        await self.done.wait()
 
 
 def describe_failure(failure: Failure) -> str:

@@ -24,6 +24,8 @@ class RequestLog(NamedTuple):
     headers: dict
     status: int
     bytes_sent: int
+    arrived: float = 0.0  # time.monotonic() when the request was read, and when it was answered
+    answered: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, head_only: bool) -> None:
         """Route override if any, else the file on disk."""
+        self.arrived = time.monotonic()
         route = self.demo.route_for(self.path)
         if route and route.delay:
             time.sleep(route.delay)
@@ -169,7 +172,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def record(self, status: int, sent: int) -> None:
         """Add this request to the server's log."""
-        self.demo.log(RequestLog(self.command, self.path, dict(self.headers.items()), status, sent))
+        self.demo.log(RequestLog(self.command, self.path, dict(self.headers.items()), status, sent,
+                                 getattr(self, "arrived", 0.0), time.monotonic()))
 
 
 class _Server(ThreadingHTTPServer):

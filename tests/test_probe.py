@@ -1,0 +1,111 @@
+"""The conditional probe of re-checks (crawler/probe.py, issues 4 and 8): each article asked
+once whatever the answer, Scrapy's politeness kept, the same records as a Scrapy fetch.
+
+Real CLI, real Scrapy crawl, the fixture server on 127.0.0.1, the real SQLite file."""
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import Counter
+
+from newswatch.demosite import DemoServer, edit_articles, generate_site
+from tests.conftest import Cli, write_sources
+
+UA = "probe-test/1.0 (+https://example.org/contact)"
+
+
+def checks(db, crawl_id: int) -> dict[str, dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return {r["url"]: dict(r) for r in conn.execute("select * from checks where crawl_id = ?",
+                                                        [crawl_id])}
+
+
+def stat(stderr: str, name: str) -> int:
+    """A Scrapy stat from the stats dumps of -v, summed over the worker processes."""
+    return sum(int(n) for n in re.findall(rf"'{re.escape(name)}': (\d+)", stderr))
+
+
+def article_hits(server) -> list:
+    return [r for r in server.requests if r.path.startswith("/news/")]
+
+
+def test_a_recheck_asks_each_article_once_whatever_the_answer(tmp_path):
+    root = tmp_path / "site"
+    with DemoServer(root) as server:
+        generate_site(root, 8, seed=7, base_path=server.base_url)
+        sources = write_sources(tmp_path / "s.toml", server.base_url,
+                                extra=f'[settings]\nuser_agent = "{UA}"\n')
+        cli = Cli(tmp_path / "n.db", sources, tmp_path)
+        cli("crawl")
+        paths = sorted({r.path for r in article_hits(server)})
+        assert len(paths) == 8
+        edited_path, *rest = paths
+        edit_articles(root, [edited_path], seed=3)
+        gone, moved = rest[:2]
+        server.set_route(gone, status=404)
+        new_slug = moved.replace(".html", "-new-slug.html")
+        server.set_route(new_slug, body=(root / moved.lstrip("/")).read_bytes())
+        server.set_route(moved, redirect=server.url(new_slug))
+        server.clear_requests()
+        result = cli("recheck", "--all", "--json", "-v")
+        hits = Counter(r.path for r in article_hits(server))
+        requests = article_hits(server)
+    unchanged = [p for p in rest if p not in (gone, moved)]
+    # one request per article, even for answers Scrapy takes over (200, 404, redirect)
+    assert all(hits[p] == 1 for p in unchanged + [edited_path, gone, moved]), hits
+    assert hits[new_slug] == 1  # the redirect followed once, by Scrapy
+    assert all(r.headers.get("User-Agent") == UA for r in requests)
+    assert all(r.status == 304 for r in requests if r.path in unchanged)
+    rows = checks(cli.db, 2)
+    by_path = {url.removeprefix(server.base_url): row for url, row in rows.items()}
+    assert {by_path[p]["outcome"] for p in unchanged} == {"not_modified"}
+    assert by_path[edited_path]["outcome"] == "changed"
+    assert by_path[gone]["http_status"] == 404 and by_path[gone]["version_id"] is None
+    # answered by the probe: the 304s and the 200, 404 and redirect it handed over to Scrapy
+    assert stat(result.stderr, "newswatch/probed") == 8  # summed over the worker processes
+    assert stat(result.stderr, "newswatch/cleaned") == 1  # the edited article, and only it
+
+
+def test_a_failing_host_is_left_to_scrapy_and_its_retries(tmp_path):
+    root = tmp_path / "site"
+    with DemoServer(root) as server:
+        generate_site(root, 8, seed=7, base_path=server.base_url)
+        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+        cli("crawl")
+        paths = sorted({r.path for r in article_hits(server)})
+        failing = paths[3]
+        server.set_route(failing, status=500)
+        server.clear_requests()
+        cli("recheck", "--all")
+        hits = Counter(r.path for r in article_hits(server))
+    # the probe's 500 goes to Scrapy as its answer: RETRY_TIMES = 2 retries, not a 4th request
+    assert hits[failing] == 3
+    assert all(hits[p] == 1 for p in paths if p != failing), hits
+    rows = {url.removeprefix(server.base_url): row for url, row in checks(cli.db, 2).items()}
+    assert rows[failing]["outcome"] == "error" and rows[failing]["version_id"] is None
+    assert {rows[p]["outcome"] for p in paths if p != failing} == {"not_modified"}
+
+
+def test_the_probe_keeps_to_the_per_host_concurrency_and_rate(tmp_path):
+    root = tmp_path / "site"
+    with DemoServer(root) as server:
+        generate_site(root, 12, seed=5, base_path=server.base_url)
+        # 2 in flight per host; 20 requests/s shared by max_crawls = 1: 0.05 s between starts
+        sources = write_sources(tmp_path / "s.toml", server.base_url, extra=(
+            "[settings]\nconcurrent_per_domain = 2\nrequests_per_second = 20\nmax_crawls = 1\n"
+            "workers = 1\n"))
+        cli = Cli(tmp_path / "n.db", sources, tmp_path)
+        cli("crawl")
+        paths = sorted({r.path for r in article_hits(server)})
+        for path in paths:
+            server.set_route(path, delay=0.3)  # slow answers: the concurrency shows
+        server.clear_requests()
+        result = cli("recheck", "--all", "-v")
+        requests = sorted(article_hits(server), key=lambda r: r.arrived)
+    assert len(requests) == 12 and all(r.status == 304 for r in requests)
+    assert stat(result.stderr, "newswatch/probed") == 12  # the probe's requests, not Scrapy's
+    most = max(sum(1 for o in requests if o.arrived <= r.arrived < o.answered) for r in requests)
+    assert most <= 2
+    gaps = [b.arrived - a.arrived for a, b in zip(requests, requests[1:])]
+    assert min(gaps) >= 0.05 - 0.002 - 0.005  # DOWNLOAD_DELAY less the probe's catch-up, less jitter
