@@ -26,6 +26,14 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy's HTTP control port: nothing of ours us
 HTTPERROR_ALLOW_ALL = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Cookies are off (COOKIES_ENABLED = False): not even loaded (its module imports tldextract,
+    # ~60 ms of every crawl process's start-up).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    # No source has credentials: HTTP auth is never needed.
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    # Scrapy's meta-refresh redirects, minus the HTML scan of bodyless responses (304s).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshWithBody": 580,
     # Before the robots.txt (100) and redirect (600) middlewares see the request.
     "crawler.middlewares.StayOnSource": 50,
     # A re-check answer the conditional probe already has is not downloaded again.

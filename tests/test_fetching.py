@@ -230,3 +230,7 @@ def test_meta_refresh_is_followed_but_a_bodyless_304_is_not_scanned():
     assert middleware.process_response(request, page).url == "http://news.example/new"
     not_modified = HtmlResponse(request.url, status=304, body=b"", request=request)
     assert middleware.process_response(request, not_modified) is not_modified
+    # and it is the one the crawls use, in Scrapy's place
+    from crawler import settings
+    assert settings.DOWNLOADER_MIDDLEWARES["crawler.middlewares.MetaRefreshWithBody"] == 580
+    assert settings.DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
