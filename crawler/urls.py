@@ -1,6 +1,7 @@
 """One URL per article: fragments, tracking parameters and spelling variants removed."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only say where a reader came from; the same article with and without
@@ -19,6 +20,7 @@ def is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=4096)  # a fetch asks for its request's and its response's URL, mostly one URL
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
     try:

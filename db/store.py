@@ -439,17 +439,16 @@ def _update_article(db: sqlite_utils.Database, fetch: Fetch, article: dict,
     next_at = schedule(basis, fetch.checked_at, edited, unchanged=unchanged,
                        key=article.get("url") or fetch.url)
     now = iso(fetch.checked_at)
-    db.execute("update articles set unchanged_checks = ? where id = ?", [unchanged, article["id"]])
     if new_version is None:
-        db.execute("update articles set last_checked = ?, next_check_at = ? where id = ?",
-                   [now, iso(next_at) if next_at else None, article["id"]])
+        db.execute("update articles set unchanged_checks = ?, last_checked = ?, next_check_at = ? "
+                   "where id = ?", [unchanged, now, iso(next_at) if next_at else None, article["id"]])
         return
     version_id, number, content = new_version
     db.execute(
-        "update articles set last_checked = ?, next_check_at = ?, last_changed = ?, "
-        "current_version_id = ?, version_count = ?, title = ?, published = coalesce(published, ?) "
-        "where id = ?",
-        [now, iso(next_at) if next_at else None, now, version_id, number,
+        "update articles set unchanged_checks = ?, last_checked = ?, next_check_at = ?, "
+        "last_changed = ?, current_version_id = ?, version_count = ?, title = ?, "
+        "published = coalesce(published, ?) where id = ?",
+        [unchanged, now, iso(next_at) if next_at else None, now, version_id, number,
          normalize_line(content.title), content.published, article["id"]])
 
 
