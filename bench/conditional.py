@@ -71,8 +71,10 @@ def main() -> None:
         generate_site(tmp / "site", args.articles, seed=1)  # relative links: one site, both ports
         with Nginx(tmp / "site", tmp) as server:
             sources = tmp / "sources.toml"
-            # A local server: lift the politeness limits so both runs go as fast as they can.
+            # A local server: lift the politeness limits so both runs go as fast as they can
+            # (max_crawls = 1: one crawl at a time, none of the rate kept back for a second).
             sources.write_text("[settings]\nrequests_per_second = 10000\nconcurrent_per_domain = 32\n"
+                               "max_crawls = 1\n"
                                f'[[source]]\nname = "bench"\nsitemaps = ["{server.url(server.honoured)}"]\n'
                                "article_pattern = '/news/'\n")
             db = tmp / "conditional.db"

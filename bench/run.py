@@ -171,7 +171,10 @@ def newswatch(name: str, server: Nginx, db: Path, sources: Path, *args: str) -> 
 
 def write_sources(path: Path, sitemap: str, workers: int | None = None) -> Path:
     # The benchmark site is local: lift the politeness limits (requests_per_second, concurrency).
+    # max_crawls = 1: the benchmark runs one crawl at a time, so none of the rate is kept back
+    # for a second crawl (`run` would share it between max_crawls crawls; default 2).
     path.write_text("[settings]\nrequests_per_second = 10000\nconcurrent_per_domain = 32\n"
+                    "max_crawls = 1\n"
                     + (f"workers = {workers}\n" if workers else "")
                     + f'[[source]]\nname = "bench"\nsitemaps = ["{sitemap}"]\n'
                     "article_pattern = '/news/'\n")
