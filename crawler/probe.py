@@ -99,14 +99,17 @@ class ConditionalProbe:
         """(request, answer) for every request, answers in completion order; None: Scrapy's."""
         window = 2 * self.total  # answers in flight or waiting: memory stays bounded
         answers: asyncio.Queue = asyncio.Queue()
-        running = 0
+        tasks: set[asyncio.Task] = set()  # held: the event loop keeps only weak references
+        waiting = 0  # answers not handed out yet
         for request in requests:
-            if running >= window:
+            if waiting >= window:
                 yield await answers.get()
-                running -= 1
-            asyncio.ensure_future(self._answer(request, answers))
-            running += 1
-        for _ in range(running):
+                waiting -= 1
+            task = asyncio.ensure_future(self._answer(request, answers))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            waiting += 1
+        for _ in range(waiting):
             yield await answers.get()
 
     async def _answer(self, request: scrapy.Request, answers: asyncio.Queue) -> None:
