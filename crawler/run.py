@@ -8,6 +8,7 @@ fetches the K-th share of the articles and adds its counts to the crawl row ID.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
@@ -77,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if args.progress_every is not None:
         settings.set("NEWSWATCH_PROGRESS_EVERY", args.progress_every, priority="cmdline")
+    # issue 10: a dead server must read as one line per problem. Scrapy logs a failed robots.txt
+    # download with its whole traceback; the message already names the error.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
@@ -84,6 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                   shard="{}/{}".format(*args.shard) if args.shard else None)
     process.start()
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info, record.exc_text = None, None
+    return True
 
 
 def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1) -> dict:

@@ -109,3 +109,19 @@ def test_the_probe_keeps_to_the_per_host_concurrency_and_rate(tmp_path):
     assert most <= 2
     gaps = [b.arrived - a.arrived for a, b in zip(requests, requests[1:])]
     assert min(gaps) >= 0.05 - 0.002 - 0.005  # DOWNLOAD_DELAY less the probe's catch-up, less jitter
+
+
+def test_a_dead_server_reads_as_one_line_per_problem_and_writes_no_version(tmp_path):
+    root = tmp_path / "site"
+    server = DemoServer(root).start()
+    generate_site(root, 4, seed=2, base_path=server.base_url)
+    cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+    cli("crawl")
+    server.stop()  # the whole site is down: robots.txt, the probe and Scrapy all get refused
+    result = cli("recheck", "--all")
+    assert "Traceback" not in result.stderr
+    rows = checks(cli.db, 2)
+    assert len(rows) == 4
+    assert {r["outcome"] for r in rows.values()} == {"error"}
+    assert all(r["version_id"] is None for r in rows.values()), rows
+    assert {r["error"] for r in rows.values()} == {"connection refused"}

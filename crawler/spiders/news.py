@@ -348,16 +348,17 @@ def describe_failure(failure: Failure) -> str:
         if location:  # a redirect Scrapy would not follow (file:, ftp:, data: …)
             return _one_line(f"HTTP {response.status}: redirect to {location} not followed", 160)
         return f"HTTP {response.status}"
-    if failure.check(DNSLookupError):
+    # Scrapy >= 2.19 wraps Twisted's errors in its own (CannotResolveHostError, …): both count.
+    name = type(failure.value).__name__
+    if failure.check(DNSLookupError) or name == "CannotResolveHostError":
         return "DNS lookup failed"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
         return "connection refused"
     if failure.check(TimeoutError) or "TimeoutError" in type(failure.value).__name__:
         return "timed out"
     if failure.check(IgnoreRequest):
         return _one_line(f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}")
     # issue 10: Scrapy's own words for these are a bare class name or a repr of nested failures.
-    name = type(failure.value).__name__
     if name == "ResponseDataLossError":
         return "truncated response (fewer bytes than its Content-Length)"
     if name == "DownloadCancelledError" and not failure.getErrorMessage():
