@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import subprocess
 import sys
 import zlib
@@ -23,9 +24,11 @@ EXIT_CONFIG = 2
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
                   every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
                   progress_every: float | None = None, shard: tuple[int, int] | None = None,
-                  crawl_id: int | None = None) -> list[str]:
+                  crawl_id: int | None = None, urls_file: Path | str | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
+    if urls_file is not None:  # the URLs to re-check, one per line (a sharded crawl's share list)
+        command += ["--urls-file", str(urls_file)]
     if shard is not None:  # issue 8: one of N worker processes, adding to the crawl row crawl_id
         command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
     for name in source_names:
@@ -51,7 +54,14 @@ def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # A stop asked for while Python and Scrapy load (~1 s, before Scrapy's own handlers are in
+    # place) must not kill the process: it is remembered, and the crawl stops as soon as its
+    # spider is open, cleanly ("stopped (shutdown)"), like a stop that comes later.
+    asked: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, frame: asked.append(number))
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -83,9 +93,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
+    urls = args.url or None
+    if args.urls_file is not None:
+        urls = [u for u in args.urls_file.read_text(encoding="utf-8").split() if u]
     process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
-                  urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources),
+                  urls=urls, every=args.all, db=str(args.db), sources=str(args.sources),
                   shard="{}/{}".format(*args.shard) if args.shard else None)
+
+    def stop_if_asked(spider) -> None:
+        if asked:  # as Scrapy's own handler would have done (its graceful stop)
+            from twisted.internet import reactor
+            reactor.callLater(0, process._signal_shutdown, asked[0], None)
+
+    crawler.signals.connect(stop_if_asked, signal=signals.spider_opened, weak=False)
     process.start()
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
 
@@ -147,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("mode", choices=("discover", "recheck"))
     parser.add_argument("--source", action="append", default=[])
     parser.add_argument("--url", action="append", default=[])
+    parser.add_argument("--urls-file", type=Path, help="the URLs to re-check, one per line")
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress-every", type=float)
