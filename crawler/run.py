@@ -24,11 +24,9 @@ EXIT_CONFIG = 2
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
                   every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
                   progress_every: float | None = None, shard: tuple[int, int] | None = None,
-                  crawl_id: int | None = None, urls_file: Path | str | None = None) -> list[str]:
+                  crawl_id: int | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
-    if urls_file is not None:  # the URLs to re-check, one per line (a sharded crawl's share list)
-        command += ["--urls-file", str(urls_file)]
     if shard is not None:  # issue 8: one of N worker processes, adding to the crawl row crawl_id
         command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
     for name in source_names:
@@ -93,11 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    urls = args.url or None
-    if args.urls_file is not None:
-        urls = [u for u in args.urls_file.read_text(encoding="utf-8").split() if u]
     process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
-                  urls=urls, every=args.all, db=str(args.db), sources=str(args.sources),
+                  urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources),
                   shard="{}/{}".format(*args.shard) if args.shard else None)
 
     def stop_if_asked(spider) -> None:
@@ -167,7 +162,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("mode", choices=("discover", "recheck"))
     parser.add_argument("--source", action="append", default=[])
     parser.add_argument("--url", action="append", default=[])
-    parser.add_argument("--urls-file", type=Path, help="the URLs to re-check, one per line")
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress-every", type=float)

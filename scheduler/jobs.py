@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -20,11 +19,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import health
-from crawler.policy import select_due
 from crawler.run import child_command, start_child
-from crawler.sources import Config, load_config
+from crawler.sources import Config
 from db import operations, store
-from db.queries import due_articles
 from db.schema import open_db
 from scheduler.events import EventHandler, EventLog
 from scheduler.lock import AlreadyRunning, RunLock
@@ -82,17 +79,13 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
     started = time.monotonic()
     names = options.get("source_names") or ()
     conn = open_db(db)
-    share_list = None
     try:
         crawl_id = store.start_crawl(conn, mode, ",".join(names) or None, os.getpid(),
                                      datetime.now(timezone.utc))
-        if mode == "recheck" and not options.get("every") and not options.get("urls"):
-            share_list = _due_share_list(conn, sources, names)
         children = []
         for index in range(workers):
             command = child_command(db, sources, mode, progress_every=progress_every,
-                                    shard=(index, workers), crawl_id=crawl_id,
-                                    urls_file=share_list, **options)
+                                    shard=(index, workers), crawl_id=crawl_id, **options)
             children.append(start_child(command))
             if on_start is not None:
                 on_start(children[-1])
@@ -105,29 +98,11 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
         row = dict(zip([c[0] for c in row.description], row.fetchone()))
     finally:
         conn.close()
-        if share_list is not None:
-            share_list.unlink(missing_ok=True)
     if progress_every is None or progress_every > 0:  # the whole crawl's line, as one process prints
         print(f"[{mode}] crawl {crawl_id} {row['status']} in {time.monotonic() - started:.1f}s: "
               + " · ".join(f"{k} {row[k] or 0}" for k in ("fetched", "new", "changed", "unchanged",
                                                            "failed")), file=sys.stderr, flush=True)
     return CrawlResult(bad, row)
-
-
-def _due_share_list(conn, sources: Path, names: Sequence[str]) -> Path:
-    """The due articles of a capped re-check (issue 5), chosen once for all its workers and
-    written to a file they read. Each worker choosing for itself raced: a fast worker's writes
-    moved its articles' next_check_at before a slower one had read the due list, so the slower
-    one chose other articles and the crawl checked more than max_checks_per_run."""
-    config = load_config(sources)
-    now = datetime.now(timezone.utc)
-    rows = due_articles(conn, now, sources=list(names) or None)
-    rows = select_due(rows, now, max_total=config.max_checks_per_run,
-                      max_per_domain=config.max_checks_per_domain)
-    handle, name = tempfile.mkstemp(prefix="newswatch-recheck-", suffix=".txt")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.writelines(row["url"] + "\n" for row in rows)
-    return Path(name)
 
 
 def default_workers(config: Config) -> int:

@@ -48,9 +48,7 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.source_names = [s for s in (source or "").split(",") if s] or None
         self.mode = mode
-        # A list (even empty: a sharded re-check with nothing due) is what to check; None: the due.
-        self.only_urls = (urls.split() or None) if isinstance(urls, str) else \
-            (list(urls) if urls is not None else None)
+        self.only_urls = urls.split() if isinstance(urls, str) else (urls or None)
         self.every = every in (True, "1", "true", "yes")
         self.db_arg, self.sources_arg = db, sources
         self.requested: set[str] = set()
