@@ -208,9 +208,15 @@ class NewsSpider(scrapy.Spider):
         now = datetime.now(timezone.utc)
         rows = due_articles(self.db, now, sources=names, every=self.every, urls=self.only_urls)
         if not self.every and self.only_urls is None:  # issue 5: most overdue first, capped
+            # A worker of a sharded crawl chooses among its own share only, with its share of
+            # the caps: choosing among all due articles raced with the other workers, whose
+            # writes move their articles' next_check_at while this one is still starting.
+            rows = [row for row in rows if self.mine(row["url"])]
             due = len(rows)
-            rows = select_due(rows, now, max_total=self.config.max_checks_per_run,
-                              max_per_domain=self.config.max_checks_per_domain)
+            per_domain = self.config.max_checks_per_domain
+            rows = select_due(rows, now, max_total=self._share_of(self.config.max_checks_per_run),
+                              max_per_domain=per_domain if self.by_domain else
+                              self._share_of(per_domain))
             self.crawler.stats.set_value("newswatch/due_left", due - len(rows))
         by_name = {s.name: s for s in self.config.sources}
         for row in rows:
@@ -219,7 +225,7 @@ class NewsSpider(scrapy.Spider):
                 self.logger.warning("%s: its source %r is no longer in the sources file; skipped",
                                     row["url"], row["source"])
                 continue
-            if self.mine(row["url"]):  # the cap above is for the whole crawl, not per worker
+            if self.mine(row["url"]):  # (a re-check of given URLs or of all is not pre-filtered)
                 yield self._article_request(row["url"], source, row)
 
     async def probed(self, requests: Iterable[scrapy.Request]
@@ -261,6 +267,10 @@ class NewsSpider(scrapy.Spider):
             yield request
         await self._written.wait_all()
 
+
+    def _share_of(self, cap: int) -> int:
+        """This worker's part of a crawl-wide cap; the parts add up to the cap."""
+        return cap // self.shards + (1 if self.shard < cap % self.shards else 0)
 
     def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
         """dont_filter: a re-check is never dropped as a duplicate of an earlier fetch. A known
