@@ -84,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.shard:
         settings.set("NEWSWATCH_CRAWL_ID", args.crawl_id, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
+    if not args.verbose:  # Scrapy looks the versions up (and runs `uname`) even for a quiet log
+        settings.set("LOG_VERSIONS", [], priority="cmdline")
     if args.progress_every is not None:
         settings.set("NEWSWATCH_PROGRESS_EVERY", args.progress_every, priority="cmdline")
     # issue 10: a dead server must read as one line per problem. Scrapy logs a failed robots.txt
@@ -171,4 +173,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The crawl is over and everything is written: its pipelines committed and closed the
+    # database, the reactor's threads are joined. Leave without the interpreter's teardown, which
+    # frees the crawl's objects one by one: ~0.2 s of every crawl process (bench/conditional.py).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -5,12 +5,16 @@ then reads the real SQLite file: the check's outcome, the article's status and e
 that no version was written where none should be."""
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import Cli, write_sources
+from tests.conftest import REPO, Cli, write_sources
 
 SOFT_404 = (b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
             b"<p>Sorry, the page you are looking for could not be found.</p></body></html>")
@@ -231,6 +235,45 @@ def test_meta_refresh_is_followed_but_a_bodyless_304_is_not_scanned():
     not_modified = HtmlResponse(request.url, status=304, body=b"", request=request)
     assert middleware.process_response(request, not_modified) is not_modified
     # and it is the one the crawls use, in Scrapy's place
-    from crawler import settings
-    assert settings.DOWNLOADER_MIDDLEWARES["crawler.middlewares.MetaRefreshWithBody"] == 580
-    assert settings.DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
+    downloader = crawl_components()["downloader"]
+    assert "MetaRefreshWithBody" in downloader and "MetaRefreshMiddleware" not in downloader
+
+
+def crawl_components() -> dict:
+    """The downloader middlewares and extensions a crawl builds from the project settings, loaded
+    as Scrapy loads them, in a fresh interpreter; and which modules of unused ones that imported."""
+    script = """if True:
+        import json, sys
+        from scrapy.utils.conf import build_component_list
+        from scrapy.utils.misc import load_object
+        from scrapy.utils.project import get_project_settings
+        settings = get_project_settings()
+        found = {name: build_component_list(settings.get_component_priority_dict_with_base(setting))
+                 for name, setting in (("downloader", "DOWNLOADER_MIDDLEWARES"),
+                                       ("extensions", "EXTENSIONS"))}
+        for path in found["downloader"] + found["extensions"]:
+            load_object(path)
+        found["imported"] = [m for m in ("tldextract", "twisted.conch", "aiohttp.web")
+                             if m in sys.modules]
+        print(json.dumps(found))
+    """
+    env = dict(os.environ, PYTHONPATH=str(REPO), SCRAPY_SETTINGS_MODULE="crawler.settings")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          check=True, cwd=REPO)
+    return {k: v if k == "imported" else [p.rsplit(".", 1)[-1] for p in v]
+            for k, v in json.loads(done.stdout).items()}
+
+
+def test_a_crawl_process_does_not_load_the_scrapy_components_it_never_uses():
+    """Cookies (off), HTTP auth, the telnet console and the remote-control port are not even
+    imported: Scrapy loads every component its base lists name, even one set to None."""
+    components = crawl_components()
+    assert components["imported"] == []
+    for unused in ("CookiesMiddleware", "HttpAuthMiddleware", "TelnetConsole", "RemoteControl",
+                   "AutoThrottle"):  # Scrapy's AutoThrottle: ours takes its place
+        assert unused not in components["downloader"] + components["extensions"]
+    # what the crawls do use is all there
+    for used in ("RobotsTxtMiddleware", "RetryMiddleware", "RedirectMiddleware", "StayOnSource",
+                 "UseProbedResponse", "HttpCompressionMiddleware", "DownloadTimeoutMiddleware"):
+        assert used in components["downloader"]
+    assert "ConditionalAwareAutoThrottle" in components["extensions"]
