@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from crawler.cleaner import Article
+if TYPE_CHECKING:  # the cleaner loads when a page is cleaned, not with every crawl
+    from crawler.cleaner import Article
 
 
 @dataclass

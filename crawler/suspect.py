@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from crawler.cleaner import Article
+if TYPE_CHECKING:  # the cleaner loads when a page is cleaned, not with every crawl
+    from crawler.cleaner import Article
 
 # Such pages are short; a real article that merely mentions "404" or "subscribe" is not.
 MAX_WORDS = 120

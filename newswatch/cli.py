@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -135,7 +134,7 @@ def recheck(paths: Paths, urls: tuple[str, ...], every: bool, source_names: tupl
 
 def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), as_json=False,
                verbose=False, workers=None) -> None:
-    from scheduler.jobs import default_workers, run_crawl_child
+    from scheduler.crawls import default_workers, run_crawl_child
 
     config = load_config(paths.sources)
     for name in source_names:

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 
-from crawler.sources import SourceConfigError
 from db import queries
 from db.changes import compare
 from db.schema import open_db
 from newswatch import render
 from newswatch.demosite import DemoServer, churn_chrome, edit_articles, generate_site
-from scheduler.jobs import run_crawl_child
+from scheduler.crawls import run_crawl_child
 
 DEMO_SOURCE = "demo-daily"
 

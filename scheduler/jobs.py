@@ -1,15 +1,12 @@
-"""The scheduler daemon (`newswatch run`) and the child-process crawl it and the CLI use."""
+"""The scheduler daemon (`newswatch run`); its crawls run as scheduler.crawls runs them."""
 from __future__ import annotations
 
 import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,14 +16,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import health
-from crawler.run import child_command, start_child
 from crawler.sources import Config
-from db import operations, store
+from db import operations
 from db.schema import open_db
+from scheduler.crawls import default_workers, run_crawl_child
 from scheduler.events import EventHandler, EventLog
 from scheduler.lock import AlreadyRunning, RunLock
 
-__all__ = ["AlreadyRunning", "CrawlResult", "Daemon", "default_workers", "run_crawl_child"]
+__all__ = ["AlreadyRunning", "Daemon"]
 log = logging.getLogger("newswatch.scheduler")
 
 # A job that could not start on time (machine asleep, previous run still going) still runs if
@@ -36,85 +33,6 @@ MISFIRE_GRACE_SECONDS = 3600
 STOP_GRACE_SECONDS = 30  # how long a child crawl gets to stop cleanly after SIGTERM
 # Extraction health reads a source's last 30 days of checks: once an hour per source is enough.
 HEALTH_EVERY = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class CrawlResult:
-    exit_code: int
-    crawl: dict | None  # the crawl's row in the `crawls` table
-
-
-def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequence[str] = (),
-                    every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
-                    on_start=None, progress_every: float | None = None,
-                    workers: int | None = None) -> CrawlResult:
-    """Run one crawl in a child process, wait for it and return its `crawls` row.
-
-    With `workers` > 1 (issue 8: one Scrapy process uses one core) the crawl is sharded over
-    that many child processes, which write into one `crawls` row this process opens and closes.
-    """
-    workers = max(1, min(workers or 1, len(urls) or workers or 1))
-    if workers > 1:
-        return _run_sharded(db, sources, mode, workers, source_names=source_names, every=every,
-                            urls=urls, verbose=verbose, on_start=on_start,
-                            progress_every=progress_every)
-    command = child_command(db, sources, mode, source_names=source_names, every=every, urls=urls,
-                            verbose=verbose, progress_every=progress_every)
-    child = start_child(command)
-    if on_start is not None:
-        on_start(child)
-    try:
-        code = child.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the child too; let it finish writing
-        code = child.wait()
-    row = None
-    if Path(db).exists():
-        row = next(open_db(db, readonly=True).query(
-            "select * from crawls where pid = ? order by id desc limit 1", [child.pid]), None)
-    return CrawlResult(code, row)
-
-
-def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
-                 progress_every: float | None, **options) -> CrawlResult:
-    started = time.monotonic()
-    names = options.get("source_names") or ()
-    conn = open_db(db)
-    try:
-        crawl_id = store.start_crawl(conn, mode, ",".join(names) or None, os.getpid(),
-                                     datetime.now(timezone.utc))
-        children = []
-        for index in range(workers):
-            command = child_command(db, sources, mode, progress_every=progress_every,
-                                    shard=(index, workers), crawl_id=crawl_id, **options)
-            children.append(start_child(command))
-            if on_start is not None:
-                on_start(children[-1])
-        codes = [_wait(child) for child in children]
-        # a worker that failed before writing its counts (exit 1: no crawl, 2: configuration)
-        bad = next((c for c in codes if c != 0), 0)
-        store.end_crawl(conn, crawl_id, "finished" if not bad else f"failed (exit code {bad})",
-                        datetime.now(timezone.utc))
-        row = conn.execute("select * from crawls where id = ?", [crawl_id])
-        row = dict(zip([c[0] for c in row.description], row.fetchone()))
-    finally:
-        conn.close()
-    if progress_every is None or progress_every > 0:  # the whole crawl's line, as one process prints
-        print(f"[{mode}] crawl {crawl_id} {row['status']} in {time.monotonic() - started:.1f}s: "
-              + " · ".join(f"{k} {row[k] or 0}" for k in ("fetched", "new", "changed", "unchanged",
-                                                           "failed")), file=sys.stderr, flush=True)
-    return CrawlResult(bad, row)
-
-
-def default_workers(config: Config) -> int:
-    """Worker processes per crawl: `[settings] workers`, else one per core."""
-    return config.workers or os.cpu_count() or 1
-
-
-def _wait(child: subprocess.Popen) -> int:
-    try:
-        return child.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the child too; let it finish writing
-        return child.wait()
 
 
 def pid_alive(pid: int) -> bool:

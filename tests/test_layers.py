@@ -33,6 +33,23 @@ def test_cleaner_import_is_cheap_and_pure():
     assert out.split() == ["False", "False"]
 
 
+def loaded_after(*modules: str) -> set[str]:
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
+            + "print(' '.join(sys.modules))")
+    return set(subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.split())
+
+
+def test_start_up_loads_only_what_the_work_needs():
+    """Every crawl process pays its imports before its first request: a re-check whose pages all
+    answer 304 never cleans or reads a feed, and a one-off crawl needs no APScheduler."""
+    worker = loaded_after("crawler.run", "crawler.spiders.news", "crawler.pipelines",
+                          "crawler.notify", "crawler.probe", "crawler.progress", "crawler.throttle")
+    assert "crawler.cleaner" not in worker and "feedparser" not in worker
+    cli = loaded_after("newswatch.cli", "scheduler.crawls")
+    assert "apscheduler" not in cli and "scrapy" not in cli
+
+
 def test_readme_documents_every_command_table_and_setting():
     from click import Group
 
@@ -47,7 +64,6 @@ def test_readme_documents_every_command_table_and_setting():
         assert f"newswatch {command}" in readme, f"command {command} missing from README"
     for key in SOURCE_KEYS | SETTINGS_KEYS:
         assert re.search(rf"\b{key}\b", readme), f"sources key {key} missing from README"
-    import sqlite3
     import tempfile
 
     from db.schema import open_db
