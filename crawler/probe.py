@@ -25,7 +25,6 @@ requests left to it are handed over once the probe is done), so the two never ad
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from scrapy.downloadermiddlewares.stats import get_header_size, get_status_size
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import ensure_awaitable
 
 from crawler.middlewares import StayOnSource
 
@@ -150,7 +150,7 @@ class ConditionalProbe:
         """The source's domains and robots.txt, asked of Scrapy's own middlewares."""
         try:
             for check in self.checks:
-                await _maybe_await(check.process_request(request))
+                await ensure_awaitable(check.process_request(request))
         except IgnoreRequest:
             return False
         return True
@@ -210,10 +210,6 @@ def _proxy_for(scheme: str, hostname: str) -> str | None:
     if proxy_bypass(hostname):
         return None
     return getproxies().get(scheme)
-
-
-async def _maybe_await(value):
-    return await value if inspect.isawaitable(value) else value
 
 
 class UseProbedResponse:

@@ -24,7 +24,7 @@ from crawler.items import FetchedPage, NotModifiedPages
 from crawler.policy import select_due
 from crawler.probe import PROBED, ConditionalProbe, probe_finished
 from crawler.run import shard_by_domain, shard_of
-from crawler.sources import Config, Source, load_config
+from crawler.sources import Source, load_config
 from db.queries import due_articles, known_urls
 from db.store import hint_recheck
 from db.schema import open_db
@@ -207,11 +207,11 @@ class NewsSpider(scrapy.Spider):
         names = [s.name for s in self.selected] if self.source_names else None
         now = datetime.now(timezone.utc)
         rows = due_articles(self.db, now, sources=names, every=self.every, urls=self.only_urls)
+        rows = [row for row in rows if self.mine(row["url"])]  # this worker's share
         if not self.every and self.only_urls is None:  # issue 5: most overdue first, capped
             # A worker of a sharded crawl chooses among its own share only, with its share of
             # the caps: choosing among all due articles raced with the other workers, whose
             # writes move their articles' next_check_at while this one is still starting.
-            rows = [row for row in rows if self.mine(row["url"])]
             due = len(rows)
             per_domain = self.config.max_checks_per_domain
             rows = select_due(rows, now, max_total=self._share_of(self.config.max_checks_per_run),
@@ -225,8 +225,7 @@ class NewsSpider(scrapy.Spider):
                 self.logger.warning("%s: its source %r is no longer in the sources file; skipped",
                                     row["url"], row["source"])
                 continue
-            if self.mine(row["url"]):  # (a re-check of given URLs or of all is not pre-filtered)
-                yield self._article_request(row["url"], source, row)
+            yield self._article_request(row["url"], source, row)
 
     async def probed(self, requests: Iterable[scrapy.Request]
                      ) -> AsyncIterator[scrapy.Request | FetchedPage]:
