@@ -349,7 +349,6 @@ def measure(args, tmp: Path, site: Path, server: Nginx, workers: int) -> tuple[l
     def rate(run: Run) -> str:
         return f"{run.rate:,.0f} pages/s"
 
-    n = args.articles
     ratios = {"fresh_vs_naive": fresh.rate / naive.rate, "fresh_vs_null": fresh.rate / null.rate,
               "workers_speedup": fresh.rate / one.rate,
               "recheck_vs_null": honoured.rate / null.rate,

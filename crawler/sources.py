@@ -161,7 +161,7 @@ def load_config(path: str | Path) -> Config:
     unknown = set(data) - {"source", "settings"}
     if unknown:
         key = sorted(unknown)[0]
-        raise locate.error(f"unknown top-level key (allowed: [[source]] tables and [settings])",
+        raise locate.error("unknown top-level key (allowed: [[source]] tables and [settings])",
                            key, None)
     settings = _load_settings(data.get("settings", {}), locate)
     sources = _load_sources(data.get("source", []), locate)

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +48,7 @@ class Cli:
 
 def write_sources(path: Path, base_url: str, *, name: str = "demo", extra: str = "",
                   feeds: bool = True, sitemaps: bool = True, sections: bool = True) -> Path:
-    lines = [f'[[source]]', f'name = "{name}"']
+    lines = ["[[source]]", f'name = "{name}"']
     if feeds:
         lines.append(f'feeds = ["{base_url}/feed.xml"]')
     if sitemaps:
@@ -56,6 +58,17 @@ def write_sources(path: Path, base_url: str, *, name: str = "demo", extra: str =
     lines += ['allowed_domains = ["127.0.0.1"]', "article_pattern = '/news/'", extra]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@contextmanager
+def served_site(tmp_path: Path, articles: int, *, seed: int, extra: str = "") -> Iterator[tuple[DemoServer, Cli]]:
+    """A generated site of `articles` articles served on 127.0.0.1 (its files in server.root,
+    read at request time), and a Cli whose sources file crawls it."""
+    root = tmp_path / "site"
+    with DemoServer(root) as server:
+        generate_site(root, articles, seed=seed, base_path=server.base_url)
+        sources = write_sources(tmp_path / "s.toml", server.base_url, extra=extra)
+        yield server, Cli(tmp_path / "n.db", sources, tmp_path)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import subprocess
 import threading
 import time
 
-from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import Cli, write_sources
+from newswatch.demosite import edit_articles
+from tests.conftest import Cli, served_site
 
 READER_SQL = """select v.id, v.version, a.version_count, c.id
                 from versions v join articles a on a.id = v.article_id
@@ -42,11 +42,8 @@ def datasette_reader(db, stop: threading.Event, seen: dict) -> None:
 
 
 def test_readers_never_see_locks_or_half_written_versions(tmp_path):
-    root = tmp_path / "site"
-    with DemoServer(root) as server:
-        generate_site(root, 60, seed=5, base_path=server.base_url)
-        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url,
-                                                   extra="\n[settings]\nworkers = 2\n"), tmp_path)
+    with served_site(tmp_path, 60, seed=5, extra="\n[settings]\nworkers = 2\n") as (server, cli):
+        root = server.root
         cli("crawl")  # something to read from the start
         edit_articles(root, count=20, seed=2)
         first_url = sqlite3.connect(cli.db).execute("select url from articles limit 1").fetchone()[0]

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, Cli, write_sources
+from tests.conftest import REPO, Cli, served_site, write_sources
 
 SOFT_404 = (b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
             b"<p>Sorry, the page you are looking for could not be found.</p></body></html>")
@@ -49,10 +49,7 @@ def article(db, url):
 
 
 def test_unchanged_articles_answer_304_and_nothing_is_cleaned(tmp_path):
-    root = tmp_path / "big"
-    with DemoServer(root) as server:
-        generate_site(root, 200, seed=3, base_path=server.base_url)
-        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+    with served_site(tmp_path, 200, seed=3) as (server, cli):
         cli("crawl")
         server.clear_requests()
         result = cli("recheck", "--all", "--json", "-v")

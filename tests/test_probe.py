@@ -9,7 +9,7 @@ import sqlite3
 from collections import Counter
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import Cli, write_sources
+from tests.conftest import Cli, served_site, write_sources
 
 UA = "probe-test/1.0 (+https://example.org/contact)"
 
@@ -31,12 +31,8 @@ def article_hits(server) -> list:
 
 
 def test_a_recheck_asks_each_article_once_whatever_the_answer(tmp_path):
-    root = tmp_path / "site"
-    with DemoServer(root) as server:
-        generate_site(root, 8, seed=7, base_path=server.base_url)
-        sources = write_sources(tmp_path / "s.toml", server.base_url,
-                                extra=f'[settings]\nuser_agent = "{UA}"\n')
-        cli = Cli(tmp_path / "n.db", sources, tmp_path)
+    with served_site(tmp_path, 8, seed=7, extra=f'[settings]\nuser_agent = "{UA}"\n') as (server, cli):
+        root = server.root
         cli("crawl")
         paths = sorted({r.path for r in article_hits(server)})
         assert len(paths) == 8
@@ -68,10 +64,7 @@ def test_a_recheck_asks_each_article_once_whatever_the_answer(tmp_path):
 
 
 def test_a_failing_host_is_left_to_scrapy_and_its_retries(tmp_path):
-    root = tmp_path / "site"
-    with DemoServer(root) as server:
-        generate_site(root, 8, seed=7, base_path=server.base_url)
-        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+    with served_site(tmp_path, 8, seed=7) as (server, cli):
         cli("crawl")
         paths = sorted({r.path for r in article_hits(server)})
         failing = paths[3]
@@ -88,14 +81,10 @@ def test_a_failing_host_is_left_to_scrapy_and_its_retries(tmp_path):
 
 
 def test_the_probe_keeps_to_the_per_host_concurrency_and_rate(tmp_path):
-    root = tmp_path / "site"
-    with DemoServer(root) as server:
-        generate_site(root, 12, seed=5, base_path=server.base_url)
-        # 2 in flight per host; 20 requests/s shared by max_crawls = 1: 0.05 s between starts
-        sources = write_sources(tmp_path / "s.toml", server.base_url, extra=(
-            "[settings]\nconcurrent_per_domain = 2\nrequests_per_second = 20\nmax_crawls = 1\n"
-            "workers = 1\n"))
-        cli = Cli(tmp_path / "n.db", sources, tmp_path)
+    # 2 in flight per host; 20 requests/s shared by max_crawls = 1: 0.05 s between starts
+    limits = ("[settings]\nconcurrent_per_domain = 2\nrequests_per_second = 20\nmax_crawls = 1\n"
+              "workers = 1\n")
+    with served_site(tmp_path, 12, seed=5, extra=limits) as (server, cli):
         cli("crawl")
         paths = sorted({r.path for r in article_hits(server)})
         for path in paths:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import re
 import sqlite3
-from pathlib import Path
 
 from tests.conftest import REPO, Cli
 from tests.hostile import HostileServer, article_html, html, response, rss, sitemapindex, urlset
