@@ -47,7 +47,7 @@ class Progress:
         stats = self.crawler.stats
         seconds = time.monotonic() - self.started
         crawl_id = stats.get_value("newswatch/crawl_id")
-        print(f"[{_label(spider)}] crawl {crawl_id} {reason} in {seconds:.1f}s: "
+        print(f"[{_label(spider)}] crawl {crawl_id} {reason} in {seconds:.2f}s: "
               f"{_format(counts(stats))}", file=sys.stderr, flush=True)
         shown = [] if getattr(spider, "shard", 0) else stats.get_value("newswatch/discovery_errors")
         for error in (shown or [])[:5]:  # every worker of a sharded crawl saw the same ones

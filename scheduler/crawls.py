@@ -81,7 +81,7 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
     finally:
         conn.close()
     if progress_every is None or progress_every > 0:  # the whole crawl's line, as one process prints
-        print(f"[{mode}] crawl {crawl_id} {row['status']} in {time.monotonic() - started:.1f}s: "
+        print(f"[{mode}] crawl {crawl_id} {row['status']} in {time.monotonic() - started:.2f}s: "
               + " · ".join(f"{k} {row[k] or 0}" for k in ("fetched", "new", "changed", "unchanged",
                                                            "failed")), file=sys.stderr, flush=True)
     return CrawlResult(bad, row)
