@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from crawler.cleaner import Article, clean
 from crawler.sources import Config, SourceConfigError
 from db.history import Rebuilt, replace_versions, stored_pages
 from db.store import Content, iso
+
+if TYPE_CHECKING:  # loaded by open_db
+    import sqlite_utils
 
 
 def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, source: str | None = None,

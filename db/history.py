@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.changes import record_change
 from db.schema import write_transaction
 from db.store import Content, content_hash, normalize_body, normalize_line, word_delta
+
+if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
+    import sqlite_utils
 
 
 @dataclass

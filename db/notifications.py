@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.schema import write_transaction
 from db.store import iso
+
+if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
+    import sqlite_utils
 
 # A target that failed this many times is given up on (status `failed`); each crawl retries once.
 MAX_ATTEMPTS = 8

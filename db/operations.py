@@ -7,11 +7,13 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.schema import write_transaction
 from db.store import iso
+
+if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
+    import sqlite_utils
 
 # Check outcomes that mean "the page came back but no article could be read from it".
 EXTRACTION_FAILED = ("(outcome = 'suspect' or (outcome = 'error' and "

@@ -4,10 +4,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.store import iso
+
+if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
+    import sqlite_utils
 
 
 class ArticleNotFound(LookupError):

@@ -5,9 +5,10 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import sqlite_utils
+if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
+    import sqlite_utils
 
 T, R = TypeVar("T"), TypeVar("R")
 
@@ -26,6 +27,8 @@ class DatabaseError(Exception):
 
 def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at `path`; WAL, busy timeout set."""
+    import sqlite_utils  # here: the CLI starts a crawl's worker processes before it needs it
+
     path = Path(path)
     try:
         if readonly:
@@ -49,6 +52,8 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
 
 
 def _open_readonly(path: Path) -> sqlite_utils.Database:
+    import sqlite_utils
+
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

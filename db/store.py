@@ -9,11 +9,13 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.changes import record_change
 from db.schema import write_transaction
+
+if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
+    import sqlite_utils
 
 # next check time from (age basis, now, edited?, *, unchanged=checks in a row that found no
 # change, key=the article's URL for its jitter) -> None means "stop checking"; passed in by the
