@@ -24,7 +24,7 @@ EXIT_CONFIG = 2
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
                   every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
                   progress_every: float | None = None, shard: tuple[int, int] | None = None,
-                  crawl_id: int | None = None) -> list[str]:
+                  crawl_id: int | str | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
     if shard is not None:  # issue 8: one of N worker processes, adding to the crawl row crawl_id
@@ -70,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crawler.sources import SourceConfigError, load_config
     from crawler.spiders.news import NewsSpider
     from db.schema import DatabaseError, open_db
+
+    if args.crawl_id == "-":  # the parent (scheduler.crawls) sends it once the crawl row exists
+        line = sys.stdin.readline().strip()
+        if not line.isdigit():
+            return EXIT_CONFIG  # the parent could not start the crawl and says why (once)
+        args.crawl_id = int(line)
 
     try:
         config = load_config(args.sources)
@@ -161,6 +167,14 @@ def _shard(text: str) -> tuple[int, int]:
     return int(index), int(count)
 
 
+def _crawl_id(text: str) -> int | str:
+    if text.isdigit():
+        return int(text)
+    if text == "-":
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a crawl id (a number, or - for stdin)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__)
     parser.add_argument("--db", type=Path, required=True)
@@ -172,7 +186,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress-every", type=float)
     parser.add_argument("--shard", type=_shard, help="K/N: this process fetches the K-th of N shares")
-    parser.add_argument("--crawl-id", type=int, help="with --shard: the crawl row to add counts to")
+    parser.add_argument("--crawl-id", type=_crawl_id,
+                        help="with --shard: the crawl row to add counts to; - reads it from stdin")
     return parser
 
 

@@ -60,17 +60,26 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
                  progress_every: float | None, **options) -> CrawlResult:
     started = time.monotonic()
     names = options.get("source_names") or ()
-    conn = open_db(db)
+    # The workers start first and are told their crawl row on stdin once it exists: their
+    # Python and Scrapy start-up (~0.5 s) overlaps this process opening the database.
+    children = []
+    for index in range(workers):
+        command = child_command(db, sources, mode, progress_every=progress_every,
+                                shard=(index, workers), crawl_id="-", **options)
+        children.append(start_child(command, stdin=subprocess.PIPE))
+        if on_start is not None:
+            on_start(children[-1])
     try:
+        conn = open_db(db)
         crawl_id = store.start_crawl(conn, mode, ",".join(names) or None, os.getpid(),
                                      datetime.now(timezone.utc))
-        children = []
-        for index in range(workers):
-            command = child_command(db, sources, mode, progress_every=progress_every,
-                                    shard=(index, workers), crawl_id=crawl_id, **options)
-            children.append(start_child(command))
-            if on_start is not None:
-                on_start(children[-1])
+    except BaseException:
+        _tell(children, None)  # no crawl row: they leave without crawling
+        for child in children:
+            _wait(child)
+        raise
+    try:
+        _tell(children, crawl_id)
         codes = [_wait(child) for child in children]
         # a worker that failed before writing its counts (exit 1: no crawl, 2: configuration)
         bad = next((c for c in codes if c != 0), 0)
@@ -85,6 +94,17 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
               + " · ".join(f"{k} {row[k] or 0}" for k in ("fetched", "new", "changed", "unchanged",
                                                            "failed")), file=sys.stderr, flush=True)
     return CrawlResult(bad, row)
+
+
+def _tell(children: list[subprocess.Popen], crawl_id: int | None) -> None:
+    """Send each worker its crawl row (None: end of input, so that it leaves)."""
+    for child in children:
+        try:
+            if crawl_id is not None:
+                child.stdin.write(f"{crawl_id}\n".encode())
+            child.stdin.close()
+        except BrokenPipeError:  # it has already ended (its exit code says why)
+            pass
 
 
 def default_workers(config: Config) -> int:

@@ -56,3 +56,15 @@ def test_one_domain_divides_its_limits_between_workers(tmp_path):
 def test_several_domains_keep_their_limits(tmp_path):
     config = _config(tmp_path, ["herald.example", "gazette.example"])
     assert limit_settings(config, shards=2) == limit_settings(config)
+
+
+def test_a_sharded_crawl_on_a_file_that_is_no_database_says_so_once(site, cli):
+    """The workers start before the crawl row exists (scheduler.crawls); when the parent cannot
+    open the database they leave without a word of their own and without writing anything."""
+    cli.db.write_bytes(b"not a database, just text\n" * 200)
+    before = cli.db.read_bytes()
+    result = cli("crawl", "--workers", "2", check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("error:") == 1 and "not a usable SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert cli.db.read_bytes() == before
