@@ -111,16 +111,15 @@ def write_window(tmp_path, sources) -> tuple[float, float]:
     started = time.monotonic()
     child = start_crawl_child(scratch, sources, "discover")
     first = None
-    while child.poll() is None and time.monotonic() - started < 120:
-        if first is None and scratch.exists():
-            try:
-                with sqlite3.connect(f"file:{scratch}?mode=ro", uri=True) as conn:
-                    if conn.execute("select count(*) from checks").fetchone()[0]:
-                        first = time.monotonic() - started
-            except sqlite3.OperationalError:
-                pass  # not migrated yet
+    while first is None and time.monotonic() - started < 120:
+        running = child.poll() is None  # read before the rows: a crawl may end right after writing
+        if _checks(scratch):
+            first = time.monotonic() - started
+        elif not running:
+            break
         time.sleep(0.02)
-    assert child.wait(timeout=60) == 0 and first is not None
+    child.wait(timeout=60)
+    assert child.returncode == 0 and first is not None
     return first, time.monotonic() - started
 
 
