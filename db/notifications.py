@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from db.schema import write_transaction
-from db.store import iso
+from db.schema import iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils

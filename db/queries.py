@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from db.store import iso
+from db.schema import iso
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils

@@ -8,11 +8,11 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db.changes import record_change
-from db.schema import write_transaction
+from db.schema import iso, parse_iso, write_transaction  # noqa: F401  (iso, parse_iso: also from here)
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -36,22 +36,6 @@ STATUSES = ("live", "gone", "restored", "error", "suspect")
 ERROR_BACKOFF_FIRST, ERROR_BACKOFF_MAX = timedelta(minutes=5), timedelta(days=1)
 # A 200 whose body collapses under this share of the last version's is held back as suspect.
 SUSPECT_SHRINK = 0.2
-
-
-def iso(moment: datetime) -> str:
-    """The one timestamp format of the database: UTC, seconds, explicit offset (sorts as text)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    """A timestamp as written by `iso` or a page's ISO 8601 date; None when it is not one."""
-    try:
-        moment = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 @dataclass(frozen=True)

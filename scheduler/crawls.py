@@ -14,7 +14,6 @@ from pathlib import Path
 
 from crawler.run import child_command, start_child
 from crawler.sources import Config
-from db import store
 from db.schema import open_db
 
 __all__ = ["CrawlResult", "default_workers", "run_crawl_child"]
@@ -70,6 +69,8 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
         if on_start is not None:
             on_start(children[-1])
     try:
+        from db import store  # after the workers started: it loads the text-diff machinery
+
         conn = open_db(db)
         crawl_id = store.start_crawl(conn, mode, ",".join(names) or None, os.getpid(),
                                      datetime.now(timezone.utc))
