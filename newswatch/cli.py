@@ -11,10 +11,11 @@ import click
 
 from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import SourceConfigError, load_config, parse_duration
-from db import queries, textdiff
-from db.changes import compare
+from db import queries
 from db.schema import DatabaseError, open_db
-from newswatch import render
+
+# The diff and rendering modules are imported by the commands that use them: every command pays
+# the imports at the top before it starts, `crawl` and `recheck` before their worker processes.
 
 EXIT_USAGE = 2  # bad sources file, bad option value, unknown article: the user must fix something
 
@@ -264,6 +265,8 @@ def parse_since(text: str | None) -> datetime | None:
 def changes(paths: Paths, since: str, until: str | None, source: str | None, fields: tuple[str, ...],
             kinds: tuple[str, ...], no_minor: bool, limit: int, as_json: bool) -> None:
     """List edits: every new version of an already-known article, newest first, with its labels."""
+    from newswatch import render
+
     db = open_db(paths.db, readonly=True)
     rows = queries.changes_since(db, None if since == "all" else parse_since(since), source=source,
                                  limit=limit, until=parse_since(until), fields=fields, kinds=kinds,
@@ -357,6 +360,10 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
     notice. Removed words are red and added ones green on a terminal, [-so-] {+so+} otherwise.
     --format unified gives the plain line diff of earlier versions, for patch-minded tools.
     """
+    from db import textdiff
+    from db.changes import compare
+    from newswatch import render
+
     db = open_db(paths.db, readonly=True)
     article = queries.article_by_url(db, url)
     if b is None:
@@ -430,6 +437,8 @@ def search(paths: Paths, query: str, current_only: bool, source: str | None, lim
 def export(paths: Paths, what: str, fmt: str, since: str | None, source: str | None,
            output: str | None) -> None:
     """Export articles, versions or changes as JSON Lines or CSV (oldest first)."""
+    from newswatch import render
+
     rows = queries.export_rows(open_db(paths.db, readonly=True), what, since=parse_since(since),
                                source=source)
     with click.open_file(output or "-", "w", encoding="utf-8") as out:
@@ -449,6 +458,8 @@ def export(paths: Paths, what: str, fmt: str, since: str | None, source: str | N
 def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: bool,
          self_url: str | None, output: str | None) -> None:
     """Write an Atom feed of recent edits (one entry per new version) for feed readers."""
+    from newswatch import render
+
     rows = queries.changes_since(open_db(paths.db, readonly=True),
                                  None if since == "all" else parse_since(since), source=source,
                                  limit=limit, no_minor=no_minor)

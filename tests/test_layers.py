@@ -42,12 +42,14 @@ def loaded_after(*modules: str) -> set[str]:
 
 def test_start_up_loads_only_what_the_work_needs():
     """Every crawl process pays its imports before its first request: a re-check whose pages all
-    answer 304 never cleans or reads a feed, and a one-off crawl needs no APScheduler."""
+    answer 304 never cleans or reads a feed. The CLI starts a crawl's workers before it opens the
+    database: it needs neither APScheduler nor sqlite-utils nor the diff machinery by then."""
     worker = loaded_after("crawler.run", "crawler.spiders.news", "crawler.pipelines",
                           "crawler.notify", "crawler.probe", "crawler.progress", "crawler.throttle")
     assert "crawler.cleaner" not in worker and "feedparser" not in worker
     cli = loaded_after("newswatch.cli", "scheduler.crawls")
-    assert "apscheduler" not in cli and "scrapy" not in cli
+    for module in ("apscheduler", "scrapy", "sqlite_utils", "db.store", "db.changes"):
+        assert module not in cli
 
 
 def test_readme_documents_every_command_table_and_setting():
