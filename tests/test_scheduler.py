@@ -98,11 +98,15 @@ def test_two_sources_cycles_sigterm_and_restart(tmp_path, site, cli):
             wait_for(lambda: cli.db.exists() and len(query(
                 cli.db, "select id from crawls where kind = 'recheck' and status = 'finished' and "
                 "started_at > (select max(finished_at) from crawls where kind = 'discover')")) >= 3)
-            for path in (a.path for a in other_info.articles):  # slow down: SIGTERM mid-crawl
+            slow = {a.path for a in other_info.articles}
+            other.clear_requests()
+            for path in slow:  # slow down: SIGTERM mid-crawl
                 other.set_route(path, delay=1.5)
-            wait_for(lambda: query(cli.db, "select count(*) as n from checks c join crawls k on "
-                                   "k.id = c.crawl_id where k.status = 'running' and k.kind = "
-                                   "'recheck'")[0]["n"] >= 1)
+            # A crawl is running and its first slow answers are in: the rest of the six are still
+            # on their way (two in flight per worker), so the SIGTERM lands in the middle of it.
+            wait_for(lambda: any(r.path in slow for r in other.requests) and query(
+                cli.db, "select count(*) as n from checks c join crawls k on k.id = c.crawl_id "
+                "where k.status = 'running' and k.kind = 'recheck'")[0]["n"] >= 1)
         finally:
             daemon.send_signal(signal.SIGTERM)
             out, err = daemon.communicate(timeout=60)
