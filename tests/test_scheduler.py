@@ -203,3 +203,16 @@ def test_recheck_takes_the_capped_most_overdue_share(site, cli):
     again = {r["article_id"] for r in query(cli.db, "select article_id from checks where "
                                             "crawl_id = ?", [second["id"]])}
     assert not again & set(checked)  # the ones left waiting are now the most overdue
+
+
+def test_a_crawl_process_stopped_while_python_starts_stops_cleanly(site, cli):
+    """A SIGTERM that reaches a crawl process before Python has even loaded it (the daemon
+    stopping just as it started a crawl) is kept pending for it by the signal mask it starts
+    with: the crawl stops cleanly and says so, instead of dying as 'failed (exit code -15)'."""
+    from crawler.run import child_command, start_child
+
+    child = start_child(child_command(cli.db, cli.sources, "discover", progress_every=0))
+    child.send_signal(signal.SIGTERM)  # at once: the interpreter is still starting
+    assert child.wait(timeout=60) == 0
+    rows = crawls(cli.db)
+    assert [r["status"] for r in rows] == ["stopped (shutdown)"]
