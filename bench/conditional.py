@@ -74,12 +74,12 @@ def fresh_copy(template: Path, target: Path) -> Path:
     return target
 
 
-def median_run(runs: list[Run]) -> Run:
+def median_run(runs: list[Run], received: int) -> Run:
     if any(r.outcomes != runs[0].outcomes for r in runs):
         raise SystemExit(f"the repeated re-checks differ: {[r.outcomes for r in runs]}")
     middle = statistics.median
     return Run(middle(r.wall for r in runs), middle(r.crawl for r in runs),
-               middle(r.engine for r in runs), 0, runs[0].articles, runs[0].outcomes)
+               middle(r.engine for r in runs), received, runs[0].articles, runs[0].outcomes)
 
 
 def main() -> None:
@@ -113,8 +113,8 @@ def main() -> None:
             for _ in range(args.repeat):
                 for kind, db in templates.items():
                     runs[kind].append(measure(fresh_copy(db, tmp / "run.db"), sources))
-    conditional, refetch = median_run(runs["conditional"]), median_run(runs["full"])
-    conditional.received, refetch.received = received["conditional"], received["full"]
+    conditional = median_run(runs["conditional"], received["conditional"])
+    refetch = median_run(runs["full"], received["full"])
     print(f"Re-check of {args.articles} unchanged articles, one run, medians of {args.repeat} each "
           f"(`.venv/bin/python bench/conditional.py --articles {args.articles} --repeat {args.repeat}`):\n")
     print("| re-check | checks | outcomes | fetching (slowest worker) | crawl time | command wall time "

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from crawler.cleaner import Article, clean
 from crawler.sources import Config, SourceConfigError
 from db.history import Rebuilt, replace_versions, stored_pages
-from db.store import Content, iso
+from db.schema import iso
+from db.store import Content
 
 if TYPE_CHECKING:  # loaded by open_db
     import sqlite_utils

@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from db.store import (COUNTED_AS, Content, Fetch, FetchResult, Rules, Schedule,
-                      hint_recheck_in, iso, parse_iso, record_fetch_in)
-from db.schema import each_all_or_nothing, write_transaction
+                      hint_recheck_in, record_fetch_in)
+from db.schema import each_all_or_nothing, iso, parse_iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils

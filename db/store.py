@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db.changes import record_change
-from db.schema import iso, parse_iso, write_transaction  # noqa: F401  (iso, parse_iso: also from here)
+from db.schema import iso, parse_iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils

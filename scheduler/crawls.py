@@ -44,10 +44,7 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
     child = start_child(command)
     if on_start is not None:
         on_start(child)
-    try:
-        code = child.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the child too; let it finish writing
-        code = child.wait()
+    code = _wait(child)
     row = None
     if Path(db).exists():
         row = next(open_db(db, readonly=True).query(

@@ -13,31 +13,27 @@ LAYERS = {"db": set(), "crawler": {"db"}, "scheduler": {"crawler", "db"}}
 OURS = ("db", "crawler", "scheduler", "newswatch")
 
 
+def loaded_after(*modules: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after importing `modules`."""
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
+            + "print(' '.join(sys.modules))")
+    return set(subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.split())
+
+
 @pytest.mark.parametrize("package", sorted(LAYERS))
 def test_imports_flow_one_way(package):
     modules = [p.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
                for p in (REPO / package).rglob("*.py")]
     modules = [m.removesuffix(".__init__") for m in modules if "__main__" not in m]
-    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
-            + "print(sorted({m.split('.')[0] for m in sys.modules}))")
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                            check=True).stdout
-    ours = {name for name in OURS if f"'{name}'" in loaded} - {package}
+    loaded = {m.split(".")[0] for m in loaded_after(*modules)}
+    ours = (loaded & set(OURS)) - {package}
     assert ours <= LAYERS[package], f"{package} loads {ours - LAYERS[package]}"
 
 
 def test_cleaner_import_is_cheap_and_pure():
-    code = "import sys, crawler.cleaner; print('scrapy' in sys.modules, 'db' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         check=True).stdout
-    assert out.split() == ["False", "False"]
-
-
-def loaded_after(*modules: str) -> set[str]:
-    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
-            + "print(' '.join(sys.modules))")
-    return set(subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                              text=True, check=True).stdout.split())
+    loaded = loaded_after("crawler.cleaner")
+    assert "scrapy" not in loaded and "db" not in loaded
 
 
 def test_start_up_loads_only_what_the_work_needs():

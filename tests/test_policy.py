@@ -13,8 +13,8 @@ from crawler.policy import (BACKOFF_FACTOR, CHANGE_FACTOR, JITTER, check_interva
 from crawler.run import limit_settings
 from crawler.sources import DEFAULT_TIERS, SourceConfigError, Tier, load_config
 from db import operations, queries
-from db.schema import open_db
-from db.store import Content, Fetch, hint_recheck, iso, record_fetch
+from db.schema import iso, open_db
+from db.store import Content, Fetch, hint_recheck, record_fetch
 from scheduler.events import EventLog
 from scheduler.jobs import first_runs
 
