@@ -38,7 +38,7 @@ from run import Nginx, copy_db  # noqa: E402  (bench/run.py)
 class Run:
     wall: float  # the whole command, process start included
     crawl: float  # the crawl itself, as its summary line reports it (worker start-up included)
-    engine: float  # the slowest worker's crawl, from its spider opening: fetching alone
+    engine: float  # the slowest worker's crawl once its imports are done: fetching alone
     received: int  # bytes the crawler received, headers included (Scrapy's downloader stats)
     articles: int
     outcomes: dict
@@ -55,7 +55,8 @@ def newswatch(db: Path, sources: Path, *args: str) -> tuple[float, str]:
 def measure(db: Path, sources: Path, *, verbose: bool = False) -> Run:
     """One `newswatch recheck --all`; as a user runs it, or with -v for Scrapy's byte counts."""
     wall, log = newswatch(db, sources, "recheck", "--all", *(["-v"] if verbose else []))
-    # "[recheck K/N] crawl …" per worker (from its spider opening), "[recheck] crawl …" for all
+    # "[recheck K/N] crawl …" per worker (from when its re-check or spider starts, imports
+    # done), "[recheck] crawl …" for all, as the CLI saw it
     workers = re.findall(r"\[recheck \d+/\d+\] crawl \d+ finished in ([\d.]+)s", log)
     crawl = float(re.findall(r"\[recheck\] crawl \d+ finished in ([\d.]+)s", log)[-1])
     engine = max(map(float, workers)) if workers else crawl

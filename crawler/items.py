@@ -1,5 +1,4 @@
-"""What the spider hands to the pipelines: one fetched page or one failed fetch, or a batch
-of 304s from a re-check's conditional probe."""
+"""What the spider hands to the pipelines: one fetched page or one failed fetch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,11 +30,3 @@ class FetchedPage:
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline
     version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
     cycle: str | None = None  # issue 9: the distributed work cycle the fetch belongs to
-
-
-@dataclass
-class NotModifiedPages:
-    """304 answers to a re-check's conditional probe (crawler/probe.py), as one item: nothing
-    to clean or announce, so the pipelines' per-item cost is paid once per batch (issue 8)."""
-
-    pages: list[FetchedPage]

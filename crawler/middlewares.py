@@ -1,10 +1,16 @@
-"""Downloader middleware: no request, redirect included, leaves its source's domains or http(s)."""
+"""Downloader middlewares: no request, redirect included, leaves its source's domains or
+http(s); a re-check's answer the probe already has is the download; no meta-refresh scan of
+bodyless answers."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+PROBED = "newswatch_probed"  # request meta key: the probe's answer (crawler/probe.py's Answer)
 
 
 class StayOnSource:
@@ -41,3 +47,21 @@ class MetaRefreshWithBody(MetaRefreshMiddleware):
         if not response.body:
             return response
         return super().process_response(request, response)
+
+
+class UseProbedResponse:
+    """A re-check's article the conditional probe (crawler/probe.py) already has the answer to
+    is not downloaded again: the answer goes on through the other middlewares' process_response
+    (decompression, redirects, retries, stats) as a download."""
+
+    def process_request(self, request, spider=None):
+        answer = request.meta.pop(PROBED, None)  # popped: a redirect or retry copy downloads
+        if answer is None:
+            return None
+        request.meta["download_latency"] = answer.latency
+        if not answer.body:  # Response makes its Headers from the pairs (one copy, not three)
+            return Response(request.url, status=answer.status, headers=answer.headers, request=request)
+        headers = Headers(answer.headers)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=answer.body)
+        return cls(request.url, status=answer.status, headers=headers, body=answer.body,
+                   request=request)

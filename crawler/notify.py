@@ -1,5 +1,7 @@
-"""Notifications of edits through Apprise (issue 7): a pipeline stage after StorePipeline, and
-the same `Notifier` in `newswatch ingest` for distributed crawls.
+"""Notifications of edits through Apprise (issue 7): a `Notifier` for the crawl's pipeline stage
+after StorePipeline (crawler.pipelines.NotifyPipeline), for a re-check that needed no Scrapy
+crawl (crawler/recheck.py: it retries what is pending) and for `newswatch ingest`, the writer
+of distributed crawls. Scrapy-free.
 
 For each new version the stage reads its change record (committed by then), applies the
 source's filter and queues one message per target in `notifications`. A single sender thread
@@ -16,11 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from scrapy import signals
-from twisted.internet.threads import deferToThread
-
-from crawler import paths
-from crawler.items import FetchedPage, NotModifiedPages
 from crawler.sources import Config, Source
 from db import notifications
 from db.schema import open_db
@@ -215,43 +212,6 @@ class Notifier:
     def drain(self, timeout: float = DRAIN_SECONDS) -> None:
         if self.sender is not None:
             self.sender.finish(timeout)
-
-
-class NotifyPipeline:
-    """The crawl's stage after StorePipeline: a `Notifier` for the crawl's new versions."""
-
-    def __init__(self, crawler):
-        self.crawler, self.stats = crawler, crawler.stats
-        self.notifier: Notifier | None = None
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def spider_opened(self, spider) -> None:
-        self.notifier = Notifier(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
-
-    def process_item(self, item: FetchedPage) -> FetchedPage:
-        if self.notifier is not None and not isinstance(item, NotModifiedPages):  # 304s: no news
-            self.notifier.announce(getattr(item, "version_id", None), item.source)
-        return item
-
-    def spider_closed(self, spider, reason: str):
-        notifier = self.notifier
-        if notifier is None or not notifier.active:
-            return None
-
-        notifier.stop_announcing()
-
-        def drain():
-            notifier.drain()
-            self.stats.set_value("newswatch/notifications_queued", notifier.queued)
-            self.stats.set_value("newswatch/notifications_filtered", notifier.filtered)
-            self.stats.set_value("newswatch/notifications_sent", notifier.sender.sent)
-            self.stats.set_value("newswatch/notifications_failed", notifier.sender.failed)
-        return deferToThread(drain)  # waiting for the last sends must not block the reactor
 
 
 def _now() -> datetime:

@@ -1,4 +1,4 @@
-"""Item pipelines, in order: clean the fetched page, then record the fetch (and any new version)."""
+"""Item pipelines, in order: clean the fetched page, record the fetch (and any new version), notify."""
 from __future__ import annotations
 
 import os
@@ -8,13 +8,16 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler import paths
-from crawler.items import FetchedPage, NotModifiedPages
+from crawler.defaults import BATCH_ITEMS
+from crawler.items import FetchedPage
+from crawler.notify import Notifier
 from crawler.policy import schedule_for
-from crawler.probe import probe_finished
+from crawler.report import COUNTS
 from crawler.suspect import suspect_reason
 from crawler.urls import canonical_url
 from db.schema import each_all_or_nothing, open_db, write_transaction
@@ -32,9 +35,8 @@ class CleanPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item: FetchedPage | NotModifiedPages) -> FetchedPage | NotModifiedPages:
-        if isinstance(item, NotModifiedPages) or item.error is not None or item.not_modified \
-                or not item.body:
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        if item.error is not None or item.not_modified or not item.body:
             return item  # failed, 304, or byte-identical to last time: nothing to clean
         from crawler.cleaner import clean  # loaded by the first page to clean: a re-check whose
         # pages all answer 304 or are byte-identical never needs it (~25 ms of start-up)
@@ -118,7 +120,6 @@ def _identity(item: FetchedPage, source) -> str:
 # locks for the worker processes of a sharded crawl to take turns on). Each fetch stays
 # all-or-nothing (a savepoint); a crash loses at most the uncommitted batch, which is simply
 # fetched again by the next run. An item goes on to the next pipeline only once committed.
-BATCH_ITEMS = 50
 BATCH_SECONDS = 0.5
 
 
@@ -134,15 +135,10 @@ class StorePipeline:
         self.timer = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(self.probe_finished, signal=probe_finished)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
-
-    def probe_finished(self) -> None:
-        if self._nothing_in_flight():
-            self.write_batch()
 
     def spider_opened(self, spider) -> None:
         self.db = open_db(paths.db_path(self.crawler.settings, spider.db_arg))
@@ -150,32 +146,24 @@ class StorePipeline:
         self.rules = Rules(gone_after=spider.config.gone_after,
                            suspect_confirmations=spider.config.suspect_confirmations)
         source = ",".join(spider.source_names) if spider.source_names else None
-        # A worker of a sharded crawl (issue 8) writes into the row its parent started.
+        # A worker of a sharded crawl (issue 8) writes into the row its parent started; a
+        # re-check into the row it started before Scrapy loaded (crawler/recheck.py).
         parent_row = self.crawler.settings.getint("NEWSWATCH_CRAWL_ID")
         self.shared_row = bool(parent_row)
-        self.crawl_id = parent_row or start_crawl(self.db, spider.mode, source, os.getpid(),
-                                                  datetime.now(timezone.utc))
+        self.crawl_id = parent_row or self.crawler.settings.getint("NEWSWATCH_OWN_CRAWL_ID") or \
+            start_crawl(self.db, spider.mode, source, os.getpid(), datetime.now(timezone.utc))
         self.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
-    async def process_item(self, item: FetchedPage | NotModifiedPages
-                           ) -> FetchedPage | NotModifiedPages:
-        """Queue the fetch(es) for the next batch; return once they are committed."""
-        pages = item.pages if isinstance(item, NotModifiedPages) else [item]
-        waits = []
-        for page in pages:
-            written: Deferred = Deferred()
-            self.pending.append((page, *self._fetch_of(page), written))
-            waits.append(written)
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        """Queue the fetch for the next batch; return once it is committed."""
+        written: Deferred = Deferred()
+        self.pending.append((item, *self._fetch_of(item), written))
         if len(self.pending) >= BATCH_ITEMS or self._nothing_in_flight():
             self.write_batch()
         elif self.timer is None:
             from twisted.internet import reactor
             self.timer = reactor.callLater(BATCH_SECONDS, self.write_batch)
-        results = await maybe_deferred_to_future(DeferredList(waits, consumeErrors=True))
-        for ok, result in results:  # each page was written or not on its own; report one error
-            if not ok:
-                result.raiseException()
-        return item
+        return await maybe_deferred_to_future(written)
 
     def _nothing_in_flight(self) -> bool:
         """No request downloading or waiting: this may be the crawl's last item, so its batch is
@@ -183,8 +171,7 @@ class StorePipeline:
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None)  # Scrapy has no public "scheduler is empty"
         return (engine is not None and not engine.downloader.active and slot is not None
-                and not slot.scheduler.has_pending_requests()
-                and not getattr(self.crawler.spider, "probing", False))  # 304s keep coming
+                and not slot.scheduler.has_pending_requests())
 
     def write_batch(self) -> None:
         if self.timer is not None and self.timer.active():
@@ -239,5 +226,43 @@ class StorePipeline:
 
 
 def counts(stats) -> dict[str, int]:
-    return {k: stats.get_value(f"newswatch/{k}", 0)
-            for k in ("fetched", "new", "changed", "unchanged", "failed")}
+    return {k: stats.get_value(f"newswatch/{k}", 0) for k in COUNTS}
+
+
+class NotifyPipeline:
+    """The crawl's stage after StorePipeline: a `Notifier` for the crawl's new versions."""
+
+    def __init__(self, crawler):
+        self.crawler, self.stats = crawler, crawler.stats
+        self.notifier: Notifier | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        # a re-check's first phase started one already (crawler/recheck.py)
+        self.notifier = getattr(spider, "notifier", None) or \
+            Notifier(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        if self.notifier is not None:
+            self.notifier.announce(getattr(item, "version_id", None), item.source)
+        return item
+
+    def spider_closed(self, spider, reason: str):
+        notifier = self.notifier
+        if notifier is None or not notifier.active:
+            return None
+
+        notifier.stop_announcing()
+
+        def drain():
+            notifier.drain()
+            self.stats.set_value("newswatch/notifications_queued", notifier.queued)
+            self.stats.set_value("newswatch/notifications_filtered", notifier.filtered)
+            self.stats.set_value("newswatch/notifications_sent", notifier.sender.sent)
+            self.stats.set_value("newswatch/notifications_failed", notifier.sender.failed)
+        return deferToThread(drain)  # waiting for the last sends must not block the reactor

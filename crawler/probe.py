@@ -1,26 +1,27 @@
-"""Re-checks by conditional request without a Scrapy request cycle each (issues 4 and 8).
+"""Conditional requests for a re-check, before Scrapy loads (issues 4 and 8). Scrapy-free.
 
-A re-check sends the article's validators (If-None-Match / If-Modified-Since), and a monitor's
-answer is nearly always 304 Not Modified: a few hundred bytes with nothing to parse. Scrapy
-spends about 1.5 ms of CPU on every request whatever the answer (scheduler, middlewares,
-Twisted's HTTP client, callback, item pipeline); aiohttp, on the asyncio loop Scrapy already
-runs on, about 0.2 ms. So the spider's re-check first probes the articles that have validators:
+A re-check sends each article's validators (If-None-Match / If-Modified-Since), and a monitor's
+answer is nearly always 304 Not Modified: a few hundred bytes with nothing to parse. A Scrapy
+request costs ~1.5 ms of CPU whatever the answer, and loading Scrapy, Twisted and OpenSSL costs
+each crawl process ~0.4 s before its first request. So a re-check's worker process first asks
+with aiohttp on a plain asyncio loop (crawler/recheck.py writes the 304s at once), and loads
+Scrapy only when some article needs more than a 304:
 
-- 304: the check is recorded as `not_modified` at once (its item goes through the pipelines);
-- any other answer becomes that request's response in Scrapy (`UseProbedResponse`), so
-  decompression, meta refresh, redirects, retries, stats, the callback, cleaning and storing
-  run as for any download, and nothing is downloaded twice. Answers that make Scrapy fetch
-  again (a redirect, a status Scrapy retries) are handed over once the probe is done;
-- no answer (a network error, robots.txt says no, a body over DOWNLOAD_MAXSIZE): Scrapy
-  fetches it itself once the probe is done, and records what it sees.
+- 304: the answer (status and headers) is the check;
+- any other answer is kept, body included, and handed to Scrapy as that request's download
+  (crawler.middlewares.UseProbedResponse): decompression, redirects, retries, stats, the
+  callback, cleaning and storing run as for any download, and nothing is downloaded twice;
+- no answer (a network error, robots.txt says no, off the source's domains, a body over
+  DOWNLOAD_MAXSIZE, or the probe stopped holding answers): Scrapy fetches it itself and
+  records what it sees.
 
-Politeness is Scrapy's: robots.txt through Scrapy's own RobotsTxtMiddleware (one fetch and one
-parser per host for both), the source's domains (StayOnSource), the same User-Agent and default
-headers, at most CONCURRENT_REQUESTS_PER_DOMAIN requests in flight per host and
-CONCURRENT_REQUESTS in all, DOWNLOAD_DELAY between two request starts to one host. A host that
-answers 429 or 5xx, or fails at the network level, is not probed again: its articles wait for
-Scrapy, its retries and AutoThrottle. Scrapy fetches nothing for the re-check while the probe runs (the
-requests left to it are handed over once the probe is done), so the two never add up.
+Politeness is the crawl's: robots.txt read with Protego, the parser Scrapy uses (one fetch per
+host; a robots.txt that cannot be fetched allows everything, as in Scrapy), the source's
+domains, the User-Agent and headers Scrapy sends, at most `per_host` requests in flight per
+host and `total` in all, `delay` seconds between two request starts to one host. A host that
+answers 429 or 5xx, or fails at the network level, is not asked again: its articles wait for
+Scrapy, its retries and AutoThrottle. The probe is over before Scrapy fetches anything, so the
+two never add up.
 """
 from __future__ import annotations
 
@@ -32,21 +33,54 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
-import scrapy
-from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.downloadermiddlewares.stats import get_header_size, get_status_size
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import ensure_awaitable
 
-from crawler.middlewares import StayOnSource
+from crawler.defaults import CONCURRENT_REQUESTS, DEFAULT_REQUEST_HEADERS, DOWNLOAD_MAXSIZE
 
+# Encodings Scrapy's HttpCompressionMiddleware always decodes (a handed-over body goes there).
+ACCEPT_ENCODING = "gzip, deflate"
 CATCH_UP = 0.002  # seconds of request starts a late timer may catch up on (see _wait_turn)
-PROBED = "newswatch_probed"  # meta key: the probe's answer, used instead of a download
-# Sent once the probe has handed over its last answer (the store need not wait for more).
-probe_finished = object()
+# Answers other than 304 are held, bodies included, until Scrapy takes them: past this many
+# bytes the probe stops asking and leaves the rest to Scrapy (memory stays bounded).
+HOLD_BYTES = 64 * 1024 * 1024
+# A host whose first answers are all full pages ignores validators: stop asking it twice.
+IGNORED_AFTER = 8
+
+
+@dataclass
+class Ask:
+    """One conditional request: the article's URL, its source and validators."""
+
+    url: str
+    source: str
+    headers: dict[str, str]
+    row: dict = field(repr=False)  # the article's row, for whoever records the answer
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]  # as received, in order
+    body: bytes
+    started: float  # time.monotonic() when the request started
+    latency: float  # seconds until the whole answer was in
+
+    def header(self, name: str) -> str | None:
+        key = name.lower().encode()
+        for k, v in self.headers:
+            if k.lower() == key:
+                return v.decode("latin-1").strip()
+        return None
+
+
+@dataclass
+class Limits:
+    user_agent: str
+    per_host: int
+    delay: float = 0.0
+    timeout: float | None = 30.0
+    total: int = CONCURRENT_REQUESTS
+    maxsize: int = DOWNLOAD_MAXSIZE
+    robots: bool = True
 
 
 @dataclass
@@ -54,155 +88,190 @@ class _Host:
     limit: asyncio.Semaphore
     proxy: str | None = None
     next_start: float = 0.0
-    off: bool = False  # failed or asked to slow down: not probed any more
+    off: bool = False  # failed, asked to slow down, or ignores validators: not asked any more
+    full_pages: int = 0  # answers other than 304 while no 304 came
+    seen_304: bool = False
     pacing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    robots: object = None  # a Protego parser, or None: everything allowed
+    robots_read: asyncio.Event | None = None
+
+
+def wanted(ask: Ask) -> bool:
+    """Only asks with validators: without them every answer is a full page anyway."""
+    return "If-None-Match" in ask.headers or "If-Modified-Since" in ask.headers
 
 
 class ConditionalProbe:
-    """Probes re-check requests; see the module docstring. Use as `async with`."""
+    """Use as `async with ConditionalProbe(limits, allowed) as probe: async for … in probe.run(asks)`.
 
-    def __init__(self, crawler):
-        self.crawler, self.stats = crawler, crawler.stats
-        settings = crawler.settings
-        self.per_host = max(1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
-        self.total = max(1, settings.getint("CONCURRENT_REQUESTS"))
-        self.delay = settings.getfloat("DOWNLOAD_DELAY")
-        self.timeout = settings.getfloat("DOWNLOAD_TIMEOUT") or None
-        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
-        self.headers = {k: v for k, v in settings.getdict("DEFAULT_REQUEST_HEADERS").items()}
-        self.headers["User-Agent"] = settings.get("USER_AGENT")
-        self.headers["Accept-Encoding"] = b", ".join(ACCEPTED_ENCODINGS).decode()
-        middlewares = crawler.engine.downloader.middleware.middlewares
-        self.checks = [m for m in middlewares if isinstance(m, (StayOnSource, RobotsTxtMiddleware))]
+    `allowed(ask)` says whether the ask's URL may be fetched at all (its source's domains).
+    `stats` counts like Scrapy's downloader stats, for the answers the probe keeps (304s)."""
+
+    def __init__(self, limits: Limits, allowed=lambda ask: True):
+        self.limits, self.allowed = limits, allowed
+        self.headers = dict(DEFAULT_REQUEST_HEADERS, **{"User-Agent": limits.user_agent,
+                                                       "Accept-Encoding": ACCEPT_ENCODING})
         self.hosts: dict[str, _Host] = {}
+        self.held = 0  # bytes of answers held for Scrapy
+        self.stopping = False
+        self.stats: dict[str, int] = {}
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "ConditionalProbe":
         # Scrapy's choices: no certificate verification, no cookies, proxies from the environment
         # (looked up once per host: aiohttp's trust_env reads them, and ~/.netrc, per request).
-        connector = aiohttp.TCPConnector(limit=self.total, limit_per_host=self.per_host, ssl=False)
+        connector = aiohttp.TCPConnector(limit=self.limits.total, limit_per_host=self.limits.per_host,
+                                         ssl=False)
         self.session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=False,
-            cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=self.timeout))
+            connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=self.limits.timeout))
         return self
 
     async def __aexit__(self, *exc) -> None:
         await self.session.close()
 
-    @staticmethod
-    def wanted(request: scrapy.Request) -> bool:
-        """Only requests with validators: without them every answer is a full page anyway."""
-        return b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers
+    def stop(self) -> None:
+        """Ask nothing more (answers in flight still come)."""
+        self.stopping = True
 
-    async def run(self, requests: Iterable[scrapy.Request]
-                  ) -> AsyncIterator[tuple[scrapy.Request, Response | None]]:
-        """(request, answer) for every request, answers in completion order; None: Scrapy's."""
-        window = 2 * self.total  # answers in flight or waiting: memory stays bounded
+    async def run(self, asks: Iterable[Ask]) -> AsyncIterator[tuple[Ask, Answer | None]]:
+        """(ask, answer) for every ask, in completion order; None: no answer, Scrapy's to fetch."""
+        window = 2 * self.limits.total  # answers in flight or waiting: memory stays bounded
         answers: asyncio.Queue = asyncio.Queue()
         tasks: set[asyncio.Task] = set()  # held: the event loop keeps only weak references
         waiting = 0  # answers not handed out yet
-        for request in requests:
+        for ask in asks:
             if waiting >= window:
                 yield await answers.get()
                 waiting -= 1
-            task = asyncio.ensure_future(self._answer(request, answers))
+            task = asyncio.ensure_future(self._answer(ask, answers))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             waiting += 1
         for _ in range(waiting):
             yield await answers.get()
 
-    async def _answer(self, request: scrapy.Request, answers: asyncio.Queue) -> None:
+    async def _answer(self, ask: Ask, answers: asyncio.Queue) -> None:
         try:
-            answer = await self._probe(request)
+            answer = await self._probe(ask)
         except Exception:  # whatever went wrong, Scrapy fetches it and records what it sees
             answer = None
-        answers.put_nowait((request, answer))
+        answers.put_nowait((ask, answer))
 
-    async def _probe(self, request: scrapy.Request) -> Response | None:
-        parts = urlsplit(request.url)
+    def _host(self, parts) -> _Host:
         host = self.hosts.get(parts.netloc)
         if host is None:
-            host = self.hosts[parts.netloc] = _Host(asyncio.Semaphore(self.per_host),
+            host = self.hosts[parts.netloc] = _Host(asyncio.Semaphore(self.limits.per_host),
                                                     _proxy_for(parts.scheme, parts.hostname or ""))
-        if host.off or not await self._allowed(request):
+        return host
+
+    async def _probe(self, ask: Ask) -> Answer | None:
+        parts = urlsplit(ask.url)
+        if self.stopping or parts.scheme not in ("http", "https") or not self.allowed(ask):
+            return None
+        host = self._host(parts)
+        if host.off or not await self._robots_allow(host, parts, ask.url):
             return None
         async with host.limit:
             await self._wait_turn(host)
-            if host.off:
+            if host.off or self.stopping:
                 return None
-            request.meta["newswatch_started"] = started = time.monotonic()
-            self.stats.inc_value("newswatch/probed")
+            self._inc("newswatch/probed")
+            started = time.monotonic()
             try:
-                response = await self._get(request, host.proxy)
+                answer = await self._get(ask, host.proxy, started)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
                 host.off = True
                 return None
-        request.meta["download_latency"] = time.monotonic() - started
-        if response is None:
+        if answer is None:
             return None
-        if response.status == 429 or response.status >= 500:  # "slow down" or trouble
+        self._inc("downloader/request_count")
+        if answer.status == 429 or answer.status >= 500:  # "slow down" or trouble
             host.off = True
-        self._count(response)
-        return response
+        if answer.status == 304:
+            host.seen_304 = True
+            self._count(304, "Not Modified", answer.headers, 0)
+            return answer
+        host.full_pages += 1
+        if not host.seen_304 and host.full_pages >= IGNORED_AFTER:
+            host.off = True
+        self.held += len(answer.body)
+        if self.held > HOLD_BYTES:
+            self.stopping = True
+        return answer
 
-    async def _allowed(self, request: scrapy.Request) -> bool:
-        """The source's domains and robots.txt, asked of Scrapy's own middlewares."""
+    async def _robots_allow(self, host: _Host, parts, url: str) -> bool:
+        if not self.limits.robots:
+            return True
+        if host.robots_read is None:
+            host.robots_read = asyncio.Event()
+            try:
+                host.robots = await self._read_robots(f"{parts.scheme}://{parts.netloc}/robots.txt",
+                                                      host.proxy)
+            finally:
+                host.robots_read.set()
+        else:
+            await host.robots_read.wait()
+        return host.robots is None or host.robots.can_fetch(url, self.limits.user_agent)
+
+    async def _read_robots(self, url: str, proxy: str | None):
+        """Scrapy's RobotsTxtMiddleware with its Protego parser: whatever body comes back is
+        parsed (an error page has no rules); no answer at all allows everything."""
+        from protego import Protego
+
         try:
-            for check in self.checks:
-                await ensure_awaitable(check.process_request(request))
-        except IgnoreRequest:
-            return False
-        return True
+            async with self.session.get(url, headers=self.headers, proxy=proxy,
+                                        auto_decompress=True) as answer:
+                body = await answer.content.read(self.limits.maxsize or -1)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
+            return None
+        self._inc("downloader/request_count")
+        self._count(answer.status, answer.reason or "", answer.raw_headers, len(body))
+        return Protego.parse(body.decode("utf-8", errors="ignore"))
 
     async def _wait_turn(self, host: _Host) -> None:
-        """Request starts to one host DOWNLOAD_DELAY apart on average. The event loop's timers
-        wake up to a millisecond late, which at a sub-millisecond delay would cut the rate
-        several times over; so the starts keep to a schedule, and after a late wake-up the
-        requests already due go at once (at most CATCH_UP seconds' worth: a bounded burst)."""
-        if not self.delay:
+        """Request starts to one host `delay` apart on average. The event loop's timers wake
+        up to a millisecond late, which at a sub-millisecond delay would cut the rate several
+        times over; so the starts keep to a schedule, and after a late wake-up the requests
+        already due go at once (at most CATCH_UP seconds' worth: a bounded burst)."""
+        if not self.limits.delay:
             return
         async with host.pacing:
             now = time.monotonic()
             start = max(host.next_start, now - CATCH_UP)
             if start > now:
                 await asyncio.sleep(start - now)
-            host.next_start = start + self.delay
+            host.next_start = start + self.limits.delay
 
-    async def _get(self, request: scrapy.Request, proxy: str | None) -> Response | None:
-        headers = dict(self.headers)
-        headers.update((k.decode(), b", ".join(v).decode("latin-1"))
-                       for k, v in request.headers.items())
-        async with self.session.get(request.url, headers=headers, allow_redirects=False,
-                                    proxy=proxy) as answer:
-            if answer.content_length is not None and answer.content_length > self.maxsize > 0:
+    async def _get(self, ask: Ask, proxy: str | None, started: float) -> Answer | None:
+        maxsize = self.limits.maxsize
+        async with self.session.get(ask.url, headers={**self.headers, **ask.headers},
+                                    allow_redirects=False, proxy=proxy) as answer:
+            if answer.content_length is not None and answer.content_length > maxsize > 0:
                 return None
             body = b""
             if answer.status != 304:
                 chunks, size = [], 0
                 async for chunk in answer.content.iter_any():
                     size += len(chunk)
-                    if self.maxsize and size > self.maxsize:
+                    if maxsize and size > maxsize:
                         return None
                     chunks.append(chunk)
                 body = b"".join(chunks)
-            raw_headers = answer.raw_headers
-        if not body:  # Response makes its Headers from the pairs (one copy, not three)
-            return Response(request.url, status=answer.status, headers=raw_headers, request=request)
-        headers = Headers(raw_headers)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-        return cls(request.url, status=answer.status, headers=headers, body=body, request=request)
+            return Answer(answer.status, list(answer.raw_headers), body, started,
+                          time.monotonic() - started)
 
-    def _count(self, response: Response) -> None:
-        """Scrapy's downloader statistics, as if Scrapy had fetched it (bench/conditional.py
-        sums downloader/response_bytes). An answer handed over is counted by Scrapy itself."""
-        self.stats.inc_value("downloader/request_count")
-        if response.status != 304:
-            return
-        self.stats.inc_value("downloader/response_count")
-        self.stats.inc_value("downloader/response_status_count/304")
-        self.stats.inc_value("downloader/response_bytes", get_header_size(response.headers)
-                             + get_status_size(response.status) + 4)
+    def _inc(self, key: str, by: int = 1) -> None:
+        self.stats[key] = self.stats.get(key, 0) + by
+
+    def _count(self, status: int, reason: str, headers, body_size: int) -> None:
+        """Scrapy's downloader statistics, as if Scrapy had fetched it (status line, headers,
+        blank line and body; bench/conditional.py sums downloader/response_bytes), for a 304 and
+        a robots.txt. An answer handed over is counted by Scrapy itself."""
+        self._inc("downloader/response_count")
+        self._inc(f"downloader/response_status_count/{status}")
+        self._inc("downloader/response_bytes", len(f"HTTP/1.1 {status} {reason}\r\n")
+                  + sum(len(k) + len(v) + 4 for k, v in headers) + 2 + body_size)
 
 
 def _proxy_for(scheme: str, hostname: str) -> str | None:
@@ -210,12 +279,3 @@ def _proxy_for(scheme: str, hostname: str) -> str | None:
     if proxy_bypass(hostname):
         return None
     return getproxies().get(scheme)
-
-
-class UseProbedResponse:
-    """Downloader middleware: a request the probe already has the answer to is not downloaded
-    again; the answer goes on through the other middlewares' process_response as a download."""
-
-    def process_request(self, request: scrapy.Request, spider=None):
-        response = request.meta.pop(PROBED, None)  # popped: a redirect copy must download
-        return response if response is not None and response.url == request.url else None

@@ -9,6 +9,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.pipelines import counts
+from crawler.report import format_counts, label
 
 
 class Progress:
@@ -29,14 +30,15 @@ class Progress:
         return cls(crawler, every)
 
     def spider_opened(self, spider) -> None:
-        self.started = time.monotonic()
+        # a re-check that asked its articles before Scrapy loaded started then (crawler/recheck.py)
+        self.started = self.crawler.settings.getfloat("NEWSWATCH_STARTED") or time.monotonic()
         self.loop = task.LoopingCall(self.report, spider)
         self.loop.start(self.every, now=False)
 
     def report(self, spider) -> None:
         stats = self.crawler.stats
         queued = stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0)
-        line = _format(counts(self.crawler.stats)) + f" · queued {queued}"
+        line = format_counts(counts(self.crawler.stats)) + f" · queued {queued}"
         if line != self.last_line:
             print(f"[{_label(spider)}] {line}", file=sys.stderr, flush=True)
             self.last_line = line
@@ -48,17 +50,11 @@ class Progress:
         seconds = time.monotonic() - self.started
         crawl_id = stats.get_value("newswatch/crawl_id")
         print(f"[{_label(spider)}] crawl {crawl_id} {reason} in {seconds:.2f}s: "
-              f"{_format(counts(stats))}", file=sys.stderr, flush=True)
+              f"{format_counts(counts(stats))}", file=sys.stderr, flush=True)
         shown = [] if getattr(spider, "shard", 0) else stats.get_value("newswatch/discovery_errors")
         for error in (shown or [])[:5]:  # every worker of a sharded crawl saw the same ones
             print(f"[{spider.mode}] discovery failed: {error}", file=sys.stderr, flush=True)
 
 
 def _label(spider) -> str:
-    """`recheck`, or `recheck 2/4` for the second of four worker processes (issue 8)."""
-    shards = getattr(spider, "shards", 1)
-    return spider.mode if shards == 1 else f"{spider.mode} {spider.shard + 1}/{shards}"
-
-
-def _format(numbers: dict[str, int]) -> str:
-    return " · ".join(f"{k} {v}" for k, v in numbers.items())
+    return label(spider.mode, getattr(spider, "shard", 0), getattr(spider, "shards", 1))

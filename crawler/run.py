@@ -3,7 +3,9 @@
 Twisted's reactor cannot be restarted, so everything that crawls more than once per process
 (the scheduler, the demo) calls `start_child`, which runs this module as a new process.
 With `--shard K/N --crawl-id ID` it is one of N worker processes of a crawl (issue 8): it
-fetches the K-th share of the articles and adds its counts to the crawl row ID.
+fetches the K-th share of the articles and adds its counts to the crawl row ID. A re-check
+asks its articles conditionally before Scrapy loads (crawler/recheck.py) and starts a Scrapy
+crawl only for what needs more than a 304.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import zlib
@@ -60,26 +63,27 @@ def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
 def main(argv: Sequence[str] | None = None) -> int:
     # A stop asked for while Python and Scrapy load (~0.5 s, before Scrapy's own handlers are in
     # place) must not kill the process: it is remembered, and the crawl stops as soon as its
-    # spider is open, cleanly ("stopped (shutdown)"), like a stop that comes later. One that
-    # came even earlier was kept pending by start_child's signal mask: it arrives here.
+    # spider is open (a re-check's first phase: asks nothing more), cleanly ("stopped
+    # (shutdown)"), like a stop that comes later. One that came even earlier was kept pending
+    # by start_child's signal mask: it arrives here.
     asked: list[int] = []
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda number, frame: asked.append(number))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     args = _parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.exceptions import CloseSpider
-    # Loaded here rather than when Scrapy builds its downloader, deep inside the reactor: the
-    # deprecated aliases this module's imports define each call inspect.stack(), which reads the
-    # source of every frame on the stack (~20 ms less of every crawl process's start-up).
-    import scrapy.core.downloader.handlers.http11  # noqa: F401
-    from scrapy.utils.project import get_project_settings
-
+    from crawler.defaults import PROGRESS_EVERY
     from crawler.sources import SourceConfigError, load_config
-    from crawler.spiders.news import NewsSpider
     from db.schema import DatabaseError, open_db
+
+    # A re-check asks its articles conditionally before Scrapy loads (crawler/recheck.py), and
+    # loads Scrapy only for the articles that need more than a 304.
+    probe_first = args.mode == "recheck" and os.environ.get("NEWSWATCH_PROBE", "1") != "0"
+    if probe_first:
+        from crawler.probe import Limits
+        from crawler.recheck import precheck
+    else:
+        import_scrapy()
 
     if args.crawl_id == "-":  # the parent (scheduler.crawls) sends it once the crawl row exists
         line = sys.stdin.readline().strip()
@@ -95,19 +99,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SourceConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    shards = args.shard[1] if args.shard else 1
+    limits = limit_settings(config, args.source, shards)  # issue 5: limits
+    progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
+    early = None
+    if probe_first:
+        probe_limits = Limits(user_agent=config.user_agent,
+                              per_host=limits["CONCURRENT_REQUESTS_PER_DOMAIN"],
+                              delay=limits["DOWNLOAD_DELAY"], timeout=config.download_timeout or None)
+        try:
+            early = precheck(args.db, config, source_names=args.source, every=args.all,
+                             urls=args.url or None, shard=args.shard,
+                             crawl_id=args.crawl_id if args.shard else None, limits=probe_limits,
+                             progress_every=progress_every, verbose=args.verbose, asked=asked)
+        except (sqlite3.Error, DatabaseError) as exc:  # nothing half-written: batches are atomic
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if early.status is not None:  # every article answered 304 (or a stop came): done
+            return 0
+        import_scrapy()
+
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.exceptions import CloseSpider
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.spiders.news import NewsSpider
+
     settings = get_project_settings()
     settings.set("USER_AGENT", config.user_agent, priority="project")  # the sources file says who we are
     settings.set("DOWNLOAD_TIMEOUT", config.download_timeout, priority="project")
-    shards = args.shard[1] if args.shard else 1
-    for name, value in limit_settings(config, args.source, shards).items():  # issue 5: limits
+    for name, value in limits.items():
         settings.set(name, value, priority="project")
     if args.shard:
         settings.set("NEWSWATCH_CRAWL_ID", args.crawl_id, priority="cmdline")
+    elif early is not None:  # the re-check's own row, started before Scrapy loaded
+        settings.set("NEWSWATCH_OWN_CRAWL_ID", early.crawl_id, priority="cmdline")
+    if early is not None:
+        settings.set("NEWSWATCH_STARTED", early.started, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if not args.verbose:  # Scrapy looks the versions up (and runs `uname`) even for a quiet log
         settings.set("LOG_VERSIONS", [], priority="cmdline")
-    if args.progress_every is not None:
-        settings.set("NEWSWATCH_PROGRESS_EVERY", args.progress_every, priority="cmdline")
+    settings.set("NEWSWATCH_PROGRESS_EVERY", progress_every, priority="cmdline")
     # issue 10: a dead server must read as one line per problem. Scrapy logs a failed robots.txt
     # download with its whole traceback; the message already names the error.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
@@ -115,7 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
                   urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources),
-                  shard="{}/{}".format(*args.shard) if args.shard else None)
+                  shard="{}/{}".format(*args.shard) if args.shard else None,
+                  handed_over=early.handed_over if early is not None else None,
+                  notifier=early.notifier if early is not None else None)
+
+    def carry_over(spider) -> None:  # what the re-check counted before Scrapy loaded
+        for key, value in (early.stats if early is not None else {}).items():
+            crawler.stats.inc_value(key, value)
 
     def stop_if_asked(spider) -> None:
         # A spider_opened handler that raises CloseSpider has the spider closed at once, with
@@ -124,9 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if asked:
             raise CloseSpider("shutdown")
 
+    crawler.signals.connect(carry_over, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(stop_if_asked, signal=signals.spider_opened, weak=False)
     process.start()
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
+
+
+def import_scrapy() -> None:
+    """Scrapy, and its HTTP download handler: loaded here rather than when Scrapy builds its
+    downloader, deep inside the reactor, since the deprecated aliases its modules define each
+    call inspect.stack(), which reads the source of every frame on the stack; loaded one by one,
+    as shallow as they go (~25 ms less of every crawl process's start-up)."""
+    import scrapy.crawler  # noqa: F401
+    import scrapy.core.downloader.tls  # noqa: F401
+    import scrapy.core.downloader.contextfactory  # noqa: F401
+    import scrapy.core.downloader.handlers.http11  # noqa: F401
 
 
 def _without_traceback(record: logging.LogRecord) -> bool:

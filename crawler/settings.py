@@ -1,6 +1,10 @@
 """Scrapy settings for newswatch: polite defaults, the components in use and the pipeline order."""
 from scrapy.settings import default_settings as _scrapy_defaults
 
+# What a re-check's first phase, before Scrapy loads, uses too (crawler/recheck.py).
+from crawler.defaults import CONCURRENT_REQUESTS, DEFAULT_REQUEST_HEADERS, DOWNLOAD_MAXSIZE  # noqa: F401
+from crawler.defaults import PROGRESS_EVERY as NEWSWATCH_PROGRESS_EVERY  # noqa: F401
+
 BOT_NAME = "newswatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -9,14 +13,12 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # never hammer one host.
 ROBOTSTXT_OBEY = True
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
-CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 RETRY_TIMES = 2
 COOKIES_ENABLED = False
@@ -50,11 +52,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Before the robots.txt (100) and redirect (600) middlewares see the request.
     "crawler.middlewares.StayOnSource": 50,
     # A re-check answer the conditional probe already has is not downloaded again.
-    "crawler.probe.UseProbedResponse": 60,
+    "crawler.middlewares.UseProbedResponse": 60,
 }
-# Re-checks probe the articles with validators by aiohttp before Scrapy (crawler/probe.py):
-# a 304 then costs ~0.2 ms of CPU instead of a ~1.5 ms Scrapy request cycle (issue 8).
-NEWSWATCH_PROBE = True
 # Each article callback returns one item: Scrapy's default of 100 parallel item tasks per
 # callback only costs task churn (issue #8 measured +38% on a fetch-only crawl with 1).
 CONCURRENT_ITEMS = 1
@@ -64,14 +63,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.StorePipeline": 200,
     # After the version's transaction committed; sends off the reactor thread (issue 7).
-    "crawler.notify.NotifyPipeline": 300,
+    "crawler.pipelines.NotifyPipeline": 300,
 }
 EXTENSIONS = {
     "crawler.throttle.ConditionalAwareAutoThrottle": 0,
     "crawler.progress.Progress": 500,
 }
-# Seconds between progress lines on stderr; 0 turns them off.
-NEWSWATCH_PROGRESS_EVERY = 2.0
 
 # Where the database and sources file are; the CLI passes them, `scrapy crawl` users may set
 # NEWSWATCH_DB / NEWSWATCH_SOURCES in the environment or -s on the command line.

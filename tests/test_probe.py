@@ -4,12 +4,19 @@ once whatever the answer, Scrapy's politeness kept, the same records as a Scrapy
 Real CLI, real Scrapy crawl, the fixture server on 127.0.0.1, the real SQLite file."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
 
+from crawler.run import child_command, start_child
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import Cli, served_site, write_sources
+from tests.conftest import REPO, Cli, served_site, write_sources
 
 UA = "probe-test/1.0 (+https://example.org/contact)"
 
@@ -114,3 +121,87 @@ def test_a_dead_server_reads_as_one_line_per_problem_and_writes_no_version(tmp_p
     assert {r["outcome"] for r in rows.values()} == {"error"}
     assert all(r["version_id"] is None for r in rows.values()), rows
     assert {r["error"] for r in rows.values()} == {"connection refused"}
+
+
+def crawl_rows(db) -> list[dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("select * from crawls order by id")]
+
+
+def recheck_process(cli, *args: str) -> subprocess.CompletedProcess:
+    """One re-check crawl process (`python -m crawler.run`, what the CLI starts), with -X importtime."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-X", "importtime", "-m", "crawler.run", "--db", str(cli.db),
+                           "--sources", str(cli.sources), "recheck", "--all", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def imported(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def test_a_recheck_whose_articles_all_answer_304_never_loads_scrapy(tmp_path):
+    with served_site(tmp_path, 6, seed=11) as (server, cli):
+        cli("crawl")
+        server.clear_requests()
+        done = recheck_process(cli)
+        hits = article_hits(server)
+    assert done.returncode == 0, done.stderr
+    assert len(hits) == 6 and all(r.status == 304 for r in hits)
+    modules = imported(done.stderr)
+    assert "aiohttp" in modules and "scrapy" not in modules and "twisted" not in modules
+    rows = checks(cli.db, 2)
+    assert {r["outcome"] for r in rows.values()} == {"not_modified"} and len(rows) == 6
+    [_, crawl] = crawl_rows(cli.db)
+    assert (crawl["status"], crawl["fetched"], crawl["unchanged"], crawl["failed"]) == ("finished", 6, 6, 0)
+    assert crawl["finished_at"] is not None
+    assert re.search(r"\[recheck\] crawl 2 finished in [\d.]+s: fetched 6 · new 0 · changed 0 · "
+                     r"unchanged 6 · failed 0", done.stderr)
+
+
+def test_what_the_probe_leaves_goes_to_scrapy_in_the_same_crawl_row(tmp_path):
+    for workers in (1, 2):  # a crawl row of its own, and a sharded crawl's row
+        with served_site(tmp_path / str(workers), 8, seed=7, extra=f"[settings]\nworkers = {workers}\n") \
+                as (server, cli):
+            cli("crawl")
+            paths = sorted({r.path for r in article_hits(server)})
+            edit_articles(server.root, paths[:2], kind="append")
+            server.set_route(paths[2], status=404)
+            result = cli("recheck", "--all", "--json")
+        crawl = json.loads(result.stdout)
+        assert (crawl["fetched"], crawl["changed"], crawl["unchanged"], crawl["failed"]) == (8, 2, 5, 1)
+        rows = crawl_rows(cli.db)
+        assert len(rows) == 2 and rows[1]["status"] == "finished" and rows[1]["finished_at"]
+        outcomes = Counter(r["outcome"] for r in checks(cli.db, 2).values())
+        assert outcomes == {"not_modified": 5, "changed": 2, "missing": 1}
+        # one summary line per worker process, not one for the probe and one for Scrapy
+        assert len(re.findall(r"crawl 2 finished in", result.stderr)) == workers + (workers > 1)
+
+
+def test_a_stop_during_the_probe_keeps_what_was_recorded(tmp_path):
+    limits = "[settings]\nconcurrent_per_domain = 1\nworkers = 1\n"
+    with served_site(tmp_path, 10, seed=5, extra=limits) as (server, cli):
+        cli("crawl")
+        versions = one(cli.db, "select count(*) from versions")
+        for path in sorted({r.path for r in article_hits(server)}):
+            server.set_route(path, delay=0.4)  # one at a time: the probe takes ~4 s
+        child = start_child(child_command(cli.db, cli.sources, "recheck", every=True),
+                            stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr
+    [_, crawl] = crawl_rows(cli.db)
+    assert crawl["status"] == "stopped (shutdown)" and crawl["finished_at"]
+    rows = checks(cli.db, 2)
+    assert 0 < len(rows) < 10 and {r["outcome"] for r in rows.values()} == {"not_modified"}
+    assert crawl["fetched"] == len(rows)
+    assert one(cli.db, "select count(*) from versions") == versions
+    assert "Traceback" not in stderr
+
+
+def one(db, sql: str):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchone()[0]

@@ -1,7 +1,6 @@
 """The `news` spider: discovery (feeds, sitemaps, section pages) and re-checks of known articles."""
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import io
@@ -11,7 +10,6 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
@@ -20,12 +18,12 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from twisted.python.failure import Failure
 
 from crawler import discovery, paths
-from crawler.items import FetchedPage, NotModifiedPages
-from crawler.policy import select_due
-from crawler.probe import PROBED, ConditionalProbe, probe_finished
+from crawler.items import FetchedPage
+from crawler.middlewares import PROBED
+from crawler.recheck import HandedOver, select, validators
 from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Source, load_config
-from db.queries import due_articles, known_urls
+from db.queries import known_urls
 from db.store import hint_recheck
 from db.schema import open_db
 
@@ -33,7 +31,6 @@ MODES = ("discover", "recheck")
 # Statuses that reach parse_article to be recorded as they are; redirects (301/302/307/308) are
 # still followed by Scrapy, and any other status arrives in the errback as an HttpError.
 RECORDED_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
-NOT_MODIFIED_BATCH = 50  # 304s per NotModifiedPages item: the store's batch (BATCH_ITEMS)
 _MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 
 
@@ -42,7 +39,8 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(self, source: str | None = None, mode: str = "discover", urls: str | None = None,
                  every: str | bool = False, db: str | None = None, sources: str | None = None,
-                 shard: str | None = None, **kwargs):
+                 shard: str | None = None, handed_over: list[HandedOver] | None = None,
+                 notifier=None, **kwargs):
         super().__init__(**kwargs)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -53,7 +51,9 @@ class NewsSpider(scrapy.Spider):
         self.db_arg, self.sources_arg = db, sources
         self.requested: set[str] = set()
         self.sitemaps_seen: set[str] = set()  # canonical URLs of sitemaps fetched by this crawl
-        self.probing = False  # a re-check's conditional probe is running (crawler/probe.py)
+        # A re-check's articles its first phase left to Scrapy (crawler/recheck.py), if it had one.
+        self.handed_over = handed_over
+        self.notifier = notifier  # and its notifier, already retrying what was pending
         # issue 8: "K/N" = this worker process fetches the K-th of N shares of the articles.
         index, _, count = (shard or "0/1").partition("/")
         self.shard, self.shards = int(index), int(count)
@@ -73,16 +73,16 @@ class NewsSpider(scrapy.Spider):
         """Whether this worker process fetches `url` (always, when the crawl is not sharded)."""
         return self.shards == 1 or shard_of(url, self.shards, self.by_domain) == self.shard
 
-    async def start(self) -> AsyncIterator[scrapy.Request | FetchedPage]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.mode == "discover":
             for request in self.discovery_requests():
                 yield request
-        elif not self.settings.getbool("NEWSWATCH_PROBE"):
-            for request in self.recheck_requests():
+        elif self.handed_over is not None:
+            for request in self.handed_over_requests():
                 yield request
         else:
-            async for request_or_page in self.probed(self.recheck_requests()):
-                yield request_or_page
+            for request in self.recheck_requests():
+                yield request
 
     # -- discovery ----------------------------------------------------------------------------
     # Sharded (issue 8): every worker reads the feeds and sitemaps and keeps its share of the
@@ -204,83 +204,31 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles -----------------------------------------------------------------------------
     def recheck_requests(self) -> Iterable[scrapy.Request]:
-        names = [s.name for s in self.selected] if self.source_names else None
-        now = datetime.now(timezone.utc)
-        rows = due_articles(self.db, now, sources=names, every=self.every, urls=self.only_urls)
-        rows = [row for row in rows if self.mine(row["url"])]  # this worker's share
-        if not self.every and self.only_urls is None:  # issue 5: most overdue first, capped
-            # A worker of a sharded crawl chooses among its own share only, with its share of
-            # the caps: choosing among all due articles raced with the other workers, whose
-            # writes move their articles' next_check_at while this one is still starting.
-            due = len(rows)
-            per_domain = self.config.max_checks_per_domain
-            rows = select_due(rows, now, max_total=self._share_of(self.config.max_checks_per_run),
-                              max_per_domain=per_domain if self.by_domain else
-                              self._share_of(per_domain))
-            self.crawler.stats.set_value("newswatch/due_left", due - len(rows))
-        by_name = {s.name: s for s in self.config.sources}
-        for row in rows:
-            source = by_name.get(row["source"])
-            if source is None:
-                self.logger.warning("%s: its source %r is no longer in the sources file; skipped",
-                                    row["url"], row["source"])
-                continue
+        """The re-check's articles, asked by Scrapy alone (`scrapy crawl news -a mode=recheck`, or
+        NEWSWATCH_PROBE=0): the same choice as crawler/recheck.py's."""
+        selection = select(self.db, self.config, self.selected, by_name=bool(self.source_names),
+                           every=self.every, urls=self.only_urls, shard=self.shard,
+                           shards=self.shards, warn=self.logger.warning)
+        self.crawler.stats.set_value("newswatch/due_left", selection.due_left)
+        for row, source in selection.rows:
             yield self._article_request(row["url"], source, row)
 
-    async def probed(self, requests: Iterable[scrapy.Request]
-                     ) -> AsyncIterator[scrapy.Request | FetchedPage]:
-        """The re-check, conditional requests probed first (crawler/probe.py): a 304 is a
-        checked page at once; other answers go on as the request's response; the requests the
-        probe did not answer, and answers that make Scrapy fetch again, follow once it is done."""
-        later: list[scrapy.Request] = []
-        probe_these: list[scrapy.Request] = []
-        for request in requests:
-            (probe_these if ConditionalProbe.wanted(request) else later).append(request)
-        refetched = set(self.settings.getlist("RETRY_HTTP_CODES", [])) | set(range(300, 400))
-        self._written = StartItems(self.crawler)
-        self.probing = bool(probe_these)
-        not_modified: list[FetchedPage] = []
-        try:
-            if probe_these:
-                async with ConditionalProbe(self.crawler) as probe:
-                    async for request, answer in probe.run(probe_these):
-                        if answer is None:
-                            later.append(request)
-                        elif answer.status == 304:
-                            not_modified.append(self.parse_article(answer))
-                            if len(not_modified) >= NOT_MODIFIED_BATCH:
-                                yield self._written.track(NotModifiedPages(not_modified))
-                                not_modified = []
-                        else:
-                            request.meta[PROBED] = answer
-                            if answer.status in refetched:
-                                later.append(request)
-                            else:
-                                yield request
-        finally:
-            self.probing = False
-        if not_modified:
-            yield self._written.track(NotModifiedPages(not_modified))
-        self.crawler.signals.send_catch_log(probe_finished)
-        for request in later:
+    def handed_over_requests(self) -> Iterable[scrapy.Request]:
+        """The articles a re-check's first phase left to Scrapy (crawler/recheck.py), with the
+        probe's answer as their download where it has one (crawler.middlewares.UseProbedResponse)."""
+        sources = {s.name: s for s in self.config.sources}
+        for item in self.handed_over:
+            request = self._article_request(item.row["url"], sources[item.source], item.row)
+            if item.answer is not None:
+                request.meta[PROBED] = item.answer
+                request.meta["newswatch_started"] = item.answer.started
             yield request
-        await self._written.wait_all()
-
-
-    def _share_of(self, cap: int) -> int:
-        """This worker's part of a crawl-wide cap; the parts add up to the cap."""
-        return cap // self.shards + (1 if self.shard < cap % self.shards else 0)
 
     def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
         """dont_filter: a re-check is never dropped as a duplicate of an earlier fetch. A known
         article is asked for conditionally (RFC 9110 §13.1): a 304 costs a few hundred bytes."""
-        headers = {}
-        if known and known.get("etag"):
-            headers["If-None-Match"] = known["etag"]
-        if known and known.get("last_modified"):
-            headers["If-Modified-Since"] = known["last_modified"]
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                              dont_filter=True, headers=headers,
+                              dont_filter=True, headers=validators(known or {}),
                               meta={"newswatch_source": source.name,
                                     "handle_httpstatus_list": RECORDED_STATUSES,
                                     "newswatch_raw_hash": (known or {}).get("raw_hash"),
@@ -321,32 +269,6 @@ class NewsSpider(scrapy.Spider):
                           fetched_at=datetime.now(timezone.utc),
                           http_status=response.status if response is not None else None,
                           duration_ms=_elapsed_ms(request.meta), error=describe_failure(failure))
-
-
-class StartItems:
-    """The items start() yielded that the pipelines have not finished with. Scrapy looks at
-    whether the crawl is over when a download ends or every 5 s (its engine heartbeat), not
-    when an item from start() ends; so start() waits for its items, and the crawl ends at once."""
-
-    def __init__(self, crawler):
-        self.unfinished: set[int] = set()
-        self.done = asyncio.Event()
-        self.done.set()
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            crawler.signals.connect(self.finished, signal=signal)
-
-    def track(self, item):
-        self.unfinished.add(id(item))
-        self.done.clear()
-        return item
-
-    def finished(self, item, **kwargs) -> None:
-        self.unfinished.discard(id(item))
-        if not self.unfinished:
-            self.done.set()
-
-    async def wait_all(self) -> None:
-        await self.done.wait()
 
 
 def describe_failure(failure: Failure) -> str:

@@ -1,0 +1,14 @@
+"""The counts a crawl reports, as its progress and summary lines show them (Scrapy-free)."""
+from __future__ import annotations
+
+COUNTS = ("fetched", "new", "changed", "unchanged", "failed")
+
+
+def format_counts(numbers: dict[str, int]) -> str:
+    """`fetched 40 · new 30 · changed 2 · unchanged 8 · failed 0`"""
+    return " · ".join(f"{k} {numbers.get(k, 0)}" for k in COUNTS)
+
+
+def label(mode: str, shard: int = 0, shards: int = 1) -> str:
+    """`recheck`, or `recheck 2/4` for the second of four worker processes (issue 8)."""
+    return mode if shards == 1 else f"{mode} {shard + 1}/{shards}"
