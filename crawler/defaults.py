@@ -8,5 +8,6 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en",
 }
 PROGRESS_EVERY = 2.0  # seconds between progress lines on stderr (NEWSWATCH_PROGRESS_EVERY); 0: none
-# Fetches written per transaction (crawler/pipelines.py explains the batches).
+# Fetches are written per transaction, up to BATCH_ITEMS or after BATCH_SECONDS (crawler/pipelines.py).
 BATCH_ITEMS = 50
+BATCH_SECONDS = 0.5

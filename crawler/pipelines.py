@@ -13,7 +13,7 @@ from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler import paths
-from crawler.defaults import BATCH_ITEMS
+from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage
 from crawler.notify import Notifier
 from crawler.policy import schedule_for
@@ -120,7 +120,6 @@ def _identity(item: FetchedPage, source) -> str:
 # locks for the worker processes of a sharded crawl to take turns on). Each fetch stays
 # all-or-nothing (a savepoint); a crash loses at most the uncommitted batch, which is simply
 # fetched again by the next run. An item goes on to the next pipeline only once committed.
-BATCH_SECONDS = 0.5
 
 
 class StorePipeline:

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pprint import pformat
 from urllib.parse import urlsplit
 
-from crawler.defaults import BATCH_ITEMS
+from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.notify import Notifier
 from crawler.policy import schedule_for, select_due
 from crawler.probe import Answer, Ask, ConditionalProbe, Limits, wanted
@@ -169,6 +169,7 @@ class _Run:
         self.handed_over: list[HandedOver] = []
         self.queued = 0
         self.stats: dict[str, int] = {}
+        self.prober: ConditionalProbe | None = None
 
     async def probe(self, chosen: list[tuple[dict, Source]], limits: Limits,
                     progress_every: float) -> None:
@@ -177,11 +178,14 @@ class _Run:
             ask = Ask(row["url"], source.name, validators(row), row)
             (asks if wanted(ask) else later).append(ask)
         self.queued = len(chosen)
-        reporter = asyncio.ensure_future(self._report(progress_every)) if progress_every > 0 else None
+        timers = [asyncio.ensure_future(self._flush())]
+        if progress_every > 0:
+            timers.append(asyncio.ensure_future(self._report(progress_every)))
         domains = {s.name: s for _, s in chosen}
         allowed = lambda ask: domains[ask.source].on_allowed_domain(urlsplit(ask.url).hostname or "")
         try:
             async with ConditionalProbe(limits, allowed) as probe:
+                self.prober = probe
                 async for ask, answer in probe.run(asks):
                     if self.asked:
                         probe.stop()
@@ -195,8 +199,8 @@ class _Run:
             self.write()
             self.stats = dict(probe.stats)
         finally:
-            if reporter is not None:
-                reporter.cancel()
+            for timer in timers:
+                timer.cancel()
         self.handed_over += [HandedOver(ask.row, ask.source) for ask in later]
 
     def _not_modified(self, ask: Ask, answer: Answer) -> Fetch:
@@ -224,6 +228,15 @@ class _Run:
                 continue
             self.counts["fetched"] += 1
             self.counts[COUNTED_AS.get(result.outcome, "failed")] += 1
+
+    async def _flush(self) -> None:
+        """A batch is written once full or BATCH_SECONDS old, as StorePipeline does: slow answers
+        are not held back (a crash loses at most one batch, which the next run asks again)."""
+        while True:
+            await asyncio.sleep(BATCH_SECONDS)
+            self.write()
+            if self.asked and self.prober is not None:  # a stop came: ask nothing more
+                self.prober.stop()
 
     async def _report(self, every: float) -> None:
         """The progress line of a long re-check, every `every` seconds while it changes."""
