@@ -122,22 +122,28 @@ def _identity(item: FetchedPage, source) -> str:
 # fetched again by the next run. An item goes on to the next pipeline only once committed.
 
 
-class StorePipeline:
-    """Writes the fetches in batched transactions and keeps the crawl's row and counters."""
+class _OpenClose:
+    """A pipeline stage told when the spider opens and closes."""
 
     def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.db = None
-        self.crawl_id: int | None = None
-        self.pending: list[tuple[FetchedPage, Fetch, Content | None, Deferred]] = []
-        self.timer = None
+        self.crawler, self.stats = crawler, crawler.stats
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class StorePipeline(_OpenClose):
+    """Writes the fetches in batched transactions and keeps the crawl's row and counters."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.db = None
+        self.crawl_id: int | None = None
+        self.pending: list[tuple[FetchedPage, Fetch, Content | None, Deferred]] = []
+        self.timer = None
 
     def spider_opened(self, spider) -> None:
         self.db = open_db(paths.db_path(self.crawler.settings, spider.db_arg))
@@ -228,18 +234,12 @@ def counts(stats) -> dict[str, int]:
     return {k: stats.get_value(f"newswatch/{k}", 0) for k in COUNTS}
 
 
-class NotifyPipeline:
+class NotifyPipeline(_OpenClose):
     """The crawl's stage after StorePipeline: a `Notifier` for the crawl's new versions."""
 
     def __init__(self, crawler):
-        self.crawler, self.stats = crawler, crawler.stats
+        super().__init__(crawler)
         self.notifier: Notifier | None = None
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def spider_opened(self, spider) -> None:
         # a re-check's first phase started one already (crawler/recheck.py)
