@@ -42,8 +42,6 @@ CATCH_UP = 0.002  # seconds of request starts a late timer may catch up on (see 
 # Answers other than 304 are held, bodies included, until Scrapy takes them: past this many
 # bytes the probe stops asking and leaves the rest to Scrapy (memory stays bounded).
 HOLD_BYTES = 64 * 1024 * 1024
-# A host whose first answers are all full pages ignores validators: stop asking it twice.
-IGNORED_AFTER = 8
 
 
 @dataclass
@@ -88,9 +86,7 @@ class _Host:
     limit: asyncio.Semaphore
     proxy: str | None = None
     next_start: float = 0.0
-    off: bool = False  # failed, asked to slow down, or ignores validators: not asked any more
-    full_pages: int = 0  # answers other than 304 while no 304 came
-    seen_304: bool = False
+    off: bool = False  # failed or asked to slow down: not asked any more
     pacing: asyncio.Lock = field(default_factory=asyncio.Lock)
     robots: object = None  # a Protego parser, or None: everything allowed
     robots_read: asyncio.Event | None = None
@@ -189,12 +185,8 @@ class ConditionalProbe:
         if answer.status == 429 or answer.status >= 500:  # "slow down" or trouble
             host.off = True
         if answer.status == 304:
-            host.seen_304 = True
             self._count(304, "Not Modified", answer.headers, 0)
             return answer
-        host.full_pages += 1
-        if not host.seen_304 and host.full_pages >= IGNORED_AFTER:
-            host.off = True
         self.held += len(answer.body)
         if self.held > HOLD_BYTES:
             self.stopping = True
