@@ -20,9 +20,9 @@ from crawler.policy import schedule_for
 from crawler.report import COUNTS
 from crawler.suspect import suspect_reason
 from crawler.urls import canonical_url
-from db.schema import each_all_or_nothing, open_db, write_transaction
+from db.schema import open_db
 from db.store import (COUNTED_AS, Content, Fetch, Rules, add_to_crawl, finish_crawl,
-                      record_fetch_in, start_crawl)
+                      record_fetches, start_crawl)
 
 
 class CleanPipeline:
@@ -200,9 +200,8 @@ class StorePipeline(_OpenClose):
                 written.callback(item)
 
     def _write(self, batch) -> list:
-        with write_transaction(self.db):
-            return each_all_or_nothing(self.db, batch, lambda pending: record_fetch_in(
-                self.db, pending[1], pending[2], self.schedule, self.rules))
+        return record_fetches(self.db, [(fetch, content) for _, fetch, content, _ in batch],
+                              self.schedule, self.rules)
 
     def _fetch_of(self, item: FetchedPage) -> tuple[Fetch, Content | None]:
         return fetch_and_content(item, self.crawler, self.crawl_id)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -78,7 +78,6 @@ class Limits:
     timeout: float | None = 30.0
     total: int = CONCURRENT_REQUESTS
     maxsize: int = DOWNLOAD_MAXSIZE
-    robots: bool = True
 
 
 @dataclass
@@ -92,18 +91,13 @@ class _Host:
     robots_read: asyncio.Event | None = None
 
 
-def wanted(ask: Ask) -> bool:
-    """Only asks with validators: without them every answer is a full page anyway."""
-    return "If-None-Match" in ask.headers or "If-Modified-Since" in ask.headers
-
-
 class ConditionalProbe:
     """Use as `async with ConditionalProbe(limits, allowed) as probe: async for … in probe.run(asks)`.
 
     `allowed(ask)` says whether the ask's URL may be fetched at all (its source's domains).
     `stats` counts like Scrapy's downloader stats, for the answers the probe keeps (304s)."""
 
-    def __init__(self, limits: Limits, allowed=lambda ask: True):
+    def __init__(self, limits: Limits, allowed: Callable[[Ask], bool]):
         self.limits, self.allowed = limits, allowed
         self.headers = dict(DEFAULT_REQUEST_HEADERS, **{"User-Agent": limits.user_agent,
                                                        "Accept-Encoding": ACCEPT_ENCODING})
@@ -193,8 +187,6 @@ class ConditionalProbe:
         return answer
 
     async def _robots_allow(self, host: _Host, parts, url: str) -> bool:
-        if not self.limits.robots:
-            return True
         if host.robots_read is None:
             host.robots_read = asyncio.Event()
             try:

@@ -19,18 +19,16 @@ from datetime import datetime, timezone
 from pprint import pformat
 from urllib.parse import urlsplit
 
-from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
+from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS, PROGRESS_EVERY
 from crawler.notify import Notifier
 from crawler.policy import schedule_for, select_due
-from crawler.probe import Answer, Ask, ConditionalProbe, Limits, wanted
+from crawler.probe import Answer, Ask, ConditionalProbe, Limits
 from crawler.report import COUNTS, format_counts, label
 from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Config, Source
 from crawler.urls import canonical_url
 from db.queries import due_articles
-from db.schema import each_all_or_nothing, open_db, write_transaction
-from db.store import (COUNTED_AS, Fetch, Rules, add_to_crawl, finish_crawl, record_fetch_in,
-                      start_crawl)
+from db.store import COUNTED_AS, Fetch, Rules, add_to_crawl, finish_crawl, record_fetches, start_crawl
 
 
 @dataclass
@@ -105,15 +103,16 @@ class Precheck:
     notifier: Notifier | None = None  # for Scrapy's NotifyPipeline, when Scrapy takes over
 
 
-def precheck(db_path, config: Config, *, source_names: Sequence[str] = (), every: bool = False,
-             urls: Sequence[str] | None = None, shard: tuple[int, int] | None = None,
-             crawl_id: int | None = None, limits: Limits, progress_every: float = 2.0,
-             verbose: bool = False, asked: list | None = None) -> Precheck:
-    """Re-check this worker's share; record the 304s in `crawl_id` (a sharded crawl's row) or
-    in a row of its own. `asked` fills up when a stop signal comes: nothing more is asked."""
+def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
+             every: bool = False, urls: Sequence[str] | None = None,
+             shard: tuple[int, int] | None = None, crawl_id: int | None = None, limits: Limits,
+             progress_every: float = PROGRESS_EVERY, verbose: bool = False,
+             asked: list | None = None) -> Precheck:
+    """Re-check this worker's share in `db` (the caller's open database, at `db_path`); record
+    the 304s in `crawl_id` (a sharded crawl's row) or in a row of its own. `asked` fills up
+    when a stop signal comes: nothing more is asked."""
     index, shards = shard or (0, 1)
     selected = [config.source(n) for n in source_names] or list(config.sources)
-    db = open_db(db_path)
     # As every crawl does when it starts: retry the notifications earlier runs could not
     # deliver (a sender thread); Scrapy's NotifyPipeline takes it over if Scrapy runs.
     notifier = Notifier(config, db_path)
@@ -148,7 +147,6 @@ def precheck(db_path, config: Config, *, source_names: Sequence[str] = (), every
         run.summary(result.status, progress_every > 0, verbose, result.stats)
         return result
     finally:
-        db.close()
         if notifier is not None:
             notifier.close()  # what it is still sending gets DRAIN_SECONDS, the rest stays pending
 
@@ -176,7 +174,8 @@ class _Run:
         asks, later = [], []
         for row, source in chosen:
             ask = Ask(row["url"], source.name, validators(row), row)
-            (asks if wanted(ask) else later).append(ask)
+            # without validators every answer is a full page anyway: Scrapy's to fetch
+            (asks if ask.headers else later).append(ask)
         self.queued = len(chosen)
         timers = [asyncio.ensure_future(self._flush())]
         if progress_every > 0:
@@ -187,8 +186,6 @@ class _Run:
             async with ConditionalProbe(limits, allowed) as probe:
                 self.prober = probe
                 async for ask, answer in probe.run(asks):
-                    if self.asked:
-                        probe.stop()
                     if answer is not None and answer.status == 304:
                         self.queued -= 1
                         self.pending.append(self._not_modified(ask, answer))
@@ -216,9 +213,8 @@ class _Run:
         if not batch:
             return
         try:
-            with write_transaction(self.db):
-                results = each_all_or_nothing(self.db, batch, lambda fetch: record_fetch_in(
-                    self.db, fetch, None, self.schedule, self.rules))
+            results = record_fetches(self.db, [(fetch, None) for fetch in batch], self.schedule,
+                                     self.rules)
         except Exception as exc:  # the transaction failed: none written; the next run asks again
             _warn(f"{len(batch)} checks not recorded: {exc}")
             return

@@ -6,13 +6,13 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db.changes import record_change
-from db.schema import iso, parse_iso, write_transaction
+from db.schema import each_all_or_nothing, iso, parse_iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -183,6 +183,15 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch, content: Content | Non
     """Record one fetch and, when the article's content hash moved, its new version."""
     with write_transaction(db):
         return record_fetch_in(db, fetch, content, schedule, rules)
+
+
+def record_fetches(db: sqlite_utils.Database, fetches: Sequence[tuple[Fetch, Content | None]],
+                   schedule: Schedule, rules: Rules = Rules()) -> list[FetchResult | Exception]:
+    """A batch of fetches in one transaction, each all-or-nothing: a fetch whose write raises is
+    rolled back alone and its exception takes its place in the result (the batched writers)."""
+    with write_transaction(db):
+        return each_all_or_nothing(db, fetches, lambda fetch: record_fetch_in(
+            db, fetch[0], fetch[1], schedule, rules))
 
 
 def record_fetch_in(db: sqlite_utils.Database, fetch: Fetch, content: Content | None,
