@@ -26,7 +26,10 @@ class FetchedPage:
     raw_hash: str | None = None  # sha256 of the body; set without body: identical to last time
     etag: str | None = None
     last_modified: str | None = None
-    suspect: str | None = None
+    # The page stands in for the article (crawler.outcomes): its kind and why we think so.
+    not_article: str | None = None
+    not_article_reason: str | None = None
+    paywalled: bool = False  # the page declares itself not free (isAccessibleForFree: false)
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline
     version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
     cycle: str | None = None  # issue 9: the distributed work cycle the fetch belongs to

@@ -18,7 +18,7 @@ from crawler.items import FetchedPage
 from crawler.notify import Notifier
 from crawler.policy import schedule_for
 from crawler.report import COUNTS
-from crawler.suspect import suspect_reason
+from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
 from db.schema import open_db
 from db.store import (COUNTED_AS, Content, Fetch, Rules, add_to_crawl, finish_crawl,
@@ -52,7 +52,10 @@ class CleanPipeline:
         elif unreadable := unreadable_reason(item.article):
             item.error = unreadable
         else:
-            item.suspect = suspect_reason(item.article)
+            found = classify_page(item.article, item.url, item.final_url)
+            if found is not None:
+                item.not_article, item.not_article_reason = found.kind, found.reason
+            item.paywalled = declares_paywall(item.article)
             item.final_url = _identity(item, source)
         if not keeps_html(self.crawler):
             item.body = b""  # the raw page is not needed past this point; keep memory flat
@@ -96,12 +99,17 @@ def fetch_and_content(item: FetchedPage, crawler, crawl_id: int | None = None
                   http_status=item.http_status, crawl_id=crawl_id, error=item.error,
                   duration_ms=item.duration_ms, final_url=item.final_url,
                   not_modified=item.not_modified, raw_hash=item.raw_hash, etag=item.etag,
-                  last_modified=item.last_modified, suspect=item.suspect)
+                  last_modified=item.last_modified, not_article=item.not_article,
+                  not_article_reason=item.not_article_reason, paywalled=item.paywalled)
     content = None
     if item.error is None and item.article is not None:
         a = item.article
-        content = Content(title=a.title, byline=a.author, body=a.body, published=a.published,
-                          modified=a.modified, cleaner_version=a.cleaner_version,
+        from crawler.cleaner.dates import plausible_date
+
+        content = Content(title=a.title, byline=a.author, body=a.body,
+                          published=plausible_date(a.published, item.fetched_at),
+                          modified=plausible_date(a.modified, item.fetched_at),
+                          cleaner_version=a.cleaner_version,
                           raw_html=(item.body or None) if keeps_html(crawler) else None)
     return fetch, content
 

@@ -1,5 +1,6 @@
-"""Rebuild an article's versions from re-cleaned pages (`newswatch reclean`); the old rows are kept
-in `versions_superseded` with their cleaner_version, never lost."""
+"""Rewrites of an article's stored history: rebuilt from re-cleaned pages (`newswatch reclean`), or
+with versions that were not the article taken out (`newswatch doctor`). The old rows are kept in
+`versions_superseded`, never lost."""
 from __future__ import annotations
 
 import zlib
@@ -42,15 +43,15 @@ def stored_pages(db: sqlite_utils.Database, article_id: int) -> list[dict] | Non
 
 
 def replace_versions(db: sqlite_utils.Database, article_id: int, rebuilt: list[Rebuilt],
-                     superseded_at: str) -> list[int]:
+                     superseded_at: str, reason: str = "re-cleaned") -> list[int]:
     """Move the article's versions to `versions_superseded` and write `rebuilt` as versions
     1..n (with their change records); returns the new version ids."""
     with write_transaction(db):
         kept = [c for c in db["versions_superseded"].columns_dict if c != "superseded_at"]
         kept = [c for c in kept if c in db["versions"].columns_dict]
-        db.execute(f"insert into versions_superseded ({', '.join(kept)}, superseded_at) "
-                   f"select {', '.join(kept)}, ? from versions where article_id = ?",
-                   [superseded_at, article_id])
+        db.execute(f"insert into versions_superseded ({', '.join(kept)}, superseded_at, "
+                   f"superseded_reason) select {', '.join(kept)}, ?, ? from versions where article_id = ?",
+                   [superseded_at, reason, article_id])
         db.execute("delete from change_records where article_id = ?", [article_id])
         db.execute("delete from versions where article_id = ?", [article_id])
         # Fresh ids, never an old one again: superseded rows, pages and checks keep meaning one thing.
@@ -93,3 +94,110 @@ def _insert_version(db, version_id: int, article_id: int, number: int, item: Reb
         [version_id, article_id, number, item.captured_at, new["title"], new["byline"], new["published"],
          item.content.modified, new["body"], item.digest, *flags, item.content.cleaner_version,
          item.check_id]).lastrowid
+
+
+@dataclass
+class FalseVersion:
+    """A stored version that was not the article (found by `newswatch doctor`)."""
+
+    version_id: int
+    status: str  # what the article's status would have been: gone (error page) or blocked
+    reason: str
+
+
+_VERSION_FIELDS = ("id", "version", "captured_at", "title", "byline", "body", "published",
+                   "content_hash", "check_id")
+
+
+def remove_versions(db: sqlite_utils.Database, article_id: int, false: list[FalseVersion],
+                    superseded_at: str) -> dict[str, int]:
+    """Take the false versions out of an article's history in one transaction: they move to
+    `versions_superseded` with their reason, a good version that only repeats the one before
+    it once they are gone moves with them, the rest are renumbered 1..n with their words and
+    change records computed again, and the checks that made them say what the page was.
+    Returns counts: removed (false), merged (repeats), kept."""
+    with write_transaction(db):
+        rows = [dict(zip(_VERSION_FIELDS, r)) for r in db.execute(
+            f"select {', '.join(_VERSION_FIELDS)} from versions where article_id = ? order by version",
+            [article_id])]
+        by_id = {f.version_id: f for f in false}
+        kept, merged = [], []
+        for row in rows:
+            if row["id"] in by_id:
+                continue
+            if kept and kept[-1]["content_hash"] == row["content_hash"]:
+                merged.append(row)
+            else:
+                kept.append(row)
+        gone = [r for r in rows if r["id"] in by_id] + merged
+        _supersede(db, gone, {**{i: f.reason for i, f in by_id.items()},
+                              **{r["id"]: "repeats the version before it once false versions "
+                                          "are removed" for r in merged}}, superseded_at)
+        for f in false:
+            db.execute("update checks set version_id = null, outcome = ?, error = ? where version_id = ?",
+                       ["missing" if f.status == "gone" else "blocked", f.reason, f.version_id])
+        for r in merged:
+            db.execute("update checks set version_id = null, outcome = 'unchanged' where version_id = ?",
+                       [r["id"]])
+        _renumber(db, article_id, kept)
+        _settle_article(db, article_id, kept, rows, by_id, superseded_at)
+    return {"removed": len(false), "merged": len(merged), "kept": len(kept)}
+
+
+def _supersede(db: sqlite_utils.Database, rows: list[dict], reasons: dict[int, str], at: str) -> None:
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    columns = [c for c in db["versions_superseded"].columns_dict
+               if c in db["versions"].columns_dict]
+    db.execute(f"insert into versions_superseded ({', '.join(columns)}, superseded_at) "
+               f"select {', '.join(columns)}, ? from versions where id in ({marks})", [at, *ids])
+    for version_id, reason in reasons.items():
+        db.execute("update versions_superseded set superseded_reason = ? where id = ? and "
+                   "superseded_at = ?", [reason, version_id, at])
+    db.execute(f"delete from notifications where version_id in ({marks})", ids)
+    db.execute(f"delete from change_records where version_id in ({marks}) or "
+               f"previous_version_id in ({marks})", [*ids, *ids])
+    db.execute(f"delete from versions where id in ({marks})", ids)
+
+
+def _renumber(db: sqlite_utils.Database, article_id: int, kept: list[dict]) -> None:
+    """Versions 1..n in time order, each with its words and change record against the one before."""
+    db.execute("delete from change_records where article_id = ?", [article_id])
+    db.execute("update versions set version = -version where article_id = ?", [article_id])
+    previous = None
+    for number, row in enumerate(kept, start=1):
+        text = f"{row['title']}\n{row['body']}"
+        if previous is None:
+            flags = (word_delta("", text)[0], 0, 0, 0, 0)
+        else:
+            added, removed = word_delta(f"{previous['title']}\n{previous['body']}", text)
+            flags = (added, removed, *(int(previous[f] != row[f]) for f in ("title", "byline", "body")))
+        db.execute("update versions set version = ?, words_added = ?, words_removed = ?, "
+                   "title_changed = ?, byline_changed = ?, body_changed = ? where id = ?",
+                   [number, *flags, row["id"]])
+        record_change(db, article_id, row["id"], previous,
+                      {k: row[k] for k in ("title", "byline", "body", "published")}, row["captured_at"])
+        previous = row
+
+
+def _settle_article(db: sqlite_utils.Database, article_id: int, kept: list[dict], rows: list[dict],
+                    false: dict[int, FalseVersion], at: str) -> None:
+    """The article's current version is its last good one; when the last stored version was
+    false, the article takes that page's status and forgets its validators (they are the
+    stand-in page's), so that the next check fetches and judges the page afresh."""
+    last = kept[-1] if kept else None
+    db.execute("update articles set current_version_id = ?, version_count = ?, title = "
+               "coalesce(?, title) where id = ?",
+               [last and last["id"], len(kept), last and last["title"], article_id])
+    latest = rows[-1] if rows else None
+    if latest is not None and latest["id"] in false:
+        f = false[latest["id"]]
+        old = db.execute("select status from articles where id = ?", [article_id]).fetchone()[0]
+        db.execute("update articles set status = ?, status_since = ?, status_detail = ?, etag = null, "
+                   "last_modified = null, raw_hash = null where id = ?",
+                   [f.status, latest["captured_at"], f.reason, article_id])
+        if old != f.status:
+            db.execute("insert into events (article_id, at, kind, old, new, detail) values "
+                       "(?, ?, 'status', ?, ?, ?)", [article_id, at, old, f.status, f"doctor: {f.reason}"])

@@ -306,6 +306,21 @@ def _m006_distributed(db: sqlite_utils.Database) -> None:
 MIGRATIONS.append(_m006_distributed)
 
 
+def _m007_stand_in_pages(db: sqlite_utils.Database) -> None:
+    """The reason and moment of an article's current status (`blocked` since when, and why), and
+    why a superseded version was taken out (a re-clean, or a page that was not the article)."""
+    db["articles"].add_column("status_since", str)
+    db["articles"].add_column("status_detail", str)
+    db["versions_superseded"].add_column("superseded_reason", str)
+    db.execute("update articles set status_since = (select max(e.at) from events e where "
+               "e.article_id = articles.id and e.kind = 'status'), status_detail = (select e.detail "
+               "from events e where e.article_id = articles.id and e.kind = 'status' order by e.at "
+               "desc, e.id desc limit 1)")
+
+
+MIGRATIONS.append(_m007_stand_in_pages)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)

@@ -23,15 +23,20 @@ if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
 # (crawler.policy.schedule_for builds one).
 Schedule = Callable[..., "datetime | None"]
 
-# What a check found. Only `new` and `changed` write a version.
-OUTCOMES = ("new", "changed", "unchanged", "not_modified", "unchanged_raw", "missing", "suspect",
-            "error")
+# What a check found. Only `new` and `changed` write a version. `missing` is a 404/410 or a 200
+# that reads like an error page (a soft 404); `blocked` a paywall, consent wall or bot check.
+OUTCOMES = ("new", "changed", "unchanged", "not_modified", "unchanged_raw", "missing", "blocked",
+            "suspect", "error")
 # The crawl counter (`crawls` columns) each outcome adds to; the checks table keeps the detail.
 COUNTED_AS = {"new": "new", "changed": "changed", "unchanged": "unchanged",
               "not_modified": "unchanged", "unchanged_raw": "unchanged", "missing": "failed",
-              "suspect": "failed", "error": "failed"}
-# Article statuses; every change of status is an `events` row.
-STATUSES = ("live", "gone", "restored", "error", "suspect")
+              "blocked": "failed", "suspect": "failed", "error": "failed"}
+# Article statuses; every change of status is an `events` row, and the article keeps the reason
+# and the moment of its current status (`status_detail`, `status_since`).
+STATUSES = ("live", "gone", "restored", "error", "blocked", "suspect")
+# Stand-in pages (crawler.outcomes): an error page counts toward `gone` like a 404; the others
+# are walls, `blocked`, and never a version.
+SOFT_404 = "soft-404"
 # A failing article (5xx, timeout, reset) is retried after 5 min, then 10, 20 … at most a day.
 ERROR_BACKOFF_FIRST, ERROR_BACKOFF_MAX = timedelta(minutes=5), timedelta(days=1)
 # A 200 whose body collapses under this share of the last version's is held back as suspect.
@@ -54,7 +59,10 @@ class Fetch:
     raw_hash: str | None = None  # sha256 of the response body, to skip cleaning an identical page
     etag: str | None = None
     last_modified: str | None = None
-    suspect: str | None = None  # why the page reads like an error/paywall/consent page, if it does
+    # The page stands in for the article: "soft-404", "paywall", "consent" or "bot-check", and why.
+    not_article: str | None = None
+    not_article_reason: str | None = None
+    paywalled: bool = False  # the page declares itself not free (JSON-LD isAccessibleForFree)
     result_id: str | None = None  # issue 9: a distributed result's idempotency key (unique in checks)
 
 
@@ -198,23 +206,31 @@ def record_fetch_in(db: sqlite_utils.Database, fetch: Fetch, content: Content | 
                     schedule: Schedule, rules: Rules = Rules()) -> FetchResult:
     """`record_fetch` inside a transaction the caller holds (issue 9: `ingest` writes a batch
     of fetches in one transaction)."""
-    article = find_article(db, fetch.final_url or fetch.url, fetch.url)
-    if article is not None:
+    stand_in = fetch.error is None and fetch.not_article is not None
+    # A page standing in for the article says nothing about the article's URL (an error page's
+    # canonical or a redirect to the home page is not where the article moved).
+    article = find_article(db, fetch.url) if stand_in else \
+        find_article(db, fetch.final_url or fetch.url, fetch.url)
+    if article is not None and not stand_in:
         _reconcile_url(db, article, fetch)
-    if fetch.http_status in (404, 410):
+    if fetch.http_status in (404, 410) or (stand_in and fetch.not_article == SOFT_404):
         return _record_missing(db, fetch, article, rules)
     if fetch.error is None and article is not None and _unchanged_raw(article, fetch):
         return _record_no_change(db, fetch, article, schedule,
                                  "not_modified" if fetch.not_modified else "unchanged_raw")
     if fetch.error is not None or content is None:
         return _record_error(db, fetch, article)
-    if article is None and fetch.suspect:
-        _insert_check(db, fetch, None, "suspect", None, error=fetch.suspect)
-        return FetchResult("suspect")
+    if stand_in:
+        return _record_blocked(db, fetch, article, schedule, fetch.not_article_reason or fetch.not_article)
     if article is None:
         article = _insert_article(db, fetch, content)
-    elif _held_back_as_suspect(db, fetch, article, content, rules):
-        return FetchResult("suspect", article["id"])
+    else:
+        collapsed = _collapsed(db, article, content)
+        if collapsed and fetch.paywalled:
+            return _record_blocked(db, fetch, article, schedule,
+                                   f"declares itself not free (isAccessibleForFree) and its {collapsed}")
+        if collapsed and _held_back_as_suspect(db, fetch, article, content, rules, collapsed):
+            return FetchResult("suspect", article["id"])
     return _record_content(db, fetch, article, content, schedule)
 
 
@@ -268,32 +284,51 @@ def _record_no_change(db: sqlite_utils.Database, fetch: Fetch, article: dict, sc
 
 def _record_missing(db: sqlite_utils.Database, fetch: Fetch, article: dict | None,
                     rules: Rules) -> FetchResult:
-    """404/410: `gone` after `rules.gone_after` in a row; never a version, never deleted."""
+    """404/410 or a soft 404: `gone` after `rules.gone_after` in a row; never a version, never
+    deleted."""
+    why = f"HTTP {fetch.http_status}" if fetch.http_status in (404, 410) else \
+        f"soft 404: {fetch.not_article_reason or 'reads like an error page'}"
     if article is None:
-        _insert_check(db, fetch, None, "missing", None, error=f"HTTP {fetch.http_status}")
+        _insert_check(db, fetch, None, "missing", None, error=why)
         return FetchResult("missing")
     count = (article.get("missing_count") or 0) + 1
-    _insert_check(db, fetch, article["id"], "missing", None, error=f"HTTP {fetch.http_status}")
+    _insert_check(db, fetch, article["id"], "missing", None, error=why)
     if count >= rules.gone_after:
-        _set_status(db, article, "gone", fetch.checked_at, f"HTTP {fetch.http_status} x{count}")
+        _set_status(db, article, "gone", fetch.checked_at, f"{why} x{count}")
     db.execute("update articles set missing_count = ?, last_checked = ?, next_check_at = ? "
                "where id = ?", [count, iso(fetch.checked_at),
                                 iso(fetch.checked_at + _backoff(count)), article["id"]])
     return FetchResult("missing", article["id"])
 
 
-def _held_back_as_suspect(db: sqlite_utils.Database, fetch: Fetch, article: dict, content: Content,
-                          rules: Rules) -> bool:
-    """True when this content must not become a version yet: it reads like an error, paywall
-    or consent page, or it collapsed to a fraction of the last version, and it has not been
-    seen `rules.suspect_confirmations` times in a row."""
+def _record_blocked(db: sqlite_utils.Database, fetch: Fetch, article: dict | None,
+                    schedule: Schedule, why: str) -> FetchResult:
+    """A paywall, consent wall or bot check: `blocked` with the reason, never a version however
+    long it lasts. The article keeps its last good version and its validators, and is checked
+    again on its normal schedule, backing off while the wall stays."""
+    if article is None:
+        _insert_check(db, fetch, None, "blocked", None, error=why)
+        return FetchResult("blocked")
+    _insert_check(db, fetch, article["id"], "blocked", None, error=why)
+    _set_status(db, article, "blocked", fetch.checked_at, why)
+    _update_article(db, fetch, article, None, schedule, changed=False)
+    return FetchResult("blocked", article["id"])
+
+
+def _collapsed(db: sqlite_utils.Database, article: dict, content: Content) -> str | None:
+    """'body shrank to 40 of 2,300 characters' when the body collapsed under SUSPECT_SHRINK of
+    the last version's, else None."""
     previous = _current_version(db, article)
-    why = fetch.suspect
-    if why is None and previous is not None and \
-            len(normalize_body(content.body)) < SUSPECT_SHRINK * len(previous["body"]):
-        why = f"body shrank to {len(normalize_body(content.body))} of {len(previous['body'])} characters"
-    if why is None:
-        return False
+    size = len(normalize_body(content.body))
+    if previous is None or size >= SUSPECT_SHRINK * len(previous["body"]):
+        return None
+    return f"body shrank to {size} of {len(previous['body'])} characters"
+
+
+def _held_back_as_suspect(db: sqlite_utils.Database, fetch: Fetch, article: dict, content: Content,
+                          rules: Rules, why: str) -> bool:
+    """True when this collapsed body (an article cut short, in an article's words) must not
+    become a version yet: it has not been seen `rules.suspect_confirmations` times in a row."""
     digest = content_hash(content.title, content.byline, content.body)
     count = (article.get("suspect_count") or 0) + 1 if article.get("suspect_hash") == digest else 1
     if count >= rules.suspect_confirmations:
@@ -310,14 +345,15 @@ def _held_back_as_suspect(db: sqlite_utils.Database, fetch: Fetch, article: dict
 
 
 def _healthy(status: str) -> str:
-    return "restored" if status == "gone" else "live"
+    return "restored" if status in ("gone", "blocked") else "live"
 
 
 def _set_status(db: sqlite_utils.Database, article: dict, status: str, at: datetime,
                 detail: str | None = None) -> None:
     if article.get("status") == status:
         return
-    db.execute("update articles set status = ? where id = ?", [status, article["id"]])
+    db.execute("update articles set status = ?, status_since = ?, status_detail = ? where id = ?",
+               [status, iso(at), detail, article["id"]])
     _event(db, article["id"], at, "status", article.get("status"), status, detail)
     article["status"] = status
 

@@ -493,6 +493,45 @@ def reclean(paths: Paths, source: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--fix-false-versions", "fix", is_flag=True,
+              help="Take the false versions found out of the history (prints them first).")
+@click.option("--dry-run", is_flag=True, help="With --fix-false-versions: print, change nothing.")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per finding, then a summary.")
+@common_options
+def doctor(paths: Paths, fix: bool, dry_run: bool, source: str | None, as_json: bool) -> None:
+    """Find stored versions that were never the article: error pages, paywalls, consent walls
+    and bot checks that an older rule stored as versions.
+
+    Without options it only reports. --fix-false-versions moves each false version to
+    `versions_superseded` with its reason, drops a good version that merely repeats the one
+    before it once the false ones are gone, renumbers the rest and recomputes their change
+    records, one transaction per article. Run it with --dry-run first.
+    """
+    from crawler.doctor import false_versions, fix_false_versions
+
+    db = open_db(paths.db, readonly=not fix or dry_run)
+    findings = list(false_versions(db, source))
+    for finding in findings:
+        click.echo(json.dumps({"url": finding.url, "version": finding.version,
+                               "status": finding.false.status, "reason": finding.false.reason},
+                              ensure_ascii=False) if as_json else finding.line())
+    articles = len({f.article_id for f in findings})
+    if not fix or dry_run or not findings:
+        verb = "would remove" if fix else "found"
+        summary = {"false_versions": len(findings), "articles": articles, "changed": False}
+        click.echo(json.dumps(summary) if as_json else
+                   f"{verb} {len(findings)} false version(s) in {articles} article(s)"
+                   + ("" if fix or not findings else "; run with --fix-false-versions --dry-run, "
+                      "then --fix-false-versions"))
+        return
+    totals = fix_false_versions(db, findings)
+    click.echo(json.dumps({**totals, "changed": True}) if as_json else
+               f"removed {totals['removed']} false version(s) and {totals['merged']} repeat(s) "
+               f"in {totals['articles']} article(s); the rows are in versions_superseded")
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port.")

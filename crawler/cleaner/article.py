@@ -19,6 +19,11 @@ class Article:
     language: str | None = None
     cleaner_version: str = CLEANER_VERSION
     problems: tuple[str, ...] = field(default=())  # why fields are empty, for bad input
+    # What the page says of itself, for telling an article from a page standing in for it
+    # (crawler.outcomes): its <title>, a robots `noindex`, JSON-LD isAccessibleForFree.
+    page_title: str = ""
+    noindex: bool = False
+    free: bool | None = None
 
     @property
     def author(self) -> str:

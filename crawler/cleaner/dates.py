@@ -27,6 +27,30 @@ _EN_DATE = re.compile(
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
+# Dates a page can state that cannot be true of a news article: placeholders such as 0001-01-01
+# (a CMS's empty date), anything before the web had news sites, and, once the fetch time is
+# known, anything more than a day ahead of it (time zones aside). Such a date is dropped, and
+# the article's age then counts from when it was first seen.
+EARLIEST_DATE = "1990-01-01"
+FUTURE_SLACK = timedelta(days=1)
+
+
+def plausible_date(value: str | None, now: datetime | None = None) -> str | None:
+    """`value` (ISO 8601) when it can be a real article date, else None."""
+    if not value or value[:10] < EARLIEST_DATE:
+        return None
+    if now is not None:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        if moment > now + FUTURE_SLACK:
+            return None
+    return value
+
+
 def parse_date(value: str) -> str | None:
     """ISO 8601 (offset kept), RFC 2822, or 'March 22, 2023' -> ISO 8601 string; else None."""
     value = value.strip()

@@ -10,7 +10,7 @@ from lxml.cssselect import CSSSelector
 from .article import Article
 from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
-from .metadata import (
+from .metadata import (page_signals, 
     PageMeta, find_dates, metadata_byline, read_page_meta, title_candidates, visible_byline,
     lone_headline, visible_title,
 )
@@ -87,7 +87,7 @@ def _clean(html: object, url: str | None, encoding: str | None,
     problems += selector_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
                    body="\n".join(lines), canonical_url=meta.canonical, language=language,
-                   problems=tuple(problems))
+                   problems=tuple(problems), **page_signals(meta))
 
 
 def _visible_body(tree: etree._Element, drop_selectors: tuple[str, ...]) -> tuple[etree._Element, list[str]]:

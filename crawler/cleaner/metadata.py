@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from .dates import parse_date, visible_date
+from .dates import parse_date, plausible_date, visible_date
 from .text import block_lines, element_text, normalize_line
 from .prune import class_tokens
 from .vocabulary import BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, JOB_TITLE_WORDS
@@ -335,7 +335,7 @@ def find_dates(pm: PageMeta, body: etree._Element, language: str | None) -> tupl
                             + [pm.meta.get(k) for k in _PUBLISHED_META]
                             + list(_time_elements(body, "published")))
     for text in ([] if published else _dateline_texts(body)):
-        published = visible_date(text, language)
+        published = plausible_date(visible_date(text, language))
         if published:
             break
     modified = _first_date([pm.jsonld.get("dateModified")] + [pm.meta.get(k) for k in _MODIFIED_META]
@@ -355,7 +355,18 @@ def _dateline_texts(body: etree._Element) -> Iterator[str]:
 def _first_date(values: list[Any]) -> str | None:
     for value in values:
         if isinstance(value, str):
-            parsed = parse_date(value)
+            parsed = plausible_date(parse_date(value))  # a 0001-01-01 placeholder: try the next
             if parsed:
                 return parsed
     return None
+
+
+def page_signals(pm: PageMeta) -> dict[str, Any]:
+    """The page's own word on what it is: its <title>, a robots `noindex`, and whether its
+    JSON-LD says it is free to read (`isAccessibleForFree`, schema.org's paywall marker)."""
+    robots = f"{pm.meta.get('robots', '')} {pm.meta.get('googlebot', '')}".lower()
+    free = pm.jsonld.get("isAccessibleForFree")
+    if isinstance(free, str):
+        free = {"true": True, "false": False}.get(free.strip().lower())
+    return {"page_title": pm.title_tag, "noindex": "noindex" in robots,
+            "free": free if isinstance(free, bool) else None}
