@@ -30,8 +30,8 @@ DESCRIPTION = {SOFT_404: "an error page", PAYWALL: "a paywall", CONSENT: "a cons
 # Phrases by kind and language, matched case-insensitively after typographic apostrophes and
 # dashes are made plain. `PHRASES` are specific to stand-in pages and count anywhere in a short
 # page; `HEADING_PHRASES` are ambiguous in a sentence ("the hiker was not found") and count only
-# as a short line of their own (the headline or a body line of a few words: "404 Not Found") on
-# a page of at most `HEADING_PAGE_WORDS` words, the size of a server's bare error page.
+# as a line of their own (the headline or a body line: "404 Not Found") on a page of at most
+# `HEADING_PAGE_WORDS` words, the size of a server's bare error page.
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     SOFT_404: {
         "en": (r"\bpage not found\b", r"\bpage (could not|couldn't|cannot|can't) be found\b",
@@ -53,7 +53,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
                r"\b(este artículo|esta página) ya no está disponible\b"),
     },
     PAYWALL: {
-        "en": (r"\bsubscribe (now |today )?to (continue|read|keep reading|unlock)\b",
+        "en": (r"\bsubscribe (now |today )?to (continue|keep reading|unlock)\b",
+               r"\bsubscribe (now |today )?to read (the|this) (full )?(article|story)\b",
                r"\bsubscribers only\b", r"\bfor subscribers\b", r"\balready a subscriber\b",
                r"\bsign in to (continue|read|keep reading)\b", r"\blog in to (continue|read)\b",
                r"\bunlock (this|the full) (article|story)\b", r"\byou('ve| have) reached your "
@@ -108,7 +109,7 @@ HEADING_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
                 "de": (r"\bzugriff verweigert\b", r"\bsicherheitsüberprüfung\b"),
                 "fr": (r"\baccès refusé\b",), "es": (r"\bacceso denegado\b",)},
 }
-HEADING_WORDS, HEADING_PAGE_WORDS = 6, 40
+HEADING_PAGE_WORDS = 40
 
 
 def _compile(table: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, re.Pattern]:
@@ -147,15 +148,22 @@ def classify_text(title: str, body: str) -> NotArticle | None:
     text = f"{title}\n{body}".translate(_PLAIN)
     if len(text.split()) > MAX_WORDS:
         return None
-    words = len(text.split())
-    short_lines = [line.strip() for line in text.splitlines()
-                   if 0 < len(line.split()) <= HEADING_WORDS] if words <= HEADING_PAGE_WORDS else []
+    lines = text.splitlines() if len(text.split()) <= HEADING_PAGE_WORDS else []
     for kind in _ORDER:
-        headings = _HEADINGS.get(kind)
-        found = _COMPILED[kind].search(text) or (headings and next(
-            filter(None, map(headings.search, short_lines)), None))
+        found = _COMPILED[kind].search(text) or _heading(kind, lines)
         if found:
             return NotArticle(kind, f"reads like {DESCRIPTION[kind]} (“{found.group(0)}”)")
+    return None
+
+
+def _heading(kind: str, lines: list[str]) -> re.Match | None:
+    """A line that is nothing but this kind's heading phrases ("404 Not Found", "Access denied"),
+    give or take one word: "404 days at sea" and "Hiker still not found" are headlines."""
+    pattern = _HEADINGS.get(kind)
+    for line in lines if pattern else ():
+        found = pattern.search(line)
+        if found and len(re.findall(r"\w+", pattern.sub(" ", line))) <= 1:
+            return found
     return None
 
 

@@ -126,19 +126,19 @@ def test_server_failures_are_errors_with_backoff_never_versions(crawled, route, 
     assert article(cli.db, url)["status"] == "live" and last_check(cli.db, url)["outcome"] == "not_modified"
 
 
-def test_soft_404_and_paywall_are_suspect_until_confirmed(crawled):
+def test_soft_404_counts_toward_gone_and_a_paywall_is_blocked(crawled):
     info, server, cli = crawled
     soft, paywall = info.articles[3].path, info.articles[4].path
     server.set_route(soft, body=SOFT_404, headers={"Content-Type": "text/html"})
     server.set_route(paywall, body=PAYWALL, headers={"Content-Type": "text/html"})
-    cli("recheck", server.base_url + soft, server.base_url + paywall)
-    for path, needle in ((soft, "error page"), (paywall, "paywall")):
+    for _ in range(2):  # the same content again is believed no more than the first time
+        cli("recheck", server.base_url + soft, server.base_url + paywall)
+    for path, outcome, status, needle in ((soft, "missing", "gone", "soft 404"),
+                                          (paywall, "blocked", "blocked", "paywall")):
         check = last_check(cli.db, server.base_url + path)
-        assert check["outcome"] == "suspect" and needle in check["error"]
-        assert article(cli.db, server.base_url + path)["status"] == "suspect"
+        assert check["outcome"] == outcome and needle in check["error"]
+        assert article(cli.db, server.base_url + path)["status"] == status
     assert one(cli.db, "select count(*) from versions") == 8
-    cli("recheck", server.base_url + paywall)  # the same content again: now it is believed
-    assert article(cli.db, server.base_url + paywall)["version_count"] == 2
 
 
 def test_redirect_on_domain_is_a_url_change_not_a_new_article(crawled):

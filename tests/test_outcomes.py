@@ -1,0 +1,202 @@
+"""A page that stands in for the article (an error page, a paywall, a consent wall, a bot check) is
+never a version, on a first crawl or a re-check; a real truncation still is, once confirmed."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from crawler.outcomes import BOT_CHECK, CONSENT, PAYWALL, SOFT_404, classify_text
+from newswatch.demosite import DemoServer, generate_site
+from tests.conftest import Cli, write_sources
+
+
+def page(title: str, *paragraphs: str, head: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{title}</title>{head}</head><body><div class='site-nav'>"
+            f"<a href='/'>Home</a></div><main><h1>{title}</h1>{body}</main></body></html>").encode()
+
+
+# (kind, language, page): the wording real sites use, in English and one other language each.
+STAND_INS = [
+    (SOFT_404, "en", page("Oops! That page can’t be found.",
+                          "It looks like nothing was found at this location. Maybe try a search?")),
+    (SOFT_404, "de", page("Seite nicht gefunden",
+                          "Die angeforderte Seite existiert leider nicht mehr.")),
+    (PAYWALL, "en", page("Budget talks stall", "Subscribe to continue reading.",
+                         "Already a subscriber? Sign in.")),
+    (PAYWALL, "fr", page("Les négociations budgétaires", "Cet article est réservé aux abonnés.",
+                         "Déjà abonné ? Connectez-vous.")),
+    (BOT_CHECK, "en", page("Just a moment...", "Checking your browser before accessing the site.",
+                           "Please enable JavaScript and cookies to continue.")),
+    (BOT_CHECK, "es", page("Un momento", "Comprobando tu navegador antes de acceder.",
+                           "Verifica que eres humano para continuar.")),
+    (CONSENT, "en", page("Before you continue", "We value your privacy.",
+                         "We and our partners use cookies. Accept all cookies to continue.")),
+    (CONSENT, "de", page("Bevor Sie fortfahren", "Wir respektieren Ihre Privatsphäre.",
+                         "Wir und unsere Partner verwenden Cookies. Alle akzeptieren.")),
+]
+STATUS = {SOFT_404: "gone", PAYWALL: "blocked", BOT_CHECK: "blocked", CONSENT: "blocked"}
+
+
+def q(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+
+
+@pytest.fixture
+def tracked(tmp_path):
+    """A site of 12 articles, crawled once (one version each)."""
+    info = generate_site(tmp_path / "site", 12, seed=16)
+    with DemoServer(tmp_path / "site") as server:
+        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+        cli("crawl")
+        yield info, server, cli
+
+
+def test_stand_in_pages_never_become_versions_and_the_real_page_restores(tracked):
+    info, server, cli = tracked
+    urls = {}
+    for (kind, language, body), article in zip(STAND_INS, info.articles):
+        server.set_route(article.path, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+        urls[server.base_url + article.path] = (kind, language)
+    for _ in range(4):
+        cli("recheck", *urls)
+    assert q(cli.db, "select count(*) n from versions")[0]["n"] == 12
+    for url, (kind, language) in urls.items():
+        row = q(cli.db, "select * from articles where url = ?", (url,))[0]
+        assert (row["status"], row["version_count"]) == (STATUS[kind], 1), (kind, language)
+        assert row["status_detail"] and row["status_since"], (kind, language)
+        outcomes = [c["outcome"] for c in q(cli.db, "select outcome from checks where url = ? "
+                                                    "order by id", (url,))]
+        assert outcomes == ["new"] + ["missing" if kind == SOFT_404 else "blocked"] * 4
+        events = q(cli.db, "select old, new from events where article_id = ? and kind = 'status'",
+                   (row["id"],))
+        assert events == [{"old": "live", "new": STATUS[kind]}], (kind, language)
+    server.clear_routes()
+    cli("recheck", *urls)
+    assert q(cli.db, "select count(*) n from versions")[0]["n"] == 12
+    for url in urls:
+        row = q(cli.db, "select * from articles where url = ?", (url,))[0]
+        assert row["status"] == "restored" and row["version_count"] == 1
+    changes = cli("changes", "--since", "1d")
+    assert "no changes" in (changes.stdout + changes.stderr).lower() or not changes.stdout.strip()
+
+
+def test_a_new_url_answering_a_stand_in_page_is_not_an_article(tmp_path):
+    info = generate_site(tmp_path / "site", 4, seed=3)
+    with DemoServer(tmp_path / "site") as server:
+        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+        soft, wall = info.articles[0].path, info.articles[1].path
+        server.set_route(soft, body=STAND_INS[0][2], headers={"Content-Type": "text/html"})
+        server.set_route(wall, body=STAND_INS[2][2], headers={"Content-Type": "text/html"})
+        cli("crawl")
+    assert not q(cli.db, "select * from articles where url in (?, ?)",
+                 (server.base_url + soft, server.base_url + wall))
+    checks = {c["url"]: c for c in q(cli.db, "select url, outcome, error from checks")}
+    assert checks[server.base_url + soft]["outcome"] == "missing"
+    assert "soft 404" in checks[server.base_url + soft]["error"]
+    assert checks[server.base_url + wall]["outcome"] == "blocked"
+    assert q(cli.db, "select count(*) n from versions")[0]["n"] == 2
+
+
+def test_a_short_article_is_not_replaced_by_an_error_page(tmp_path):
+    """A short article (a few hundred characters) gets no version from a WordPress soft 404,
+    which does not shrink under the collapse threshold and never says "page not found"."""
+    info = generate_site(tmp_path / "site", 2, seed=9)
+    path = info.articles[0].path
+    short = page("Council delays vote on bridge",
+                 "The city council postponed Tuesday's vote on the new river bridge after two "
+                 "members asked for an independent cost review. A new date has not been set.")
+    with DemoServer(tmp_path / "site") as server:
+        url = server.base_url + path
+        server.set_route(path, body=short, headers={"Content-Type": "text/html"})
+        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+        cli("crawl")
+        assert q(cli.db, "select version_count from articles where url = ?", (url,))[0]["version_count"] == 1
+        server.set_route(path, body=STAND_INS[0][2], headers={"Content-Type": "text/html"})
+        cli("recheck", url)
+    row = q(cli.db, "select * from articles where url = ?", (url,))[0]
+    assert row["version_count"] == 1 and row["missing_count"] == 1 and row["status"] == "live"
+
+
+def test_structured_signals_redirect_home_and_declared_paywall(tracked):
+    info, server, cli = tracked
+    moved, walled = info.articles[10].path, info.articles[11].path
+    server.set_route(moved, redirect=server.base_url + "/")
+    teaser = page("Budget talks stall", "Lawmakers met again on Tuesday.",
+                  head='<script type="application/ld+json">{"@type": "NewsArticle", '
+                       '"headline": "Budget talks stall", "isAccessibleForFree": false}</script>')
+    server.set_route(walled, body=teaser, headers={"Content-Type": "text/html"})
+    cli("recheck", server.base_url + moved, server.base_url + walled)
+    checks = {c["url"]: c for c in q(cli.db, "select url, outcome, error from checks order by id")}
+    assert checks[server.base_url + moved]["outcome"] == "missing"
+    assert "home page" in checks[server.base_url + moved]["error"]
+    assert checks[server.base_url + walled]["outcome"] == "blocked"
+    assert "isAccessibleForFree" in checks[server.base_url + walled]["error"]
+    assert q(cli.db, "select url from articles where id = (select article_id from checks where "
+                     "url = ?)", (server.base_url + moved,))[0]["url"] == server.base_url + moved
+    assert q(cli.db, "select count(*) n from versions")[0]["n"] == 12
+
+
+def test_a_real_truncation_seen_twice_is_one_new_version(tracked):
+    info, server, cli = tracked
+    path = info.articles[8].path
+    cut = page(info.articles[8].title, "The first paragraph is all that is left of this story.")
+    server.set_route(path, body=cut, headers={"Content-Type": "text/html"})
+    cli("recheck", server.base_url + path)
+    row = q(cli.db, "select * from articles where url = ?", (server.base_url + path,))[0]
+    assert (row["status"], row["version_count"]) == ("suspect", 1)
+    cli("recheck", server.base_url + path)
+    row = q(cli.db, "select * from articles where url = ?", (server.base_url + path,))[0]
+    assert (row["status"], row["version_count"]) == ("live", 2)
+
+
+def test_an_impossible_publication_date_counts_from_first_seen(tmp_path):
+    info = generate_site(tmp_path / "site", 2, seed=5)
+    path = info.articles[0].path
+    placeholder = page("Harbour reopens after storm", *(["The harbour reopened on Monday after the "
+                       "storm damage was repaired, officials said."] * 6),
+                       head='<script type="application/ld+json">{"@type": "NewsArticle", '
+                            '"datePublished": "0001-01-01T00:00:00Z", '
+                            '"dateModified": "2999-01-01T00:00:00Z"}</script>')
+    with DemoServer(tmp_path / "site") as server:
+        server.set_route(path, body=placeholder, headers={"Content-Type": "text/html"})
+        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+        cli("crawl")
+    row = q(cli.db, "select * from articles where url = ?", (server.base_url + path,))[0]
+    version = q(cli.db, "select published, modified from versions where article_id = ?", (row["id"],))[0]
+    assert row["published"] is None and version == {"published": None, "modified": None}
+    first_seen, due = datetime.fromisoformat(row["first_seen"]), datetime.fromisoformat(row["next_check_at"])
+    assert 0 < (due - first_seen).total_seconds() < 2 * 86400  # the young tier, not "2,025 years old"
+
+
+@pytest.mark.parametrize("title,body", [
+    ("Hiker still not found after three days", "Police said on Tuesday the hiker had not been "
+     "found. Search teams will resume at dawn, and volunteers have been asked to gather at the "
+     "trailhead car park. The 34-year-old was last seen on Saturday near the summit."),
+    ("Paywalls spread across local news", "More local papers now ask readers to subscribe to "
+     "read their reporting, a survey found, as advertising income keeps falling."),
+    ("404 days at sea", "The crew returned after 404 days at sea on Monday, greeted by families."),
+])
+def test_articles_that_mention_errors_or_walls_stay_articles(title, body):
+    assert classify_text(title, body) is None
+
+
+@pytest.mark.parametrize("kind,title,body", [
+    (SOFT_404, "Page introuvable", "Cette page n’existe pas ou a été déplacée."),
+    (SOFT_404, "Página no encontrada", "La página que buscas no existe."),
+    (SOFT_404, "404 Not Found", "nginx"),
+    (PAYWALL, "Solo para suscriptores", "¿Ya eres suscriptor? Inicia sesión."),
+    (PAYWALL, "Nur für Abonnenten", "Um diesen Artikel zu lesen, schließen Sie ein Abo ab. Bereits Abonnent?"),
+    (CONSENT, "Avant de continuer", "Nous respectons votre vie privée. Nous et nos partenaires "
+     "utilisons des cookies."),
+    (CONSENT, "Antes de continuar", "Valoramos tu privacidad. Aceptar todo."),
+    (BOT_CHECK, "Attention Required!", "Please complete the security check to access the site."),
+    (BOT_CHECK, "Êtes-vous un robot ?", "Vérification de votre navigateur en cours."),
+])
+def test_stand_in_wording_in_several_languages(kind, title, body):
+    found = classify_text(title, body)
+    assert found is not None and found.kind == kind, found
