@@ -288,13 +288,14 @@ def changes(paths: Paths, since: str, until: str | None, source: str | None, fie
               help="How far back: a duration (24h, 7d) or an ISO date/time; 'all' for everything.")
 @click.option("--source", default=None, metavar="NAME", help="Only this source.")
 @click.option("--kind", type=click.Choice(["status", "url_changed"]), default=None,
-              help="Only status changes (live/gone/restored/error/suspect) or URL changes.")
+              help="Only status changes (live/gone/restored/error/blocked/suspect) or URL changes.")
 @click.option("--limit", default=200, show_default=True, help="At most this many events.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event, one per line.")
 @common_options
 def events(paths: Paths, since: str, source: str | None, kind: str | None, limit: int,
            as_json: bool) -> None:
-    """List what happened to articles: gone, restored, failing, suspect, moved to a new URL."""
+    """List what happened to articles: gone, restored, failing, blocked (paywall, consent wall,
+    bot check), suspect, moved to a new URL."""
     db = open_db(paths.db, readonly=True)
     rows = queries.events_since(db, None if since == "all" else parse_since(since), source=source,
                                 kind=kind, limit=limit)

@@ -200,3 +200,73 @@ def test_articles_that_mention_errors_or_walls_stay_articles(title, body):
 def test_stand_in_wording_in_several_languages(kind, title, body):
     found = classify_text(title, body)
     assert found is not None and found.kind == kind, found
+
+
+# -- newswatch doctor: versions an older rule stored from stand-in pages --------------------------
+def _story(n: int, extra: str = "") -> str:
+    return "\n".join(f"Paragraph {i} of story {n}: the council met on Tuesday and agreed the budget "
+                     f"for the coming year after a long debate about roads and schools.{extra}"
+                     for i in range(8))
+
+
+def _old_rule_db(path):
+    """A database as the old rule left it: stand-in pages confirmed twice became versions."""
+    from datetime import timedelta, timezone
+
+    from crawler.policy import schedule_for
+    from crawler.sources import Tier
+    from db.schema import open_db
+    from db.store import Content, Fetch, record_fetch
+
+    db, t0 = open_db(path), datetime(2026, 1, 1, tzinfo=timezone.utc)
+    schedule = schedule_for([Tier(younger_than=86400 * 30, every=3600)])
+    histories = {
+        "a": [("Budget agreed", _story(1)), ("Budget agreed", "Subscribe to continue reading.\n"
+              "Already a subscriber? Sign in."), ("Budget agreed", _story(1))],
+        "b": [("Roads plan", _story(2)), ("Roads plan", _story(2, " Updated.")),
+              ("Oops! That page can’t be found.", "It looks like nothing was found at this location.")],
+        "c": [("Oops! That page can’t be found.", "It looks like nothing was found at this location.")],
+        "d": [("Schools plan", _story(4)), ("Schools plan, revised", _story(4, " Revised."))],
+    }
+    for slug, versions in histories.items():
+        for step, (title, body) in enumerate(v for v in versions for _ in range(2)):  # seen twice
+            fetch = Fetch(url=f"https://news.example/{slug}", source="demo", http_status=200,
+                          checked_at=t0 + timedelta(hours=step), raw_hash=f"{slug}{step}", etag=f'"{slug}{step}"')
+            record_fetch(db, fetch, Content(title, "", body), schedule)
+    db.close()
+
+
+def _dump(db_path) -> list:
+    with sqlite3.connect(db_path) as conn:
+        return [list(conn.execute(f"select * from {t} order by 1")) for t in
+                ("articles", "versions", "change_records", "checks", "versions_superseded")]
+
+
+def test_doctor_removes_exactly_the_false_versions(tmp_path):
+    db_path = tmp_path / "old.db"
+    _old_rule_db(db_path)
+    cli = Cli(db_path, tmp_path / "none.toml", tmp_path)
+    before = _dump(db_path)
+    report = cli("doctor").stdout
+    assert "found 3 false version(s) in 3 article(s)" in report
+    assert "https://news.example/a v2" in report and "https://news.example/d" not in report
+    assert "would remove 3" in cli("doctor", "--fix-false-versions", "--dry-run").stdout
+    assert _dump(db_path) == before  # a dry run changes nothing
+    d_before = q(db_path, "select id, version, content_hash from versions where article_id = 4")
+    cli("doctor", "--fix-false-versions")
+    versions = {r["url"]: r for r in q(db_path, "select a.url, a.status, a.version_count, a.etag, "
+                                                "group_concat(v.version) vs from articles a left join "
+                                                "versions v on v.article_id = a.id group by a.id")}
+    assert versions["https://news.example/a"]["vs"] == "1"  # v3 repeated v1 once v2 was gone
+    assert versions["https://news.example/b"]["vs"] == "1,2"
+    assert versions["https://news.example/b"]["status"] == "gone"
+    assert versions["https://news.example/b"]["etag"] is None  # the error page's validators
+    assert versions["https://news.example/c"]["vs"] is None and versions["https://news.example/c"]["version_count"] == 0
+    assert q(db_path, "select id, version, content_hash from versions where article_id = 4") == d_before
+    reasons = q(db_path, "select superseded_reason r from versions_superseded order by id")
+    assert len(reasons) == 4 and sum("repeats" in r["r"] for r in reasons) == 1
+    records = q(db_path, "select article_id from change_records order by article_id")
+    assert [r["article_id"] for r in records] == [2, 4]
+    assert "found 0 false version(s)" in cli("doctor").stdout
+    a_checks = [c["outcome"] for c in q(db_path, "select outcome from checks where url like '%/a' order by id")]
+    assert a_checks == ["new", "unchanged", "suspect", "blocked", "unchanged", "unchanged"]
