@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from crawler.cleaner import Article, clean
+from crawler.outcomes import classify_page
 from crawler.sources import Config, SourceConfigError
 from db.history import Rebuilt, replace_versions, stored_pages
 from db.schema import iso
@@ -45,19 +46,22 @@ def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, sourc
 
 def rebuild(pages: list[dict], article: dict, selectors: dict, clean_page) -> list[Rebuilt] | None:
     """The article's history as the current cleaner reads it: consecutive pages that now clean
-    to the same content are one version. None when a page no longer yields an article."""
+    to the same content are one version, and a page that stands in for the article (an error
+    page, a wall) is none. None when a page no longer yields an article."""
     out: list[Rebuilt] = []
     for page in pages:
         a = clean_page(page["html"], article["url"], **selectors)
         if not a.title.strip() or not a.body.strip():
             return None
+        if classify_page(a, article["url"]) is not None:
+            continue
         item = Rebuilt(Content(a.title, a.author, a.body, a.published, a.modified, a.cleaner_version),
                        page["captured_at"], page["check_id"], [page["id"]])
         if out and out[-1].digest == item.digest:
             out[-1].old_ids.append(page["id"])
         else:
             out.append(item)
-    return out
+    return out or None
 
 
 def _selectors(config: Config | None, name: str) -> dict:
