@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from db.store import Content
+
 if TYPE_CHECKING:  # the cleaner loads when a page is cleaned, not with every crawl
     from crawler.cleaner import Article
 
@@ -33,3 +35,17 @@ class FetchedPage:
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline
     version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
     cycle: str | None = None  # issue 9: the distributed work cycle the fetch belongs to
+
+
+def content_of(article: Article, fetched_at: datetime | None = None,
+               raw_html: bytes | None = None) -> Content:
+    """What the store versions of a cleaned article. A date that cannot be true (before 1990,
+    or more than a day after the fetch) is left out."""
+    from crawler.cleaner.dates import plausible_date
+
+    captions = getattr(article, "captions", ()) or ()
+    return Content(title=article.title, byline=article.author, body=article.body,
+                   published=plausible_date(article.published, fetched_at),
+                   modified=plausible_date(article.modified, fetched_at),
+                   cleaner_version=article.cleaner_version, raw_html=raw_html,
+                   captions=captions if isinstance(captions, str) else "\n".join(captions))

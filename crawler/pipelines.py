@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from crawler import paths
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, content_of
 from crawler.notify import Notifier
 from crawler.policy import schedule_for
 from crawler.report import COUNTS
@@ -103,14 +103,8 @@ def fetch_and_content(item: FetchedPage, crawler, crawl_id: int | None = None
                   not_article_reason=item.not_article_reason, paywalled=item.paywalled)
     content = None
     if item.error is None and item.article is not None:
-        a = item.article
-        from crawler.cleaner.dates import plausible_date
-
-        content = Content(title=a.title, byline=a.author, body=a.body,
-                          published=plausible_date(a.published, item.fetched_at),
-                          modified=plausible_date(a.modified, item.fetched_at),
-                          cleaner_version=a.cleaner_version,
-                          raw_html=(item.body or None) if keeps_html(crawler) else None)
+        content = content_of(item.article, item.fetched_at,
+                             (item.body or None) if keeps_html(crawler) else None)
     return fetch, content
 
 

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from crawler.cleaner import Article, clean
+from crawler.items import content_of
 from crawler.outcomes import classify_page
 from crawler.sources import Config, SourceConfigError
 from db.history import Rebuilt, replace_versions, stored_pages
 from db.schema import iso
-from db.store import Content
 
 if TYPE_CHECKING:  # loaded by open_db
     import sqlite_utils
@@ -55,8 +55,7 @@ def rebuild(pages: list[dict], article: dict, selectors: dict, clean_page) -> li
             return None
         if classify_page(a, article["url"]) is not None:
             continue
-        item = Rebuilt(Content(a.title, a.author, a.body, a.published, a.modified, a.cleaner_version),
-                       page["captured_at"], page["check_id"], [page["id"]])
+        item = Rebuilt(content_of(a), page["captured_at"], page["check_id"], [page["id"]])
         if out and out[-1].digest == item.digest:
             out[-1].old_ids.append(page["id"])
         else:

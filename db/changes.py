@@ -85,6 +85,7 @@ class ChangeRecord:
     title_changed: int = 0
     byline_changed: int = 0
     body_changed: int = 0
+    captions_changed: int = 0
     published_changed: int = 0
     sentences_added: int = 0
     sentences_deleted: int = 0
@@ -273,6 +274,9 @@ def compare(old: dict, new: dict) -> ChangeRecord:
         rec.fields["title"]["words"] = [[p.op, p.text] for p in
                                         word_diff(old.get("title") or "", new.get("title") or "")]
     rec.body_changed = int((old.get("body") or "") != (new.get("body") or ""))
+    if (old.get("captions") or "") != (new.get("captions") or ""):
+        rec.captions_changed = 1
+        rec.fields["captions"] = {"old": old.get("captions") or "", "new": new.get("captions") or ""}
     counts = Counter(o.op for o in rec.ops)
     rec.sentences_added, rec.sentences_deleted = counts["added"], counts["deleted"]
     rec.sentences_rewritten, rec.sentences_moved = counts["rewritten"], counts["moved"]
@@ -288,7 +292,7 @@ def compare(old: dict, new: dict) -> ChangeRecord:
             rec.notice, rec.notice_text = kind, after
             break
     rec.minor = int(rec.numbers_changed == 0 and all(
-        _fold(old.get(f) or "") == _fold(new.get(f) or "") for f in ("title", "byline", "body")))
+        _fold(old.get(f) or "") == _fold(new.get(f) or "") for f in ("title", "byline", "body", "captions")))
     return rec
 
 
@@ -305,7 +309,8 @@ def _differs(name: str, before: str | None, after: str | None) -> bool:
         return before != after
 
 
-COLUMNS = ("title_changed", "byline_changed", "body_changed", "published_changed", "sentences_added",
+COLUMNS = ("title_changed", "byline_changed", "body_changed", "captions_changed", "published_changed",
+           "sentences_added",
            "sentences_deleted", "sentences_rewritten", "sentences_moved", "numbers_changed",
            "quotes_changed", "notice", "notice_text", "minor")
 

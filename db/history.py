@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from db.changes import record_change
 from db.schema import write_transaction
-from db.store import Content, content_hash, normalize_body, normalize_line, word_delta
+from db.store import Content, change_flags, content_hash, normalize_body, normalize_line
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -26,7 +26,8 @@ class Rebuilt:
 
     @property
     def digest(self) -> str:
-        return content_hash(self.content.title, self.content.byline, self.content.body)
+        return content_hash(self.content.title, self.content.byline, self.content.body,
+                            self.content.captions)
 
 
 def stored_pages(db: sqlite_utils.Database, article_id: int) -> list[dict] | None:
@@ -75,25 +76,21 @@ def replace_versions(db: sqlite_utils.Database, article_id: int, rebuilt: list[R
 
 def _fields(content: Content) -> dict:
     return {"title": normalize_line(content.title), "byline": normalize_line(content.byline),
-            "body": normalize_body(content.body), "published": content.published}
+            "body": normalize_body(content.body), "published": content.published,
+            "captions": normalize_body(content.captions)}
 
 
 def _insert_version(db, version_id: int, article_id: int, number: int, item: Rebuilt,
                     previous: dict | None) -> int:
     new = _fields(item.content)
-    if previous is None:
-        flags = (word_delta("", f"{new['title']}\n{new['body']}")[0], 0, 0, 0, 0)
-    else:
-        added, removed = word_delta(f"{previous['title']}\n{previous['body']}",
-                                    f"{new['title']}\n{new['body']}")
-        flags = (added, removed, *(int(previous[f] != new[f]) for f in ("title", "byline", "body")))
     return db.execute(
         "insert into versions (id, article_id, version, captured_at, title, byline, published, modified, "
         "body, content_hash, words_added, words_removed, title_changed, byline_changed, body_changed, "
-        "cleaner_version, check_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "captions_changed, cleaner_version, check_id, captions) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [version_id, article_id, number, item.captured_at, new["title"], new["byline"], new["published"],
-         item.content.modified, new["body"], item.digest, *flags, item.content.cleaner_version,
-         item.check_id]).lastrowid
+         item.content.modified, new["body"], item.digest, *change_flags(previous, new),
+         item.content.cleaner_version, item.check_id, new["captions"]]).lastrowid
 
 
 @dataclass
@@ -106,7 +103,7 @@ class FalseVersion:
 
 
 _VERSION_FIELDS = ("id", "version", "captured_at", "title", "byline", "body", "published",
-                   "content_hash", "check_id")
+                   "captions", "content_hash", "check_id")
 
 
 def remove_versions(db: sqlite_utils.Database, article_id: int, false: list[FalseVersion],
@@ -168,17 +165,12 @@ def _renumber(db: sqlite_utils.Database, article_id: int, kept: list[dict]) -> N
     db.execute("update versions set version = -version where article_id = ?", [article_id])
     previous = None
     for number, row in enumerate(kept, start=1):
-        text = f"{row['title']}\n{row['body']}"
-        if previous is None:
-            flags = (word_delta("", text)[0], 0, 0, 0, 0)
-        else:
-            added, removed = word_delta(f"{previous['title']}\n{previous['body']}", text)
-            flags = (added, removed, *(int(previous[f] != row[f]) for f in ("title", "byline", "body")))
         db.execute("update versions set version = ?, words_added = ?, words_removed = ?, "
-                   "title_changed = ?, byline_changed = ?, body_changed = ? where id = ?",
-                   [number, *flags, row["id"]])
+                   "title_changed = ?, byline_changed = ?, body_changed = ?, captions_changed = ? "
+                   "where id = ?", [number, *change_flags(previous, row), row["id"]])
         record_change(db, article_id, row["id"], previous,
-                      {k: row[k] for k in ("title", "byline", "body", "published")}, row["captured_at"])
+                      {k: row[k] for k in ("title", "byline", "body", "published", "captions")},
+                      row["captured_at"])
         previous = row
 
 

@@ -216,7 +216,7 @@ create table change_records (
   version_id integer primary key references versions(id), previous_version_id integer not null,
   article_id integer not null, captured_at text not null,
   title_changed integer not null, byline_changed integer not null, body_changed integer not null,
-  published_changed integer not null, sentences_added integer not null,
+  captions_changed integer not null default 0, published_changed integer not null, sentences_added integer not null,
   sentences_deleted integer not null, sentences_rewritten integer not null,
   sentences_moved integer not null, numbers_changed integer not null,
   quotes_changed integer not null, notice text, notice_text text, minor integer not null,
@@ -242,7 +242,7 @@ select
   c.version_id, c.previous_version_id, c.article_id, a.url, a.source,
   v.version, c.captured_at, p.captured_at as previous_captured_at,
   v.title, p.title as previous_title,
-  c.title_changed, c.byline_changed, c.body_changed, c.published_changed,
+  c.title_changed, c.byline_changed, c.body_changed, c.captions_changed, c.published_changed,
   v.words_added, v.words_removed,
   c.sentences_added, c.sentences_deleted, c.sentences_rewritten, c.sentences_moved,
   c.numbers_changed, c.quotes_changed, c.notice, c.notice_text, c.minor
@@ -319,6 +319,20 @@ def _m007_stand_in_pages(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS.append(_m007_stand_in_pages)
+
+
+def _m008_captions(db: sqlite_utils.Database) -> None:
+    """Image captions are versioned apart from the body, with their own change flag."""
+    for table in ("versions", "versions_superseded"):
+        db[table].add_column("captions", str, not_null_default="")
+        db[table].add_column("captions_changed", int, not_null_default=0)
+    if "captions_changed" not in db["change_records"].columns_dict:  # made before m004 knew it
+        db["change_records"].add_column("captions_changed", int, not_null_default=0)
+    db.execute("drop view if exists changes")
+    db.create_view("changes", CHANGE_VIEWS["changes"])
+
+
+MIGRATIONS.append(_m008_captions)
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

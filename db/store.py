@@ -76,7 +76,7 @@ class Rules:
 
 @dataclass(frozen=True)
 class Content:
-    """What a reader sees of the article; only title, byline and body make a version."""
+    """What a reader sees of the article; title, byline, body and captions make a version."""
 
     title: str
     byline: str
@@ -84,6 +84,7 @@ class Content:
     published: str | None = None
     modified: str | None = None
     cleaner_version: str | None = None
+    captions: str = ""  # image captions in page order, one per line, credits removed
     # The page bytes, kept (compressed, in `version_html`) only when the crawl keeps HTML.
     raw_html: bytes | None = field(default=None, repr=False, compare=False)
 
@@ -108,9 +109,13 @@ def normalize_body(body: str) -> str:
     return "\n".join(line for line in map(normalize_line, body.splitlines()) if line)
 
 
-def content_hash(title: str, byline: str, body: str) -> str:
-    """sha256 of the normalized (title, byline, body): the only thing that decides a new version."""
-    canon = "\x1e".join([normalize_line(title), normalize_line(byline), normalize_body(body)])
+def content_hash(title: str, byline: str, body: str, captions: str = "") -> str:
+    """sha256 of the normalized (title, byline, body, captions): the only thing that decides a
+    new version. A page without captions hashes as it did before captions were kept."""
+    parts = [normalize_line(title), normalize_line(byline), normalize_body(body)]
+    if normalize_body(captions):
+        parts.append(normalize_body(captions))
+    canon = "\x1e".join(parts)
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
@@ -329,7 +334,7 @@ def _held_back_as_suspect(db: sqlite_utils.Database, fetch: Fetch, article: dict
                           rules: Rules, why: str) -> bool:
     """True when this collapsed body (an article cut short, in an article's words) must not
     become a version yet: it has not been seen `rules.suspect_confirmations` times in a row."""
-    digest = content_hash(content.title, content.byline, content.body)
+    digest = content_hash(content.title, content.byline, content.body, content.captions)
     count = (article.get("suspect_count") or 0) + 1 if article.get("suspect_hash") == digest else 1
     if count >= rules.suspect_confirmations:
         db.execute("update articles set suspect_hash = null, suspect_count = 0 where id = ?",
@@ -399,7 +404,7 @@ def _record_error(db: sqlite_utils.Database, fetch: Fetch, article: dict | None)
 
 def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, content: Content,
                     schedule: Schedule) -> FetchResult:
-    digest = content_hash(content.title, content.byline, content.body)
+    digest = content_hash(content.title, content.byline, content.body, content.captions)
     previous = _current_version(db, article)
     _mark_fetched_ok(db, fetch, article)
     if previous is not None and previous["content_hash"] == digest:
@@ -411,10 +416,12 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
     cursor = db.execute(
         "insert into versions (article_id, version, captured_at, title, byline, published, modified, "
         "body, content_hash, words_added, words_removed, title_changed, byline_changed, body_changed, "
-        "cleaner_version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "captions_changed, cleaner_version, captions) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?)",
         [article["id"], number, iso(fetch.checked_at), normalize_line(content.title),
          normalize_line(content.byline), content.published, content.modified,
-         normalize_body(content.body), digest, *flags, content.cleaner_version])
+         normalize_body(content.body), digest, *flags, content.cleaner_version,
+         normalize_body(content.captions)])
     version_id = cursor.lastrowid
     record_change(db, article["id"], version_id, previous, _stored_fields(content), iso(fetch.checked_at))
     keep_html(db, version_id, content.raw_html)
@@ -428,7 +435,7 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
 def _current_version(db: sqlite_utils.Database, article: dict) -> dict | None:
     if not article.get("current_version_id"):
         return None
-    columns = ("id", "version", "content_hash", "title", "byline", "body", "published")
+    columns = ("id", "version", "content_hash", "title", "byline", "body", "published", "captions")
     row = db.execute(f"select {', '.join(columns)} from versions where id = ?",
                      [article["current_version_id"]]).fetchone()
     return dict(zip(columns, row)) if row else None
@@ -437,7 +444,8 @@ def _current_version(db: sqlite_utils.Database, article: dict) -> dict | None:
 def _stored_fields(content: Content) -> dict:
     """The fields of a version as `versions` stores them (what change records compare)."""
     return {"title": normalize_line(content.title), "byline": normalize_line(content.byline),
-            "body": normalize_body(content.body), "published": content.published}
+            "body": normalize_body(content.body), "published": content.published,
+            "captions": normalize_body(content.captions)}
 
 
 def keep_html(db: sqlite_utils.Database, version_id: int, raw_html: bytes | None) -> None:
@@ -447,15 +455,21 @@ def keep_html(db: sqlite_utils.Database, version_id: int, raw_html: bytes | None
                    "values (?, 'zlib', ?, ?)", [version_id, len(raw_html), zlib.compress(raw_html, 6)])
 
 
-def _change_flags(previous: dict | None, content: Content) -> tuple[int, int, int, int, int]:
-    """words added, words removed, and which of title / byline / body changed."""
-    title, byline, body = normalize_line(content.title), normalize_line(content.byline), \
-        normalize_body(content.body)
+def _change_flags(previous: dict | None, content: Content) -> tuple[int, ...]:
+    """words added, words removed, and which of title / byline / body / captions changed."""
+    return change_flags(previous, _stored_fields(content))
+
+
+def change_flags(previous: dict | None, new: dict) -> tuple[int, ...]:
+    """(words added, words removed, title, byline, body and captions changed) from the stored
+    fields of the previous version (None for a first version) to the new one's. Words count
+    in headline and body; captions have their own flag."""
+    text = f"{new['title']}\n{new['body']}"
     if previous is None:
-        return len(_WORD.findall(f"{title}\n{body}")), 0, 0, 0, 0
-    added, removed = word_delta(f"{previous['title']}\n{previous['body']}", f"{title}\n{body}")
-    return (added, removed, int(previous["title"] != title), int(previous["byline"] != byline),
-            int(previous["body"] != body))
+        return len(_WORD.findall(text)), 0, 0, 0, 0, 0
+    added, removed = word_delta(f"{previous['title']}\n{previous['body']}", text)
+    return (added, removed, *(int((previous.get(f) or "") != (new.get(f) or ""))
+                              for f in ("title", "byline", "body", "captions")))
 
 
 def _update_article(db: sqlite_utils.Database, fetch: Fetch, article: dict,
