@@ -36,3 +36,21 @@ def canonical_url(url: str) -> str:
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not is_tracking(k)])
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def lookup_forms(text: str) -> list[str]:
+    """The spellings under which a URL as a user pasted it may be tracked, best first: as given,
+    canonical (no tracking parameters or fragment), with https:// or http:// when the scheme is
+    missing, and with or without a leading www."""
+    text = text.strip()
+    given = [text] if "://" in text else [f"https://{text.removeprefix('//')}",
+                                          f"http://{text.removeprefix('//')}"]
+    forms: list[str] = []
+    for url in given:
+        canon = canonical_url(url)
+        forms += [url, canon]
+        parts = urlsplit(canon)
+        host = parts.netloc
+        other = host.removeprefix("www.") if host.startswith("www.") else f"www.{host}"
+        forms.append(urlunsplit(parts._replace(netloc=other)))
+    return list(dict.fromkeys(forms))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
 
 class ArticleNotFound(LookupError):
     def __init__(self, url: str):
-        super().__init__(f"no tracked article with URL {url!r} (see `newswatch history` or `articles`)")
+        super().__init__(f"no tracked article with URL {url!r} (`newswatch articles` lists them)")
         self.url = url
 
 
@@ -109,16 +109,47 @@ def changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
     return list(db.query(sql, params))
 
 
-def article_by_url(db: sqlite_utils.Database, url: str) -> dict:
-    row = next(db.query("select * from articles where url = ?", [url]), None)
+def find_article(db: sqlite_utils.Database, *urls: str) -> dict | None:
+    """The article known under the first of `urls` that is tracked, as its own URL or as an
+    alias (an old slug, a redirect's source): the one lookup of an article by URL."""
+    for url in dict.fromkeys(urls):
+        row = next(db.query("select * from articles where url = ?", [url]), None) or next(
+            db.query("select a.* from aliases x join articles a on a.id = x.article_id "
+                     "where x.url = ?", [url]), None)
+        if row is not None:
+            return row
+    return None
+
+
+def article_by_url(db: sqlite_utils.Database, url: str, *also: str) -> dict:
+    """`find_article`, or ArticleNotFound naming `url`. `also`: other spellings of the same URL
+    to try (crawler.urls.lookup_forms gives them for a URL as a user pasted it)."""
+    row = find_article(db, url, *also)
     if row is None:
         raise ArticleNotFound(url)
     return row
 
 
-def article_history(db: sqlite_utils.Database, url: str) -> dict:
+def list_articles(db: sqlite_utils.Database, *, source: str | None = None,
+                  status: str | None = None, limit: int | None = None) -> list[dict]:
+    """Tracked articles, most recently first seen first: URL, headline, versions, status (with
+    its reason and since when), last and next check."""
+    where, params = [], []
+    for column, value in (("source", source), ("status", status)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = ("select id, url, source, title, version_count as versions, status, status_detail, "
+           "status_since, first_seen, last_checked, last_changed, next_check_at from articles"
+           + (" where " + " and ".join(where) if where else "") + " order by first_seen desc, id desc")
+    if limit:
+        sql += f" limit {int(limit)}"
+    return list(db.query(sql, params))
+
+
+def article_history(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     """The article row plus its versions (oldest first, without bodies) and its last checks."""
-    article = article_by_url(db, url)
+    article = article_by_url(db, url, *also)
     article["versions"] = list(db.query(
         "select id, version, captured_at, title, byline, words_added, words_removed, title_changed, "
         "byline_changed, body_changed, content_hash from versions where article_id = ? order by version",
@@ -129,9 +160,10 @@ def article_history(db: sqlite_utils.Database, url: str) -> dict:
     return article
 
 
-def get_version(db: sqlite_utils.Database, url: str, number: int | None = None) -> dict:
+def get_version(db: sqlite_utils.Database, url: str, number: int | None = None,
+                also: tuple[str, ...] = ()) -> dict:
     """One version of an article (the current one by default), with its text."""
-    article = article_by_url(db, url)
+    article = article_by_url(db, url, *also)
     number = article["version_count"] if number is None else number
     row = next(db.query("select * from versions where article_id = ? and version = ?",
                         [article["id"], number]), None)

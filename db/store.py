@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db.changes import record_change
+from db.queries import find_article
 from db.schema import each_all_or_nothing, iso, parse_iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
@@ -237,17 +238,6 @@ def record_fetch_in(db: sqlite_utils.Database, fetch: Fetch, content: Content | 
         if collapsed and _held_back_as_suspect(db, fetch, article, content, rules, collapsed):
             return FetchResult("suspect", article["id"])
     return _record_content(db, fetch, article, content, schedule)
-
-
-def find_article(db: sqlite_utils.Database, *urls: str) -> dict | None:
-    """The article known under any of `urls`, as its own URL or as an alias."""
-    for url in dict.fromkeys(urls):
-        row = next(db.query("select * from articles where url = ?", [url]), None) or next(
-            db.query("select a.* from aliases x join articles a on a.id = x.article_id "
-                     "where x.url = ?", [url]), None)
-        if row is not None:
-            return row
-    return None
 
 
 def _reconcile_url(db: sqlite_utils.Database, article: dict, fetch: Fetch) -> None:

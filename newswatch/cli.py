@@ -11,6 +11,7 @@ import click
 
 from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import SourceConfigError, load_config, parse_duration
+from crawler.urls import lookup_forms
 from db import queries
 from db.schema import DatabaseError, open_db
 
@@ -109,6 +110,12 @@ def crawl(paths: Paths, source_names: tuple[str, ...], as_json: bool, verbose: b
     _run_crawl(paths, "discover", source_names, as_json=as_json, verbose=verbose, workers=workers)
 
 
+def find_article(db, url: str) -> dict:
+    """The tracked article a user means by `url`: pasted with tracking parameters, without its
+    scheme, an alias or an old slug (one lookup for every command that takes a URL)."""
+    return queries.article_by_url(db, url, *lookup_forms(url))
+
+
 @cli.command()
 @click.argument("urls", nargs=-1, metavar="[URL]...")
 @click.option("--all", "every", is_flag=True, help="Every tracked article, whether due or not.")
@@ -124,11 +131,9 @@ def recheck(paths: Paths, urls: tuple[str, ...], every: bool, source_names: tupl
     By default only the articles that are due (their next_check_at has passed); --all takes
     every tracked article; URL arguments take just those.
     """
-    if urls:
+    if urls:  # re-check the articles as they are tracked now, whatever spelling was pasted
         db = open_db(paths.db)
-        missing = [u for u in urls if u not in queries.known_urls(db, urls)]
-        if missing:
-            raise UsageProblem(str(queries.ArticleNotFound(missing[0])))
+        urls = tuple(dict.fromkeys(find_article(db, url)["url"] for url in urls))
     _run_crawl(paths, "recheck", source_names, every=every, urls=urls, as_json=as_json,
                verbose=verbose, workers=workers)
 
@@ -311,12 +316,43 @@ def events(paths: Paths, since: str, source: str | None, kind: str | None, limit
 
 
 @cli.command()
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--status", default=None, metavar="STATUS",
+              type=click.Choice(["live", "gone", "restored", "error", "blocked", "suspect"]),
+              help="Only articles with this status.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="At most this many articles.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article, one per line.")
+@common_options
+def articles(paths: Paths, source: str | None, status: str | None, limit: int | None,
+             as_json: bool) -> None:
+    """List the tracked articles: URL, headline, versions, status, last and next check.
+
+    Newest first. Any URL shown here (or an alias, an old slug, the URL with tracking
+    parameters or without its scheme) is accepted by history, show, diff and recheck.
+    """
+    rows = queries.list_articles(open_db(paths.db, readonly=True), source=source, status=status,
+                                 limit=limit)
+    if as_json:
+        echo_json_lines(rows)
+        return
+    if not rows:
+        click.echo("no tracked articles" + (" matching the filters" if source or status else
+                                            " yet (run `newswatch crawl`)"), err=True)
+    for row in rows:
+        status_text = row["status"] + (f" ({row['status_detail']})" if row["status"] not in
+                                       ("live", "restored") and row["status_detail"] else "")
+        click.echo(f"{row['title'] or '(no headline)'}\n    {row['url']}\n    {row['versions']} "
+                   f"version(s) · {status_text} · last checked {row['last_checked'] or 'never'} · "
+                   f"next check {row['next_check_at'] or 'none scheduled'}")
+
+
+@cli.command()
 @click.argument("url")
 @click.option("--json", "as_json", is_flag=True, help="The article and its versions as JSON.")
 @common_options
 def history(paths: Paths, url: str, as_json: bool) -> None:
     """Show an article's versions and its recent checks."""
-    article = queries.article_history(open_db(paths.db, readonly=True), url)
+    article = queries.article_history(open_db(paths.db, readonly=True), url, *lookup_forms(url))
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
@@ -336,7 +372,7 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
 @common_options
 def show(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
     """Print one version of an article: headline, byline, dates and body."""
-    version = queries.get_version(open_db(paths.db, readonly=True), url, number)
+    version = queries.get_version(open_db(paths.db, readonly=True), url, number, tuple(lookup_forms(url)))
     if as_json:
         click.echo(json.dumps(version, ensure_ascii=False, indent=2))
         return
@@ -366,7 +402,8 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
     from newswatch import render
 
     db = open_db(paths.db, readonly=True)
-    article = queries.article_by_url(db, url)
+    article = find_article(db, url)
+    url = article["url"]
     if b is None:
         b = a + 1 if a is not None else article["version_count"]
     if a is None:

@@ -1,0 +1,74 @@
+"""One lookup of an article by URL, for every command: a URL as a user pastes it (tracking
+parameters, no scheme, an old slug) finds the tracked article."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from newswatch.cli import cli as newswatch
+
+
+def run(cli, *args):
+    """A query command in-process (click's runner): no process boundary is under test here."""
+    result = CliRunner().invoke(newswatch, ["--db", str(cli.db), "--sources", str(cli.sources), *args])
+    return result
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    from newswatch.demosite import DemoServer, generate_site
+    from tests.conftest import Cli, write_sources
+
+    root = tmp_path_factory.mktemp("lookup")
+    info = generate_site(root / "site", 4, seed=21)
+    with DemoServer(root / "site") as server:
+        cli = Cli(root / "n.db", write_sources(root / "s.toml", server.base_url), root)
+        cli("crawl")
+        yield info, server, cli
+
+
+@pytest.mark.parametrize("spelling", [
+    "{url}?utm_source=newsletter&utm_medium=email",
+    "{url}#comments",
+    "{bare}",
+])
+def test_history_finds_the_article_as_pasted(crawled, spelling):
+    info, server, cli = crawled
+    url = server.base_url + info.articles[0].path
+    pasted = spelling.format(url=url, bare=url.removeprefix("http://"))
+    result = run(cli, "history", pasted, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["url"] == url
+
+
+def test_an_unknown_url_is_one_line_naming_the_articles_command(crawled):
+    info, server, cli = crawled
+    result = run(cli, "show", server.base_url + "/news/nothing-here.html")
+    assert result.exit_code == 2
+    assert "no tracked article" in result.output and "newswatch articles" in result.output
+
+
+def test_articles_lists_what_is_tracked(crawled):
+    info, server, cli = crawled
+    result = run(cli, "articles", "--json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert {r["url"] for r in rows} == {server.base_url + a.path for a in info.articles}
+    assert all(r["versions"] == 1 and r["status"] == "live" and r["next_check_at"] for r in rows)
+    assert run(cli, "articles", "--status", "gone").output.strip() == "no tracked articles matching the filters"
+
+
+def test_recheck_of_an_old_slug_rechecks_the_article(crawled):
+    info, server, cli = crawled
+    url = server.base_url + info.articles[1].path
+    with sqlite3.connect(cli.db) as conn:
+        article_id = conn.execute("select id from articles where url = ?", [url]).fetchone()[0]
+        conn.execute("insert into aliases (url, article_id, first_seen) values (?, ?, '2026-01-01')",
+                     [url.replace(".html", "-old-slug.html"), article_id])
+        before = conn.execute("select count(*) from checks where article_id = ?", [article_id]).fetchone()[0]
+    cli("recheck", url.replace(".html", "-old-slug.html") + "?utm_campaign=x")
+    with sqlite3.connect(cli.db) as conn:
+        after = conn.execute("select count(*) from checks where article_id = ?", [article_id]).fetchone()[0]
+    assert after == before + 1
