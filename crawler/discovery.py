@@ -12,6 +12,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.sources import Source
 from crawler.urls import canonical_url
+from db.schema import parse_iso
 
 # Without an article_pattern, a link on a section page counts as an article when its last
 # path segment reads like a slug ("xi-visit-to-moscow-begins-new-era") or carries a long
@@ -29,13 +30,13 @@ def parse_date(text: str | None) -> datetime | None:
     """A feed or sitemap date (RFC 822 or W3C/ISO 8601) as an aware datetime; None if unreadable."""
     if not text:
         return None
+    moment = parse_iso(text.strip())
+    if moment is not None:
+        return moment
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from crawler.sources import Tier
+from db.schema import parse_iso
 
 # Edits come in bursts: right after a detected edit the next check comes this much sooner.
 CHANGE_FACTOR = 0.5
@@ -94,10 +95,7 @@ def domain_of(url: str) -> str:
 
 
 def _moment(value: str | datetime | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return value if value is None or isinstance(value, datetime) else parse_iso(value)
 
 
 def overdue_priority(row: dict, now: datetime) -> float:

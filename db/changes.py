@@ -15,9 +15,9 @@ import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
-from db.textdiff import word_diff
+from db.schema import parse_iso
+from db.textdiff import word_diff, words
 
 # Bumped when the labelling rules change, so that records can be recomputed and told apart.
 RECORD_VERSION = "1"
@@ -43,7 +43,6 @@ _CLOSED_QUOTE = re.compile(r"“[^“”]*”|\"[^\"]*\"|«[^«»]*»")
 _QUOTED = re.compile(r"“.*?(?:”|$)|\".*?(?:\"|$)|‘.*?(?:’(?!\w)|$)|«.*?(?:»|$)")
 # A number: digits with thousands separators or decimals ("1,200", "3.5", "55").
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f]\d+)*")
-_TOKENS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
 
 # Notices, most specific first: a sentence that starts with the label, or says the phrase.
@@ -151,7 +150,7 @@ def notice_in(text: str) -> str | None:
 
 
 def similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, _TOKENS.findall(a), _TOKENS.findall(b), autojunk=False).ratio()
+    return difflib.SequenceMatcher(None, words(a), words(b), autojunk=False).ratio()
 
 
 def align(old_body: str, new_body: str) -> list[Op]:
@@ -303,10 +302,8 @@ def _fold(text: str) -> str:
 def _differs(name: str, before: str | None, after: str | None) -> bool:
     if name != "published" or not before or not after:
         return before != after
-    try:  # the same moment written in another offset is not a change
-        return datetime.fromisoformat(before) != datetime.fromisoformat(after)
-    except (TypeError, ValueError):
-        return before != after
+    moments = parse_iso(before), parse_iso(after)  # one moment in another offset: no change
+    return before != after if None in moments else moments[0] != moments[1]
 
 
 COLUMNS = ("title_changed", "byline_changed", "body_changed", "captions_changed", "published_changed",

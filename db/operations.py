@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from db.schema import iso, write_transaction
+from db.schema import iso, parse_iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -59,7 +59,7 @@ def last_finished_discovery(db: sqlite_utils.Database, source: str) -> datetime 
     row = db.execute(
         "select max(started_at) from crawls where kind = 'discover' and status = 'finished' and "
         f"{_covers_source()}", [source, source]).fetchone()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
+    return parse_iso(row[0]) if row else None
 
 
 def close_stale_crawls(db: sqlite_utils.Database, alive: Callable[[int], bool],

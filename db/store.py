@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Sequence
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 from db.changes import record_change
 from db.queries import find_article
 from db.schema import each_all_or_nothing, iso, parse_iso, write_transaction
+from db.textdiff import words
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -120,9 +120,6 @@ def content_hash(title: str, byline: str, body: str, captions: str = "") -> str:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
-_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-
-
 def word_delta(old: str, new: str) -> tuple[int, int]:
     """(words added, words removed) between two texts, by a word-level diff.
 
@@ -140,7 +137,7 @@ def word_delta(old: str, new: str) -> tuple[int, int]:
 
 
 def _words_delta(old: str, new: str) -> tuple[int, int]:
-    a, b = _WORD.findall(old), _WORD.findall(new)
+    a, b = words(old), words(new)
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag in ("replace", "delete"):
@@ -456,7 +453,7 @@ def change_flags(previous: dict | None, new: dict) -> tuple[int, ...]:
     in headline and body; captions have their own flag."""
     text = f"{new['title']}\n{new['body']}"
     if previous is None:
-        return len(_WORD.findall(text)), 0, 0, 0, 0, 0
+        return len(words(text)), 0, 0, 0, 0, 0
     added, removed = word_delta(f"{previous['title']}\n{previous['body']}", text)
     return (added, removed, *(int((previous.get(f) or "") != (new.get(f) or ""))
                               for f in ("title", "byline", "body", "captions")))

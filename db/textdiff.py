@@ -5,8 +5,19 @@ import difflib
 import re
 from dataclasses import dataclass
 
-# A number with its separators is one token, so "3.5" → "4.2" reads as one change, not three.
-_TOKEN = re.compile(r"\s+|\d+(?:[.,]\d+)*|\w+|[^\w\s]", re.UNICODE)
+# The one definition of a word, shared by word counts (versions.words_added/removed), change
+# records and the diff views: a number with its separators (3.5, 1,200, 3 000) is one word, so
+# "rose 3.5 percent" -> "rose 4.2 percent" is one changed word everywhere; any other run of
+# letters or digits is a word, and so is each punctuation mark.
+WORD_PATTERN = r"\d+(?:[.,\u00a0\u202f]\d+)*|\w+|[^\w\s]"
+WORD = re.compile(WORD_PATTERN, re.UNICODE)
+# Whitespace kept as tokens too, so that the pieces of an inline diff join back into each text.
+_TOKEN = re.compile(r"\s+|" + WORD_PATTERN, re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`, as every count and diff of newswatch sees them."""
+    return WORD.findall(text)
 
 
 @dataclass(frozen=True)

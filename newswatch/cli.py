@@ -13,7 +13,7 @@ from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import SourceConfigError, load_config, parse_duration
 from crawler.urls import lookup_forms
 from db import queries
-from db.schema import DatabaseError, open_db
+from db.schema import DatabaseError, open_db, parse_iso
 
 # The diff and rendering modules are imported by the commands that use them: every command pays
 # the imports at the top before it starts, `crawl` and `recheck` before their worker processes.
@@ -246,12 +246,11 @@ def parse_since(text: str | None) -> datetime | None:
         return datetime.now(timezone.utc) - timedelta(seconds=parse_duration(text))
     except ValueError:
         pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+    moment = parse_iso(text)
+    if moment is None:
         raise click.BadParameter(f"{text!r} is neither a duration (24h, 7d) nor an ISO date "
-                                 "(2026-11-27 or 2026-11-27T09:00+01:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+                                 "(2026-11-27 or 2026-11-27T09:00+01:00)")
+    return moment
 
 
 @cli.command()
