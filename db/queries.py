@@ -73,8 +73,36 @@ def events_since(db: sqlite_utils.Database, since: datetime | None = None, *,
     return list(db.query(sql, params))
 
 
+# Check outcomes that mean the URL gave no usable article this time.
+FAILED_OUTCOMES = ("missing", "blocked", "suspect", "error")
+
+
+def failing_urls(db: sqlite_utils.Database, since: datetime | None = None, *,
+                 source: str | None = None, limit: int | None = None) -> list[dict]:
+    """URLs whose checks failed since `since`, most recent first: how often, the last outcome
+    and its reason, and whether the URL is a tracked article (new URLs that never gave one too)."""
+    where = [f"c.outcome in ({', '.join('?' * len(FAILED_OUTCOMES))})"]
+    params: list = list(FAILED_OUTCOMES)
+    if since is not None:
+        where.append("c.checked_at >= ?")
+        params.append(iso(since))
+    if source is not None:
+        where.append("coalesce(a.source, cr.source) = ?")
+        params.append(source)
+    sql = (
+        "select c.url, coalesce(a.source, cr.source) as source, a.id as article_id, a.status, "
+        "count(*) as failures, max(c.checked_at) as last_at, "
+        "(select c2.outcome from checks c2 where c2.url = c.url order by c2.id desc limit 1) as last_outcome, "
+        "(select c2.error from checks c2 where c2.url = c.url order by c2.id desc limit 1) as last_error "
+        "from checks c left join articles a on a.id = c.article_id left join crawls cr on cr.id = c.crawl_id "
+        "where " + " and ".join(where) + " group by c.url order by last_at desc")
+    if limit:
+        sql += f" limit {int(limit)}"
+    return list(db.query(sql, params))
+
+
 # `changes --field` and `--kind`: each name is a condition on the `changes` view (issue #6).
-FIELD_FILTERS = {f: f"{f}_changed = 1" for f in ("title", "byline", "body", "published")}
+FIELD_FILTERS = {f: f"{f}_changed = 1" for f in ("title", "byline", "body", "captions", "published")}
 KIND_FILTERS = {
     "correction": "notice = 'correction'", "update": "notice = 'update'",
     "editors-note": "notice = 'editors_note'", "notice": "notice is not null",
@@ -152,7 +180,8 @@ def article_history(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     article = article_by_url(db, url, *also)
     article["versions"] = list(db.query(
         "select id, version, captured_at, title, byline, words_added, words_removed, title_changed, "
-        "byline_changed, body_changed, content_hash from versions where article_id = ? order by version",
+        "byline_changed, body_changed, captions_changed, content_hash from versions "
+        "where article_id = ? order by version",
         [article["id"]]))
     article["checks"] = list(db.query(
         "select checked_at, http_status, outcome, error from checks where article_id = ? "

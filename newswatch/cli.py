@@ -346,6 +346,30 @@ def articles(paths: Paths, source: str | None, status: str | None, limit: int | 
 
 
 @cli.command()
+@click.option("--since", default="7d", show_default=True,
+              help="How far back: a duration (24h, 7d) or an ISO date/time; 'all' for everything.")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--limit", default=100, show_default=True, help="At most this many URLs.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per URL, one per line.")
+@common_options
+def errors(paths: Paths, since: str, source: str | None, limit: int, as_json: bool) -> None:
+    """List the URLs that failed: not found, blocked by a wall, held back, or errors, with the
+    reason of the last failure and how often it happened (from the checks table)."""
+    rows = queries.failing_urls(open_db(paths.db, readonly=True),
+                                None if since == "all" else parse_since(since), source=source, limit=limit)
+    if as_json:
+        echo_json_lines(rows)
+        return
+    if not rows:
+        click.echo(f"no failed checks since {since}", err=True)
+    for row in rows:
+        what = "tracked" if row["article_id"] else "never stored"
+        click.echo(f"{row['last_at']}  {row['last_outcome']:8} x{row['failures']}  {row['url']}\n"
+                   f"    {row['last_error'] or '(no reason recorded)'} · {what}"
+                   + (f", status {row['status']}" if row["status"] else ""))
+
+
+@cli.command()
 @click.argument("url")
 @click.option("--json", "as_json", is_flag=True, help="The article and its versions as JSON.")
 @common_options
@@ -359,9 +383,15 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
                f"{article['first_seen']} · last checked {article['last_checked']} · next check "
                f"{article['next_check_at'] or 'never'}")
     for v in article["versions"]:
-        fields = ",".join(f for f in ("title", "byline", "body") if v[f"{f}_changed"])
+        fields = ",".join(f for f in ("title", "byline", "body", "captions") if v.get(f"{f}_changed"))
         delta = f"+{v['words_added']}/-{v['words_removed']} [{fields}]" if v["version"] > 1 else "first seen"
         click.echo(f"  v{v['version']}  {v['captured_at']}  {delta}  {v['title']}")
+    if article["checks"]:
+        click.echo("recent checks:")
+    for check in article["checks"]:
+        status = f"HTTP {check['http_status']}" if check["http_status"] else "no answer"
+        reason = f"  {check['error']}" if check["error"] else ""
+        click.echo(f"  {check['checked_at']}  {check['outcome']:13} {status}{reason}")
 
 
 @cli.command()
@@ -375,9 +405,11 @@ def show(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(version, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{version['title']}\nBy {version['byline'] or '(no byline)'} · published "
-               f"{version['published'] or 'unknown'} · version {version['version']} captured "
-               f"{version['captured_at']}\n\n{version['body']}")
+    byline = f"By {version['byline']} · " if version["byline"] else ""
+    click.echo(f"{version['title']}\n{byline}published {version['published'] or 'unknown'} · "
+               f"version {version['version']} captured {version['captured_at']}\n\n{version['body']}")
+    if version.get("captions"):
+        click.echo("\nCaptions:\n" + version["captions"])
 
 
 @cli.command()

@@ -72,3 +72,19 @@ def test_recheck_of_an_old_slug_rechecks_the_article(crawled):
     with sqlite3.connect(cli.db) as conn:
         after = conn.execute("select count(*) from checks where article_id = ?", [article_id]).fetchone()[0]
     assert after == before + 1
+
+
+def test_errors_and_history_show_the_failed_checks(crawled):
+    info, server, cli = crawled
+    url = server.base_url + info.articles[2].path
+    server.set_route(info.articles[2].path, status=404)
+    try:
+        cli("recheck", url)
+    finally:
+        server.clear_routes()
+    rows = [json.loads(line) for line in run(cli, "errors", "--json").output.splitlines()]
+    assert [(r["url"], r["last_outcome"], r["last_error"], r["failures"]) for r in rows] == \
+        [(url, "missing", "HTTP 404", 1)]
+    text = run(cli, "history", url).output
+    assert "recent checks:" in text and "missing" in text and "HTTP 404" in text
+    assert "By (no byline)" not in run(cli, "show", url).output
