@@ -1,7 +1,10 @@
 """`newswatch demo`: the whole pipeline on a bundled local news site, in under a minute."""
 from __future__ import annotations
 
+import shlex
+import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,13 +39,35 @@ def run_demo(db: Path, *, articles: int, edits: int, echo=print) -> None:
             for edit in done:
                 echo(f"     {edit.kind:8} {edit.path}  {edit.description}")
             _crawl(db, sources, "recheck", echo, "4. re-check every article", every=True)
-        _show_results(Path(db), echo)
+        url = _show_results(Path(db), echo) or "URL"
+    me, db_arg = invoked_as(), shlex.quote(str(db))
     echo(f"\ndemo finished in {time.monotonic() - started:.1f}s. Explore the database:\n"
-         f"  newswatch --db {db} changes --since 1h\n"
-         f"  newswatch --db {db} history URL\n"
-         f"  newswatch --db {db} diff URL\n"
-         f"  newswatch --db {db} serve              (browse it, with diff pages: http://127.0.0.1:8001/)\n"
-         f"  sqlite-utils {db} 'select * from changes'")
+         f"  {me} --db {db_arg} changes --since 1h\n"
+         f"  {me} --db {db_arg} articles\n"
+         f"  {me} --db {db_arg} history {url}\n"
+         f"  {me} --db {db_arg} diff {url}\n"
+         f"  {me} --db {db_arg} serve              (browse it, with diff pages: http://127.0.0.1:8001/)\n"
+         f"  {invoked_as('sqlite-utils')} {db_arg} 'select * from changes'")
+
+
+def invoked_as(program: str = "newswatch") -> str:
+    """How to run `program` from here, as a user can paste it: its bare name when that is the
+    one on PATH (e.g. after activating the venv), else its path beside the running one
+    (`.venv/bin/newswatch` after `make demo`)."""
+    here = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] else None
+    beside = here / program if here is not None else None
+    if beside is None or not beside.exists():
+        beside = Path(sys.executable).parent / program
+    on_path = shutil.which(program)
+    if on_path and (not beside.exists() or Path(on_path).resolve() == beside.resolve()):
+        return program
+    if not beside.exists():
+        return program if program != "newswatch" else f"{shlex.quote(sys.executable)} -m newswatch"
+    try:
+        shown = beside.relative_to(Path.cwd())
+    except ValueError:
+        shown = beside
+    return shlex.quote(str(shown))
 
 
 def _replace_demo_database(db: Path) -> None:
@@ -76,7 +101,7 @@ def _crawl(db: Path, sources: Path, mode: str, echo, title: str, every: bool = F
         raise click.ClickException(f"the {mode} crawl failed (exit {result.exit_code})")
 
 
-def _show_results(db: Path, echo) -> None:
+def _show_results(db: Path, echo) -> str | None:
     store = open_db(db, readonly=True)
     counts = queries.article_counts(store)
     echo(f"5. database {db}: {counts['articles']} articles, {counts['versions']} versions, "
@@ -91,5 +116,7 @@ def _show_results(db: Path, echo) -> None:
         shown = next((r for r in rows if r["words_removed"] and r["body_changed"]), rows[0])
         old = queries.get_version(store, shown["url"], shown["version"] - 1)
         new = queries.get_version(store, shown["url"], shown["version"])
-        echo(f"6. newswatch diff {shown['url']}")
+        echo(f"6. {invoked_as()} diff {shown['url']}")
         echo(render.diff_text(compare(old, new), render.plain))
+        return shown["url"]
+    return None
