@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from crawler.sources import Tier
@@ -85,6 +85,15 @@ def schedule_for(tiers: Sequence[Tier]):
                  key: str = "") -> datetime | None:
         return next_check_at(basis, now, changed, tiers, unchanged=unchanged, key=key)
     return schedule
+
+
+def apply_tiers(db, tiers: Sequence[Tier], now: datetime | None = None) -> int | None:
+    """Re-plan the tracked articles when the sources file's tiers changed since the schedule was
+    last computed (db.store.reschedule); None when they did not. Run before every re-check."""
+    from db.store import reschedule
+
+    fingerprint = ";".join(f"{t.younger_than:g}/{t.every:g}" for t in tiers)
+    return reschedule(db, schedule_for(tiers), fingerprint, now or datetime.now(timezone.utc))
 
 
 # -- backlog control ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS, PROGRESS_EVERY
 from crawler.notify import Notifier
-from crawler.policy import schedule_for, select_due
+from crawler.policy import apply_tiers, schedule_for, select_due
 from crawler.probe import Answer, Ask, ConditionalProbe, Limits
 from crawler.report import COUNTS, format_counts, label
 from crawler.run import shard_by_domain, shard_of
@@ -45,6 +45,9 @@ def select(db, config: Config, selected: Sequence[Source], *, by_name: bool, eve
     """The articles due (or all of them: `every`, or just `urls`) of the `selected` sources that
     are this worker's share, most overdue first and capped as the sources file says (issue 5)."""
     now = datetime.now(timezone.utc)
+    moved = apply_tiers(db, config.tiers, now)  # the first worker of a sharded crawl does it
+    if moved:
+        warn(f"the tiers changed: the next check of {moved} tracked article(s) was planned again")
     names = [s.name for s in selected] if by_name else None
     rows = due_articles(db, now, sources=names, every=every, urls=urls)
     by_domain = shard_by_domain(d for s in selected for d in s.allowed_domains)

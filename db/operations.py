@@ -88,18 +88,25 @@ def source_status(db: sqlite_utils.Database, source: str, now: datetime) -> dict
         "select status, count(*) as n from articles where source = ? group by status", [source])}
     due = db.execute("select count(*) from articles where source = ? and next_check_at is not null "
                      "and next_check_at <= ?", [source, iso(now)]).fetchone()[0]
+    # Every check of the source's URLs, new URLs that never gave an article included.
     checks = {r["outcome"]: r["n"] for r in db.query(
-        "select c.outcome, count(*) as n from checks c join articles a on a.id = c.article_id "
-        "where a.source = ? and c.checked_at >= ? group by c.outcome", [source, day_ago])}
+        "select c.outcome, count(*) as n from checks c left join articles a on a.id = c.article_id "
+        "left join crawls cr on cr.id = c.crawl_id where coalesce(a.source, cr.source) = ? and "
+        "c.checked_at >= ? group by c.outcome", [source, day_ago])}
     total = sum(checks.values())
+    failed = sum(checks.get(o, 0) for o in ("missing", "blocked", "suspect", "error"))
+    unchecked = db.execute("select count(*) from articles where source = ? and next_check_at is null "
+                           "and status in ('live', 'restored')", [source]).fetchone()[0]
     last = next(db.query(
         "select id, started_at, finished_at, status, fetched, new, failed, error from crawls "
         f"where kind = 'discover' and {_covers_source()} order by id desc limit 1",
         [source, source]), None)
     return {"source": source, "tracked": sum(by_status.values()), "articles": by_status,
             "due_now": due, "checks_24h": total, "changes_24h": checks.get("changed", 0),
-            "errors_24h": checks.get("error", 0),
-            "error_rate": round(checks.get("error", 0) / total, 3) if total else None,
+            "errors_24h": failed, "failed_by_outcome_24h": {o: checks[o] for o in
+                                                            ("missing", "blocked", "suspect", "error") if o in checks},
+            "error_rate": round(failed / total, 3) if total else None,
+            "no_longer_checked": unchecked,
             "last_discovery": last}
 
 

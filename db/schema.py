@@ -335,6 +335,16 @@ def _m008_captions(db: sqlite_utils.Database) -> None:
 MIGRATIONS.append(_m008_captions)
 
 
+def _m009_applied_settings(db: sqlite_utils.Database) -> None:
+    """The settings the stored schedule was computed with (the tiers), so that a change of the
+    sources file re-plans the articles already tracked."""
+    db.execute("create table applied_settings (name text primary key, value text not null, "
+               "applied_at text not null)")
+
+
+MIGRATIONS.append(_m009_applied_settings)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)

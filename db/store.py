@@ -528,3 +528,29 @@ def hint_recheck_in(db: sqlite_utils.Database, url: str, now: datetime,
         "update articles set next_check_at = ?, unchanged_checks = 0 where id = ? and "
         "(next_check_at is null or next_check_at > ?)", [iso(now), article["id"], iso(now)])
     return cursor.rowcount > 0
+
+
+def reschedule(db: sqlite_utils.Database, schedule: Schedule, fingerprint: str, now: datetime) -> int | None:
+    """Re-plan every healthy article's next check with `schedule` when the settings it stands
+    for (`fingerprint`, e.g. the tiers) differ from those the stored plan was made with: each
+    article's next check is computed again from its last check, as if the new tiers had been
+    in force then. Returns how many articles moved, or None when nothing changed."""
+    with write_transaction(db):
+        row = db.execute("select value from applied_settings where name = 'schedule'").fetchone()
+        if row is not None and row[0] == fingerprint:
+            return None
+        moved = 0
+        for article in db.query("select id, url, first_seen, published, last_checked, next_check_at, "
+                                "unchanged_checks from articles where status in ('live', 'restored') "
+                                "and last_checked is not null"):
+            basis = parse_iso(article["published"]) or parse_iso(article["first_seen"])
+            due = schedule(basis, parse_iso(article["last_checked"]), False,
+                           unchanged=article["unchanged_checks"] or 0, key=article["url"])
+            due = iso(due) if due else None
+            if due != article["next_check_at"]:
+                db.execute("update articles set next_check_at = ? where id = ?", [due, article["id"]])
+                moved += 1
+        db.execute("insert into applied_settings (name, value, applied_at) values ('schedule', ?, ?) "
+                   "on conflict(name) do update set value = excluded.value, applied_at = excluded.applied_at",
+                   [fingerprint, iso(now)])
+        return moved

@@ -226,6 +226,12 @@ def status(paths: Paths, as_json: bool, redis_url: str | None) -> None:
                    f" · due {s['due_now']} · 24h: {s['checks_24h']} checks, {s['changes_24h']} "
                    f"changes, errors {rate}\n    last discovery {last.get('started_at') or 'never'}"
                    f" {last.get('status') or ''} · next {s['next_discovery_at'] or '-'}")
+        if s["errors_24h"]:
+            click.echo("    failed 24h: " + ", ".join(f"{k} {v}" for k, v in s["failed_by_outcome_24h"].items())
+                       + " (`newswatch errors` lists them)")
+        if s["no_longer_checked"]:
+            click.echo(f"    no longer checked: {s['no_longer_checked']} (older than the last tier; "
+                       "add a longer tier in [settings] tiers to keep checking them)")
         if s["extraction"]["warning"]:
             click.echo(f"    WARNING {s['extraction']['warning']}")
     if "distributed" in report:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -88,3 +89,33 @@ def test_errors_and_history_show_the_failed_checks(crawled):
     text = run(cli, "history", url).output
     assert "recent checks:" in text and "missing" in text and "HTTP 404" in text
     assert "By (no byline)" not in run(cli, "show", url).output
+
+
+def test_changed_tiers_replan_the_tracked_articles(tmp_path):
+    from newswatch.demosite import DemoServer, generate_site
+    from tests.conftest import Cli, write_sources
+
+    generate_site(tmp_path / "site", 3, seed=4)
+    with DemoServer(tmp_path / "site") as server:
+        cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
+        cli("crawl")
+        before = {r["url"]: r["next_check_at"] for r in cli.json_lines("articles", "--json")}
+        cli.sources.write_text(cli.sources.read_text() + '\n[settings]\ntiers = [{younger_than = "30d", '
+                               'every = "1m"}]\n')
+        first = cli("recheck")
+        again = cli("recheck")
+        after = {r["url"]: r for r in cli.json_lines("articles", "--json")}
+    assert "the tiers changed: the next check of 3 tracked article(s) was planned again" in first.stderr
+    assert "tiers changed" not in again.stderr
+    for url, row in after.items():
+        last, due = (datetime.fromisoformat(row[k]) for k in ("last_checked", "next_check_at"))
+        assert row["next_check_at"] < before[url] and (due - last).total_seconds() <= 70
+
+
+def test_status_names_failures_and_articles_no_longer_checked(crawled):
+    info, server, cli = crawled
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("update articles set next_check_at = null where url = ?",
+                     [server.base_url + info.articles[3].path])
+    text = run(cli, "status").output
+    assert "no longer checked: 1" in text
