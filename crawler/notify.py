@@ -37,6 +37,7 @@ class NotifyRules:
     fields: tuple[str, ...]
     min_words: int
     skip_minor: bool
+    stealth_only: bool = False
 
 
 def rules_for(config: Config, source: Source) -> NotifyRules:
@@ -45,12 +46,15 @@ def rules_for(config: Config, source: Source) -> NotifyRules:
     return NotifyRules(targets=tuple(dict.fromkeys(source.notify + config.notify)),
                        fields=pick(source.notify_fields, config.notify_fields),
                        min_words=pick(source.notify_min_words, config.notify_min_words),
-                       skip_minor=pick(source.notify_skip_minor, config.notify_skip_minor))
+                       skip_minor=pick(source.notify_skip_minor, config.notify_skip_minor),
+                       stealth_only=pick(source.notify_stealth_only, config.notify_stealth_only))
 
 
 def wanted(edit: dict, rules: NotifyRules) -> bool:
     """Does this `changes` row pass the filter: a watched field changed, enough words, not minor."""
     if rules.skip_minor and edit["minor"]:
+        return False
+    if rules.stealth_only and not edit.get("stealth"):
         return False
     if not any(edit[f"{f}_changed"] for f in rules.fields):
         return False

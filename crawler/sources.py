@@ -49,6 +49,7 @@ class Source:
     notify_fields: tuple[str, ...] | None = None
     notify_min_words: int | None = None
     notify_skip_minor: bool | None = None
+    notify_stealth_only: bool | None = None
 
     def is_article_url(self, url: str) -> bool:
         """On an allowed domain, http(s), and matching `article_pattern` when one is set."""
@@ -87,6 +88,7 @@ class Config:
     notify_fields: tuple[str, ...] = ("title", "byline", "body", "published")
     notify_min_words: int = 0
     notify_skip_minor: bool = False
+    notify_stealth_only: bool = False  # only edits labelled stealth (no notice, no new modified date)
     public_url: str | None = None
     redis: str | None = None  # issue 9: the Redis of distributed crawling (redis://host:port/db)
 
@@ -136,7 +138,8 @@ LIMIT_SETTINGS = {"max_crawls": (1, 64, True), "concurrent_per_domain": (1, 64, 
                   "workers": (1, 64, True)}
 SETTINGS_KEYS = SETTINGS_KEYS | set(LIMIT_SETTINGS) | {"keep_html"}
 # Notifications (issue 7): in [settings] and in each [[source]]; `public_url` only in [settings].
-NOTIFY_KEYS = {"notify", "notify_fields", "notify_min_words", "notify_skip_minor"}
+NOTIFY_KEYS = {"notify", "notify_fields", "notify_min_words", "notify_skip_minor",
+               "notify_stealth_only"}
 NOTIFY_FIELDS = ("title", "byline", "body", "published")
 SOURCE_KEYS = SOURCE_KEYS | NOTIFY_KEYS
 SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
@@ -385,10 +388,11 @@ def _notify_keys(raw: dict, locate: _Locator, table: str, index: int | None = No
             raise err(f"{value!r} is not a word count (use a whole number, e.g. 5; 0 for any edit)",
                       "notify_min_words")
         out["notify_min_words"] = value
-    if "notify_skip_minor" in raw:
-        if not isinstance(raw["notify_skip_minor"], bool):
-            raise err(f"{raw['notify_skip_minor']!r} is not true or false", "notify_skip_minor")
-        out["notify_skip_minor"] = raw["notify_skip_minor"]
+    for key in ("notify_skip_minor", "notify_stealth_only"):
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise err(f"{raw[key]!r} is not true or false", key)
+            out[key] = raw[key]
     if "public_url" in raw:
         url = raw["public_url"]
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \

@@ -95,6 +95,7 @@ class ChangeRecord:
     notice: str | None = None  # correction / update / editors_note
     notice_text: str | None = None
     minor: int = 0
+    stealth: int = 0  # substantive, yet no notice and no new modified date: see is_stealth
     ops: list[Op] = field(default_factory=list)  # every aligned sentence, 'same' ones included
     fields: dict = field(default_factory=dict)  # title / byline / published: old and new
 
@@ -292,7 +293,35 @@ def compare(old: dict, new: dict) -> ChangeRecord:
             break
     rec.minor = int(rec.numbers_changed == 0 and all(
         _fold(old.get(f) or "") == _fold(new.get(f) or "") for f in ("title", "byline", "body", "captions")))
+    rec.stealth = int(is_stealth(rec, old, new))
     return rec
+
+
+# A stealth edit (the fact-checkers' word): a substantive change published with no correction or
+# update notice and no change to the modified date the page states. Substantive: not `minor`,
+# and a number or a quotation changed, or at least this many words of headline and body did.
+STEALTH_MIN_WORDS = 5
+
+
+def changed_words(rec: ChangeRecord) -> int:
+    """Words added or removed in the body's sentences and the headline."""
+    count = 0
+    for op in rec.ops:
+        if op.op in ("added", "deleted"):
+            count += len(words(op.text))
+        elif op.op == "rewritten":
+            count += sum(len(words(text)) for kind, text in op.words or () if kind != " ")
+    for piece in rec.fields.get("title", {}).get("words", ()):
+        count += len(words(piece[1])) if piece[0] != " " else 0
+    return count
+
+
+def is_stealth(rec: ChangeRecord, old: dict, new: dict) -> bool:
+    if rec.minor or rec.notice is not None:
+        return False
+    if not (rec.numbers_changed or rec.quotes_changed or changed_words(rec) >= STEALTH_MIN_WORDS):
+        return False
+    return not _differs("published", old.get("modified") or None, new.get("modified") or None)
 
 
 def _fold(text: str) -> str:
@@ -309,7 +338,7 @@ def _differs(name: str, before: str | None, after: str | None) -> bool:
 COLUMNS = ("title_changed", "byline_changed", "body_changed", "captions_changed", "published_changed",
            "sentences_added",
            "sentences_deleted", "sentences_rewritten", "sentences_moved", "numbers_changed",
-           "quotes_changed", "notice", "notice_text", "minor")
+           "quotes_changed", "notice", "notice_text", "minor", "stealth")
 
 
 def record_change(db, article_id: int, version_id: int, previous: dict | None, new: dict,

@@ -77,7 +77,7 @@ def replace_versions(db: sqlite_utils.Database, article_id: int, rebuilt: list[R
 def _fields(content: Content) -> dict:
     return {"title": normalize_line(content.title), "byline": normalize_line(content.byline),
             "body": normalize_body(content.body), "published": content.published,
-            "captions": normalize_body(content.captions)}
+            "captions": normalize_body(content.captions), "modified": content.modified}
 
 
 def _insert_version(db, version_id: int, article_id: int, number: int, item: Rebuilt,
@@ -103,7 +103,7 @@ class FalseVersion:
 
 
 _VERSION_FIELDS = ("id", "version", "captured_at", "title", "byline", "body", "published",
-                   "captions", "content_hash", "check_id")
+                   "captions", "modified", "content_hash", "check_id")
 
 
 def remove_versions(db: sqlite_utils.Database, article_id: int, false: list[FalseVersion],
@@ -169,7 +169,8 @@ def _renumber(db: sqlite_utils.Database, article_id: int, kept: list[dict]) -> N
                    "title_changed = ?, byline_changed = ?, body_changed = ?, captions_changed = ? "
                    "where id = ?", [number, *change_flags(previous, row), row["id"]])
         record_change(db, article_id, row["id"], previous,
-                      {k: row[k] for k in ("title", "byline", "body", "published", "captions")},
+                      {k: row[k] for k in ("title", "byline", "body", "published", "captions",
+                                           "modified")},
                       row["captured_at"])
         previous = row
 

@@ -108,7 +108,7 @@ KIND_FILTERS = {
     "editors-note": "notice = 'editors_note'", "notice": "notice is not null",
     "number": "numbers_changed > 0", "quote": "quotes_changed > 0",
     "rewrite": "sentences_rewritten > 0", "move": "sentences_moved > 0",
-    "addition": "sentences_added > 0", "deletion": "sentences_deleted > 0", "minor": "minor = 1",
+    "addition": "sentences_added > 0", "deletion": "sentences_deleted > 0", "minor": "minor = 1", "stealth": "stealth = 1",
 }
 
 

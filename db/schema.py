@@ -220,6 +220,7 @@ create table change_records (
   sentences_deleted integer not null, sentences_rewritten integer not null,
   sentences_moved integer not null, numbers_changed integer not null,
   quotes_changed integer not null, notice text, notice_text text, minor integer not null,
+  stealth integer not null default 0,
   detail text, record_version text);
 create index idx_change_records_captured_at on change_records (captured_at);
 create index idx_change_records_article on change_records (article_id, captured_at);
@@ -245,8 +246,13 @@ select
   c.title_changed, c.byline_changed, c.body_changed, c.captions_changed, c.published_changed,
   v.words_added, v.words_removed,
   c.sentences_added, c.sentences_deleted, c.sentences_rewritten, c.sentences_moved,
-  c.numbers_changed, c.quotes_changed, c.notice, c.notice_text, c.minor
+  c.numbers_changed, c.quotes_changed, c.notice, c.notice_text, c.minor, c.stealth
 {_EDIT_JOINS}""",
+    "stealth_edits": f"""
+select c.version_id, c.article_id, a.url, a.source, v.version, c.captured_at, v.title,
+  v.words_added, v.words_removed, c.numbers_changed, c.quotes_changed, v.modified
+{_EDIT_JOINS}
+where c.stealth""",
     "headline_changes": f"""
 select c.version_id, c.article_id, a.url, a.source, v.version, c.captured_at,
   p.title as previous_title, v.title, c.minor
@@ -343,6 +349,18 @@ def _m009_applied_settings(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS.append(_m009_applied_settings)
+
+
+def _m010_stealth(db: sqlite_utils.Database) -> None:
+    """A `stealth` label on change records: substantive, no notice, no new modified date."""
+    if "stealth" not in db["change_records"].columns_dict:  # made before m004 knew it
+        db["change_records"].add_column("stealth", int, not_null_default=0)
+    for name in ("changes", "stealth_edits"):
+        db.execute(f"drop view if exists {name}")
+        db.create_view(name, CHANGE_VIEWS[name])
+
+
+MIGRATIONS.append(_m010_stealth)
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

@@ -422,7 +422,8 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
 def _current_version(db: sqlite_utils.Database, article: dict) -> dict | None:
     if not article.get("current_version_id"):
         return None
-    columns = ("id", "version", "content_hash", "title", "byline", "body", "published", "captions")
+    columns = ("id", "version", "content_hash", "title", "byline", "body", "published", "captions",
+               "modified")
     row = db.execute(f"select {', '.join(columns)} from versions where id = ?",
                      [article["current_version_id"]]).fetchone()
     return dict(zip(columns, row)) if row else None
@@ -432,7 +433,7 @@ def _stored_fields(content: Content) -> dict:
     """The fields of a version as `versions` stores them (what change records compare)."""
     return {"title": normalize_line(content.title), "byline": normalize_line(content.byline),
             "body": normalize_body(content.body), "published": content.published,
-            "captions": normalize_body(content.captions)}
+            "captions": normalize_body(content.captions), "modified": content.modified}
 
 
 def keep_html(db: sqlite_utils.Database, version_id: int, raw_html: bytes | None) -> None:

@@ -17,7 +17,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 def labels(row: dict) -> list[str]:
     """Short words for what an edit did, from a `changes` row or a change record."""
-    out = [f for f in ("title", "byline", "published") if row.get(f"{f}_changed")]
+    out = [f for f in ("title", "byline", "captions", "published") if row.get(f"{f}_changed")]
     for key, word in (("sentences_added", "added"), ("sentences_deleted", "deleted"),
                       ("sentences_rewritten", "rewritten"), ("sentences_moved", "moved"),
                       ("numbers_changed", "numbers"), ("quotes_changed", "quotes")):
@@ -27,6 +27,8 @@ def labels(row: dict) -> list[str]:
         out.append(row["notice"])
     if row.get("minor"):
         out.append("minor")
+    if row.get("stealth"):
+        out.append("stealth")
     return out
 
 
