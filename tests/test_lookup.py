@@ -119,3 +119,13 @@ def test_status_names_failures_and_articles_no_longer_checked(crawled):
                      [server.base_url + info.articles[3].path])
     text = run(cli, "status").output
     assert "no longer checked: 1" in text
+
+
+@pytest.mark.parametrize("url,canonical", [
+    ("http://[::1]:8080/a?utm_source=x#top", "http://[::1]:8080/a"),
+    ("HTTPS://News.Example:443/a?id=3&fbclid=z", "https://news.example/a?id=3"),
+])
+def test_canonical_urls(url, canonical):
+    from crawler.urls import canonical_url
+
+    assert canonical_url(url) == canonical

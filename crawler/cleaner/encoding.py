@@ -4,29 +4,20 @@ from __future__ import annotations
 import codecs
 import re
 
-# WHATWG Encoding Standard label mapping where Python's codec names differ: browsers
-# decode these labels with the superset codec, and so must we to see what readers see.
-_LABEL_ALIASES: dict[str, str] = {
-    # Latin-1 and ASCII labels are decoded as windows-1252 by every browser.
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "iso_8859-1": "cp1252", "latin1": "cp1252",
-    "latin-1": "cp1252", "l1": "cp1252", "cp819": "cp1252", "ibm819": "cp1252",
-    "us-ascii": "cp1252", "ascii": "cp1252", "iso-ir-100": "cp1252", "csisolatin1": "cp1252",
-    "windows-1252": "cp1252", "x-cp1252": "cp1252",
-    # Thai: TIS-620 and ISO-8859-11 are subsets of windows-874, which Python calls cp874.
-    "windows-874": "cp874", "tis-620": "cp874", "tis620": "cp874", "iso-8859-11": "cp874",
-    "iso8859-11": "cp874", "dos-874": "cp874", "x-windows-874": "cp874",
-    # Simplified Chinese: gb2312 and gbk pages routinely use GB18030-only characters.
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-    "csgb2312": "gb18030", "euc-cn": "gb18030", "chinese": "gb18030", "cp936": "gb18030",
-    # Japanese: the web's Shift_JIS is Microsoft's windows-31j.
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "ms_kanji": "cp932", "windows-31j": "cp932", "csshiftjis": "cp932",
-    # Korean and Traditional Chinese supersets.
-    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "big5": "big5hkscs",
-    # Other ISO labels browsers map to Windows code pages.
-    "iso-8859-9": "cp1254", "latin5": "cp1254", "iso-8859-11-2001": "cp874",
-    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
+from w3lib.encoding import resolve_encoding
+
+# Browsers decode some charset labels with a superset codec (latin-1 as windows-1252, gb2312 as
+# GB18030, shift_jis as windows-31j; the WHATWG Encoding Standard), and so must we to see what
+# readers see. w3lib's table (Scrapy's) knows most of them; these are the labels it lacks.
+_MORE_LABELS: dict[str, str] = {
+    "x-cp1252": "cp1252", "dos-874": "cp874", "x-windows-874": "cp874", "x-gbk": "gb18030",
+    "csgb2312": "gb18030", "unicode-1-1-utf-8": "utf-8",
 }
+
+
+def _browser_codec(name: str) -> str:
+    return _MORE_LABELS.get(name) or resolve_encoding(name) or name
+
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
@@ -41,8 +32,7 @@ def codec_for_label(label: str | None) -> str | None:
     """The Python codec for a charset label, or None when the label is unknown."""
     if not label:
         return None
-    name = label.strip().strip("\"'").lower()
-    name = _LABEL_ALIASES.get(name, name)
+    name = _browser_codec(label.strip().strip("\"'").lower())
     try:
         codec = codecs.lookup(name).name
     except (LookupError, ValueError):
@@ -50,7 +40,7 @@ def codec_for_label(label: str | None) -> str | None:
     if codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):
         return "utf-8"  # a <meta> claiming UTF-16 in an ASCII-readable page is wrong (WHATWG)
     # Aliases can resolve to a codec name that itself has a browser superset.
-    return _LABEL_ALIASES.get(codec, codec)
+    return _browser_codec(codec)
 
 
 def sniff_declared(data: bytes) -> str | None:
