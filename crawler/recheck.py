@@ -45,9 +45,6 @@ def select(db, config: Config, selected: Sequence[Source], *, by_name: bool, eve
     """The articles due (or all of them: `every`, or just `urls`) of the `selected` sources that
     are this worker's share, most overdue first and capped as the sources file says (issue 5)."""
     now = datetime.now(timezone.utc)
-    moved = apply_tiers(db, config.tiers, now)  # the first worker of a sharded crawl does it
-    if moved:
-        warn(f"the tiers changed: the next check of {moved} tracked article(s) was planned again")
     names = [s.name for s in selected] if by_name else None
     rows = due_articles(db, now, sources=names, every=every, urls=urls)
     by_domain = shard_by_domain(d for s in selected for d in s.allowed_domains)
@@ -75,6 +72,13 @@ def select(db, config: Config, selected: Sequence[Source], *, by_name: bool, eve
             continue
         chosen.append((row, source))
     return Selection(chosen, due_left)
+
+
+def replan(db, config: Config, warn: Callable[[str], None]) -> None:
+    """Before choosing what is due: re-plan the tracked articles if the tiers changed."""
+    moved = apply_tiers(db, config.tiers)
+    if moved:
+        warn(f"the tiers changed: the next check of {moved} tracked article(s) was planned again")
 
 
 def validators(row: dict) -> dict[str, str]:
@@ -120,6 +124,7 @@ def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
     # deliver (a sender thread); Scrapy's NotifyPipeline takes it over if Scrapy runs.
     notifier = Notifier(config, db_path)
     try:
+        replan(db, config, _warn)  # the first worker of a sharded crawl does it
         selection = select(db, config, selected, by_name=bool(source_names), every=every,
                            urls=urls or None, shard=index, shards=shards, warn=_warn)
         own_row = crawl_id is None

@@ -27,9 +27,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from crawler import queues
-from crawler.policy import select_due
+from crawler.recheck import replan, select
 from db import operations
-from db.queries import due_articles
 from db.schema import open_db
 from scheduler.jobs import Daemon
 
@@ -77,15 +76,15 @@ class Coordinator(Daemon):
     def push_rechecks(self, now: datetime) -> tuple[str, int]:
         """A re-check cycle: the due articles (most overdue first, capped as a local re-check
         is), minus those still leased to an earlier cycle."""
-        db = open_db(self.db, readonly=True)
-        try:
-            rows = due_articles(db, now)
+        db = open_db(self.db)
+        try:  # the same choice as a local re-check: one selection, one set of caps
+            replan(db, self.config, lambda line: self.log.event("replanned", detail=line))
+            chosen = select(db, self.config, list(self.config.sources), by_name=False, every=False,
+                            urls=None, shard=0, shards=1,
+                            warn=lambda line: self.log.event("skipped", "warning", detail=line))
         finally:
             db.close()
-        rows = select_due(rows, now, max_total=self.config.max_checks_per_run,
-                          max_per_domain=self.config.max_checks_per_domain)
-        sources = {s.name for s in self.config.sources}
-        rows = [r for r in rows if r["source"] in sources]
+        rows = [row for row, _source in chosen.rows]
         cycle = queues.new_cycle("recheck", now=now)
         with self.redis.pipeline(transaction=False) as pipe:
             for row in rows:
