@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from crawler.outcomes import classify_page, classify_text
-from db.history import FalseVersion, remove_versions
+from db.rewrites import FalseVersion, remove_versions
 from db.schema import iso
 
 if TYPE_CHECKING:  # loaded by open_db

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from crawler import paths
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage, content_of
-from crawler.notify import Notifier
+from crawler.notifications import Notifier
 from crawler.policy import schedule_for
 from crawler.report import COUNTS
 from crawler.outcomes import classify_page, declares_paywall

@@ -20,7 +20,7 @@ from pprint import pformat
 from urllib.parse import urlsplit
 
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS, PROGRESS_EVERY
-from crawler.notify import Notifier
+from crawler.notifications import Notifier
 from crawler.policy import apply_tiers, schedule_for, select_due
 from crawler.probe import Answer, Ask, ConditionalProbe, Limits
 from crawler.report import COUNTS, format_counts, label

@@ -11,7 +11,7 @@ from crawler.cleaner import Article, clean
 from crawler.items import content_of
 from crawler.outcomes import classify_page
 from crawler.sources import Config, SourceConfigError
-from db.history import Rebuilt, replace_versions, stored_pages
+from db.rewrites import Rebuilt, replace_versions, stored_pages
 from db.schema import iso
 
 if TYPE_CHECKING:  # loaded by open_db

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler import queues
-from crawler.notify import Notifier
+from crawler.notifications import Notifier
 from crawler.policy import schedule_for
 from crawler.sources import Config
 from db.ingest import Result, parse_result, write_batch

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler import health
+from scheduler import health
 from crawler.sources import Config
 from db import operations
 from db.schema import open_db

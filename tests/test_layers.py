@@ -44,7 +44,7 @@ def test_start_up_loads_only_what_the_work_needs():
                           "crawler.middlewares", "crawler.progress", "crawler.throttle")
     assert "crawler.cleaner" not in worker and "feedparser" not in worker
     # a re-check asks and records its 304s before Scrapy loads (crawler/recheck.py)
-    recheck = loaded_after("crawler.run", "crawler.recheck", "crawler.notify", "crawler.defaults")
+    recheck = loaded_after("crawler.run", "crawler.recheck", "crawler.notifications", "crawler.defaults")
     assert not {m.split(".")[0] for m in recheck} & {"scrapy", "twisted", "OpenSSL", "apprise"}
     cli = loaded_after("newswatch.cli", "scheduler.crawls")
     for module in ("apscheduler", "scrapy", "sqlite_utils", "db.store", "db.changes"):

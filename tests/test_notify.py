@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from crawler.notify import NotifyRules, Sender, message, rules_for, wanted
+from crawler.notifications import NotifyRules, Sender, message, rules_for, wanted
 from crawler.policy import schedule_for
 from crawler.sources import DEFAULT_TIERS, SourceConfigError, load_config
 from db import notifications

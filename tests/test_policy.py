@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler import health
+from scheduler import health
 from crawler.policy import (BACKOFF_FACTOR, CHANGE_FACTOR, JITTER, check_interval, domain_of,
                             jitter_fraction, next_check_at, overdue_priority, schedule_for,
                             select_due)

@@ -26,8 +26,10 @@ SQL = re.compile(r"\b(select\s.+\sfrom|insert\s+into|update\s+\w+\s+set|delete\s
 REVIEWED_SQL = {
     ("db/changes.py", "', '.join(COLUMNS)"),  # a constant tuple of column names
     ("db/changes.py", "', '.join('?' * (len(COLUMNS) + 6))"),  # placeholders
-    ("db/history.py", "', '.join(kept)"),  # column names read from the schema
-    ("db/history.py", "marks"),  # "?,?,?"
+    ("db/rewrites.py", "', '.join(kept)"),  # column names read from the schema
+    ("db/rewrites.py", "marks"),  # "?,?,?"
+    ("db/rewrites.py", "', '.join(columns)"),  # column names read from the schema
+    ("db/rewrites.py", "', '.join(_VERSION_FIELDS)"),  # a constant tuple of column names
     ("db/ingest.py", "column"),  # a value of the constant COUNTED_AS (default 'failed')
     ("db/notifications.py", "where"),  # constant clauses + placeholders
     ("db/operations.py", "_covers_source()"),  # a constant clause with placeholders
@@ -42,6 +44,7 @@ REVIEWED_SQL = {
     ("db/schema.py", "BUSY_TIMEOUT_MS"),  # a constant
     ("db/store.py", "', '.join(columns)"),  # a constant tuple of column names
     # messages that read like SQL, not queries
+    ("newswatch/demo.py", "me"), ("newswatch/demo.py", "db_arg"),  # the hints the demo prints
     ("crawler/sources.py", "url"),
     ("newswatch/demo.py", "time.monotonic() - started"),
     ("newswatch/demo.py", "db"),

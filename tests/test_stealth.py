@@ -68,7 +68,7 @@ def test_changes_kind_stealth_lists_only_stealth_edits(tmp_path):
 
 
 def test_notify_stealth_only_passes_only_stealth_edits(tmp_path):
-    from crawler.notify import rules_for, wanted
+    from crawler.notifications import rules_for, wanted
     from crawler.sources import load_config
 
     sources = tmp_path / "s.toml"
