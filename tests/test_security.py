@@ -45,6 +45,7 @@ REVIEWED_SQL = {
     ("db/store.py", "', '.join(columns)"),  # a constant tuple of column names
     # messages that read like SQL, not queries
     ("newswatch/demo.py", "me"), ("newswatch/demo.py", "db_arg"),  # the hints the demo prints
+    ("newswatch/demo.py", "url"), ("newswatch/demo.py", "invoked_as('sqlite-utils')"),
     ("crawler/sources.py", "url"),
     ("newswatch/demo.py", "time.monotonic() - started"),
     ("newswatch/demo.py", "db"),
