@@ -12,6 +12,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.sources import Source
 from crawler.urls import canonical_url
+from db.fronts import Placement
 from db.schema import parse_iso
 
 # Without an article_pattern, a link on a section page counts as an article when its last
@@ -80,3 +81,42 @@ def section_links(links: Iterable[str], source: Source) -> Iterator[str]:
         url = canonical(url)
         if source.is_article_url(url) and (source.article_pattern or looks_like_article_link(url)):
             yield url
+
+
+# Headings that title a group of links on a front ("World", "Most read"); a heading that is
+# itself a story's link is that story's headline, not a section.
+_SECTION_HEADINGS = ("h1", "h2", "h3", "h4")
+MAX_LINK_TEXT = 300
+
+
+def front_placements(html: str, base_url: str, source: Source) -> list[Placement]:
+    """The article links of a front page in document order: rank (1 = first article linked),
+    the section heading above it, and its link text (the first link to it that has words)."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return []
+    found: dict[str, list] = {}  # url -> [rank, text, section]
+    section = None
+    for el in root.iter(*_SECTION_HEADINGS, "a"):
+        if el.tag != "a":
+            if not any(_article_href(a, base_url, source) for a in el.iter("a")):
+                section = " ".join(el.text_content().split())[:MAX_LINK_TEXT] or section
+            continue
+        url = _article_href(el, base_url, source)
+        if url is None:
+            continue
+        text = " ".join(el.text_content().split())[:MAX_LINK_TEXT]
+        entry = found.setdefault(url, [len(found) + 1, "", section])
+        if not entry[1] and text:
+            entry[1] = text
+    return [Placement(url, rank, text, sec) for url, (rank, text, sec) in found.items() if text]
+
+
+def _article_href(a, base_url: str, source: Source) -> str | None:
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:")):
+        return None
+    return next(iter(section_links([urljoin(base_url, href)], source)), None)

@@ -50,6 +50,14 @@ class Source:
     notify_min_words: int | None = None
     notify_skip_minor: bool | None = None
     notify_stealth_only: bool | None = None
+    # Front pages: the start URLs whose article placements are recorded (default: all of them),
+    # each read this many times in a row per discovery, without cookies, to see headline tests.
+    fronts: tuple[str, ...] | None = None
+    front_samples: int = 2
+
+    @property
+    def front_urls(self) -> tuple[str, ...]:
+        return self.start_urls if self.fronts is None else self.fronts
 
     def is_article_url(self, url: str) -> bool:
         """On an allowed domain, http(s), and matching `article_pattern` when one is set."""
@@ -125,7 +133,7 @@ def format_duration(seconds: int) -> str:
 
 
 SOURCE_KEYS = {"name", "feeds", "sitemaps", "start_urls", "allowed_domains", "article_pattern",
-               "discover_every", "drop_selectors", "body_selector"}
+               "discover_every", "drop_selectors", "body_selector", "fronts", "front_samples"}
 SETTINGS_KEYS = {"tiers", "recheck_every", "user_agent", "gone_after", "suspect_confirmations",
                  "download_timeout"}
 _COUNT_SETTINGS = ("gone_after", "suspect_confirmations")
@@ -330,7 +338,27 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
         for selector in values.get(key, ()) if key == "drop_selectors" else (values[key],):
             _check_selector(selector, key, locate, index, label)
     values.update(_notify_keys(table, locate, "source", index, label))
+    values.update(_front_keys(table, values, locate, index, label))
     return Source(**values)
+
+
+def _front_keys(table: dict, values: dict, locate: _Locator, index: int, label: str) -> dict:
+    """fronts (a subset of start_urls; [] records none) and front_samples (1..5)."""
+    out: dict = {}
+    if "fronts" in table:
+        fronts = [] if table["fronts"] == [] else _string_list(table["fronts"], "fronts", locate, index, label)
+        stray = [u for u in fronts if u not in values.get("start_urls", ())]
+        if stray:
+            raise locate.error(f"{stray[0]!r} is not one of start_urls (a front is a start URL "
+                               "whose placements are recorded)", "fronts", "source", index, label)
+        out["fronts"] = tuple(fronts)
+    if "front_samples" in table:
+        value = table["front_samples"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise locate.error(f"{value!r} is not a number of readings from 1 to 5", "front_samples",
+                               "source", index, label)
+        out["front_samples"] = value
+    return out
 
 
 def _string_list(value: object, key: str, locate: _Locator, index: int, label: str) -> tuple[str, ...]:

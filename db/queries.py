@@ -186,6 +186,9 @@ def article_history(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     article["checks"] = list(db.query(
         "select checked_at, http_status, outcome, error from checks where article_id = ? "
         "order by id desc limit 20", [article["id"]]))
+    article["placements"] = list(db.query(
+        "select front, link_text, section, rank_band, best_rank, first_seen, last_seen, readings, open "
+        "from placements where url = ? order by first_seen, id", [article["url"]]))
     return article
 
 

@@ -363,6 +363,39 @@ def _m010_stealth(db: sqlite_utils.Database) -> None:
 MIGRATIONS.append(_m010_stealth)
 
 
+def _m011_fronts(db: sqlite_utils.Database) -> None:
+    """Front pages: each reading of a front, and placement runs (db.fronts)."""
+    db.executescript(FRONT_TABLES)
+    db.create_view("headline_tests", HEADLINE_TESTS_VIEW)
+
+
+FRONT_TABLES = """
+create table front_readings (id integer primary key, front text not null, source text not null,
+  captured_at text not null, links integer not null, crawl_id integer);
+create index idx_front_readings_front on front_readings (front, captured_at);
+create table placements (id integer primary key, front text not null, source text not null,
+  url text not null, link_text text not null, section text, rank_band text not null,
+  first_rank integer not null, best_rank integer not null, first_seen text not null,
+  last_seen text not null, readings integer not null default 1, open integer not null default 1,
+  closed_at text);
+create index idx_placements_open on placements (front, open);
+create index idx_placements_url on placements (url, first_seen);
+create index idx_placements_seen on placements (last_seen);
+"""
+# Articles a front showed under more than one link text: the candidates of headline tests
+# (`newswatch headlines` tells A/B tests, front-only headlines and decided tests apart).
+HEADLINE_TESTS_VIEW = """
+select p.front, p.source, p.url, a.id as article_id, a.title as headline,
+  count(distinct p.link_text) as variants, group_concat(distinct p.link_text) as link_texts,
+  count(*) as runs, min(p.first_seen) as first_seen, max(p.last_seen) as last_seen
+from placements p left join articles a on a.url = p.url
+group by p.front, p.url
+having count(distinct p.link_text) > 1
+"""
+
+MIGRATIONS.append(_m011_fronts)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)

@@ -376,6 +376,74 @@ def errors(paths: Paths, since: str, source: str | None, limit: int, as_json: bo
 
 
 @cli.command()
+@click.option("--since", default="24h", show_default=True,
+              help="How far back: a duration (24h, 7d) or an ISO date/time; 'all' for everything.")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--limit", default=10, show_default=True, help="Articles shown per front.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per front, one per line.")
+@common_options
+def fronts(paths: Paths, since: str, source: str | None, limit: int, as_json: bool) -> None:
+    """What each front page showed: the articles that led it, when each article entered and
+    left the front, its best rank and under how many link texts it was shown.
+
+    Fronts are a source's start_urls (or its `fronts`), read at every discovery.
+    """
+    from db.fronts import fronts_summary
+
+    rows = fronts_summary(open_db(paths.db, readonly=True), None if since == "all" else parse_since(since),
+                          source=source, limit=limit)
+    if as_json:
+        echo_json_lines(rows)
+        return
+    if not rows:
+        click.echo(f"no front page readings since {since} (fronts are read at discovery: "
+                   "`newswatch crawl`)", err=True)
+    for front in rows:
+        click.echo(f"{front['front']}  ({front['source']}: {front['readings']} readings, "
+                   f"{front['first_reading']} – {front['last_reading']})")
+        for lead in front["leaders"]:
+            click.echo(f"  led {lead['first_seen']} – {lead['last_seen']}: {lead['link_text']}")
+        for a in front["articles"]:
+            where = "still there" if a["still_there"] else f"left after {a['last_seen']}"
+            texts = f" · {a['link_texts']} link texts" if a["link_texts"] > 1 else ""
+            click.echo(f"  #{a['best_rank']:<3} from {a['entered']}, {where}{texts}\n"
+                       f"       {a['headline'] or '(not tracked yet)'}  {a['url']}")
+
+
+@cli.command()
+@click.option("--kind", type=click.Choice(["test", "front-only", "decided"]), default=None,
+              help="test: link texts alternating (A/B); front-only: shown under a text that is "
+                   "not the headline; decided: the headline became a text first seen on a front.")
+@click.option("--since", default="7d", show_default=True,
+              help="How far back: a duration (24h, 7d) or an ISO date/time; 'all' for everything.")
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per finding, one per line.")
+@common_options
+def headlines(paths: Paths, kind: str | None, since: str, source: str | None, as_json: bool) -> None:
+    """Headline tests seen on front pages: A/B tests, front-only headlines, decided tests."""
+    from db.fronts import headline_tests
+
+    rows = headline_tests(open_db(paths.db, readonly=True), None if since == "all" else parse_since(since),
+                          kind=kind, source=source)
+    if as_json:
+        echo_json_lines(rows)
+        return
+    if not rows:
+        click.echo(f"no headline tests seen since {since}", err=True)
+    for row in rows:
+        click.echo(f"{row['kind']:10} {row['url']}\n    headline: {row['headline'] or '(not tracked yet)'}")
+        if row["kind"] == "test":
+            for v in row["variants"]:
+                click.echo(f"    variant: {v['text']}  (seen {v['first_seen']} – {v['last_seen']}, "
+                           f"{v['runs']} time(s))")
+        elif row["kind"] == "front-only":
+            click.echo(f"    on {row['front']}: {row['link_text']}")
+        else:
+            click.echo(f"    was: {row['previous_headline']} · first on {row['front']} at {row['first_seen']}, "
+                       f"headline since v{row['version']} ({row['last_seen']})")
+
+
+@cli.command()
 @click.argument("url")
 @click.option("--json", "as_json", is_flag=True, help="The article and its versions as JSON.")
 @common_options
@@ -392,6 +460,12 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
         fields = ",".join(f for f in ("title", "byline", "body", "captions") if v.get(f"{f}_changed"))
         delta = f"+{v['words_added']}/-{v['words_removed']} [{fields}]" if v["version"] > 1 else "first seen"
         click.echo(f"  v{v['version']}  {v['captured_at']}  {delta}  {v['title']}")
+    if article["placements"]:
+        click.echo("on front pages:")
+    for p in article["placements"]:
+        until = "now" if p["open"] else p["last_seen"]
+        click.echo(f"  {p['first_seen']} – {until}  #{p['best_rank']} ({p['rank_band']}) {p['front']}"
+                   f"{' · ' + p['section'] if p['section'] else ''}\n      “{p['link_text']}”")
     if article["checks"]:
         click.echo("recent checks:")
     for check in article["checks"]:

@@ -23,6 +23,7 @@ from crawler.middlewares import PROBED
 from crawler.recheck import HandedOver, select, validators
 from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Source, load_config
+from db.fronts import record_front_reading
 from db.queries import known_urls
 from db.store import hint_recheck
 from db.schema import open_db
@@ -98,6 +99,11 @@ class NewsSpider(scrapy.Spider):
                 yield self._discovery_request(url, self.parse_sitemap, source)
             for url in source.start_urls:
                 yield self._discovery_request(url, self.parse_section, source)
+                for sample in range(2, source.front_samples + 1) if self.reads_fronts(source, url) else ():
+                    # Fronts serve headline variants per request: read again, as a new visitor.
+                    request = self._discovery_request(url, self.parse_section, source)
+                    request.meta.update(dont_merge_cookies=True, newswatch_front_sample=sample)
+                    yield request
 
     def _discovery_request(self, url: str, callback, source: Source) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.discovery_failed,
@@ -149,7 +155,26 @@ class NewsSpider(scrapy.Spider):
         # Domains are checked by section_links (LinkExtractor's allow_domains rejects IP hosts).
         links = [link.url for link in LinkExtractor(unique=True).extract_links(response)]
         self.crawler.stats.inc_value("newswatch/section_pages")
+        front = response.meta.get("redirect_urls", [response.url])[0]  # as the sources file names it
+        if self.reads_fronts(source, front):
+            self.record_front(response, source, front)
         yield from self.article_requests(discovery.section_links(links, source), source, trusted=False)
+
+    def reads_fronts(self, source: Source, url: str) -> bool:
+        """Is `url` one of the source's fronts, read by this process? Every worker of a sharded
+        crawl reads the discovery pages; only the first records the front."""
+        return self.shard == 0 and url in source.front_urls
+
+    def record_front(self, response: Response, source: Source, front: str) -> None:
+        placements = discovery.front_placements(response.text, response.url, source)
+        crawl_id = self.crawler.stats.get_value("newswatch/crawl_id")
+        try:
+            record_front_reading(self.db, source.name, front, datetime.now(timezone.utc), placements,
+                                 crawl_id)
+        except Exception as exc:  # a front that cannot be recorded must not stop discovery
+            self.discovery_failed_message(response.url, f"front not recorded: {exc}")
+            return
+        self.crawler.stats.inc_value("newswatch/front_readings")
 
     def article_requests(self, urls: Iterable[str], source: Source, trusted: bool,
                          hints: dict[str, str | None] | None = None):
