@@ -70,3 +70,47 @@ def test_control_characters_are_never_stored_nor_printed(tmp_path):
         out = cli(*args).stdout
         assert "[31m" in out and "\x1b" not in out and "\x07" not in out, (args, repr(out))
     ET.fromstring(cli("feed", "--since", "all").stdout.encode())
+
+
+# -- 2. allowed_domains -----------------------------------------------------------------------
+def test_an_empty_allowed_domains_is_a_config_error(tmp_path):
+    sources = sources_file(tmp_path, '[[source]]\nname = "s"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n'
+                                     "allowed_domains = []\n")
+    result = Cli(tmp_path / "n.db", sources, tmp_path)("crawl", check=False)
+    assert result.returncode == 2
+    error, = result.stderr.strip().splitlines()
+    assert "line 7" in error and "'s'" in error and "allowed_domains" in error and "empty" in error, error
+    assert not (tmp_path / "n.db").exists() or not q(tmp_path / "n.db", "select * from crawls")
+
+
+def test_allowed_domains_hold_on_every_path_redirects_included(tmp_path):
+    """Redirects to another host are refused by the crawl (Scrapy) and the re-check (the probe
+    hands a redirect to Scrapy, which refuses it); an article on a host no longer allowed is
+    asked for by neither."""
+    with HostileServer() as server:
+        base = server.base_url
+        other = base.replace("127.0.0.1", "localhost")
+        server.routes["/news/stays"] = html(article_html(1))
+        server.routes["/news/elsewhere"] = html(article_html(2))
+        feed = [(f"{base}/news/stays", "a"), (f"{other}/news/elsewhere", "b")]
+        server.routes["/feed.xml"] = response(200, rss(feed).encode(), {"Content-Type": "application/rss+xml"})
+        source = f'[[source]]\nname = "s"\nfeeds = ["{base}/feed.xml"]\nallowed_domains = ["127.0.0.1"'
+        cli = Cli(tmp_path / "n.db", sources_file(tmp_path, source + ', "localhost"]\n'), tmp_path)
+        cli("crawl")  # both hosts allowed: both articles are stored
+        assert len(q(cli.db, "select * from versions")) == 2
+        sources_file(tmp_path, source + "]\n")  # now localhost is not
+        server.routes["/news/moves-away"] = response(301, b"", {"Location": f"{other}/news/elsewhere"})
+        server.routes["/feed.xml"] = response(200, rss(feed + [(f"{base}/news/moves-away", "c")]).encode(),
+                                              {"Content-Type": "application/rss+xml"})
+        server.routes["/news/stays"] = response(302, b"", {"Location": f"{other}/news/elsewhere"})
+        before = len(server.hits)
+        cli("crawl")
+        cli("recheck", "--all")
+        later = server.hits[before:]
+    assert {"/news/moves-away", "/news/stays"} <= {h.path for h in later}, later
+    assert all(h.host.startswith("127.0.0.1") for h in later), later
+    errors = dict(q(cli.db, "select url, error from checks where error is not null"))
+    for path in ("/news/moves-away", "/news/stays"):
+        assert "outside the source's allowed_domains" in errors[base + path], errors
+    assert len(q(cli.db, "select * from versions")) == 2  # nothing recorded from the other host
+
