@@ -114,3 +114,34 @@ def test_allowed_domains_hold_on_every_path_redirects_included(tmp_path):
         assert "outside the source's allowed_domains" in errors[base + path], errors
     assert len(q(cli.db, "select * from versions")) == 2  # nothing recorded from the other host
 
+
+# -- 3. links that need an entity ---------------------------------------------------------------
+def test_a_link_needing_an_unresolved_entity_is_dropped_and_named(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-MARKER")
+    with HostileServer() as server:
+        base = server.base_url
+        good = f"{base}/news/good?page=1&amp;day=2"
+        dtd = f'<?xml version="1.0"?>\n<!DOCTYPE ROOT [\n<!ENTITY xxe SYSTEM "{secret.as_uri()}">\n]>\n'
+        feed = (dtd.replace("ROOT", "rss") + f'<rss version="2.0"><channel><title>t</title>'
+                f"<item><title>a</title><link>{base}/news/a/&xxe;</link></item>"
+                f"<item><title>n</title><link>{base}/news/n/&nbsp;</link></item>"
+                f"<item><title>g</title><link>{good}</link></item></channel></rss>")
+        sitemap = (dtd.replace("ROOT", "urlset") + '<urlset xmlns="http://www.sitemaps.org/schemas/'
+                   f'sitemap/0.9"><url><loc>{base}/news/b/&xxe;</loc></url></urlset>')
+        server.routes["/feed.xml"] = response(200, feed.encode(), {"Content-Type": "application/rss+xml"})
+        server.routes["/sitemap.xml"] = response(200, sitemap.encode(), {"Content-Type": "application/xml"})
+        for path in ("/news/a/", "/news/a/&xxe", "/news/n/", "/news/b/", "/news/good?page=1&day=2"):
+            server.routes[path] = html(article_html(len(path)))
+        cli = Cli(tmp_path / "n.db", sources_file(
+            tmp_path, f'[[source]]\nname = "s"\nfeeds = ["{base}/feed.xml"]\n'
+                      f'sitemaps = ["{base}/sitemap.xml"]\n'), tmp_path)
+        cli("crawl")
+        paths = server.paths()
+    assert "/news/good?page=1&day=2" in paths
+    assert not [p for p in paths if p.startswith(("/news/a/", "/news/n/", "/news/b/"))], paths
+    assert [u for u, in q(cli.db, "select url from articles")] == [f"{base}/news/good?page=1&day=2"]
+    error, = q(cli.db, "select error from crawls")[0]
+    for link in (f"{base}/news/a/&xxe;", f"{base}/news/n/&nbsp;", f"{base}/news/b/&xxe;"):
+        assert f"link {link} needs entity" in error and "not fetched" in error, error
+    assert "SECRET-MARKER" not in "\n".join(sqlite3.connect(cli.db).iterdump())

@@ -118,7 +118,10 @@ class NewsSpider(scrapy.Spider):
         if body is None:
             self.discovery_failed_message(response.url, "not a sitemap (no XML body)")
             return
-        kind, entries = discovery.sitemap_entries(body)
+        problems: list[str] = []
+        kind, entries = discovery.sitemap_entries(body, problems)
+        for problem in problems:  # named in the crawl's `error` column
+            self.discovery_failed_message(response.url, problem)
         self.crawler.stats.inc_value("newswatch/sitemaps")
         # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
         locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
