@@ -8,12 +8,14 @@ what the commands print. docs/reliability-input.md describes the behaviour.
 """
 from __future__ import annotations
 
+import gzip
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
 
+from tests import hostile
 from tests.conftest import Cli
-from tests.hostile import HostileServer, article_html, html, response, rss
+from tests.hostile import MiB, HostileServer, article_html, html, response, rss, urlset
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -145,3 +147,50 @@ def test_a_link_needing_an_unresolved_entity_is_dropped_and_named(tmp_path):
     for link in (f"{base}/news/a/&xxe;", f"{base}/news/n/&nbsp;", f"{base}/news/b/&xxe;"):
         assert f"link {link} needs entity" in error and "not fetched" in error, error
     assert "SECRET-MARKER" not in "\n".join(sqlite3.connect(cli.db).iterdump())
+
+
+# -- 4. the size cap after decompression ----------------------------------------------------------
+CAP = 10 * MiB  # DOWNLOAD_MAXSIZE, the documented cap
+
+
+def gzipped(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def test_bodies_that_decompress_past_the_cap_are_refused_and_named(tmp_path):
+    with HostileServer() as server:
+        base = server.base_url
+        entry = f"<url><loc>{base}/news/from-the-big-sitemap</loc></url>".encode()
+        big_urlset = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                      + entry * (CAP // len(entry) + 1000) + b"</urlset>")
+        assert len(big_urlset) > CAP
+        bomb = hostile.gzip_bomb(CAP + MiB)  # zeros: ~11 KB on the wire
+        encoded = {"Content-Encoding": "gzip"}
+        server.routes.update({
+            # sitemap.xml.gz as it is usually served: gzip bytes, no Content-Encoding
+            "/big-sitemap.xml.gz": response(200, gzipped(big_urlset), {"Content-Type": "application/x-gzip"}),
+            "/big-sitemap.xml": response(200, gzipped(big_urlset), {"Content-Type": "application/xml", **encoded}),
+            "/bomb-feed.xml": response(200, bomb, {"Content-Type": "application/rss+xml", **encoded}),
+            "/bomb-section.html": html(bomb, **encoded),
+            "/sitemap.xml": response(200, urlset([f"{base}/news/fine"]).encode(), {"Content-Type": "application/xml"}),
+            "/news/fine": html(article_html(1), ETag='"1"'),  # re-checked conditionally: by the probe
+        })
+        refused = ["/big-sitemap.xml.gz", "/big-sitemap.xml", "/bomb-feed.xml", "/bomb-section.html"]
+        cli = Cli(tmp_path / "n.db", sources_file(
+            tmp_path, f'[[source]]\nname = "s"\nfeeds = ["{base}/bomb-feed.xml"]\n'
+                      f'sitemaps = ["{base}/big-sitemap.xml.gz", "{base}/big-sitemap.xml", "{base}/sitemap.xml"]\n'
+                      f'start_urls = ["{base}/bomb-section.html"]\n'), tmp_path)
+        cli("crawl")
+        assert "/news/from-the-big-sitemap" not in server.paths()
+        error, = q(cli.db, "select error from crawls")[0]
+        for path in refused:
+            assert f"{base}{path}: refused: the body decompresses to more than 10 MB (DOWNLOAD_MAXSIZE" \
+                in error, (path, error)
+        assert q(cli.db, "select url from articles") == [(f"{base}/news/fine",)]
+        # the re-check's conditional request (the probe) hands the answer to Scrapy, which decompresses
+        server.routes["/news/fine"] = html(bomb, ETag='"2"', **encoded)
+        result = cli("recheck", "--all", "-v")
+    assert re.search(r"'newswatch/probed': 1\b", result.stderr), result.stderr[-2000:]
+    check, = q(cli.db, "select outcome, error from checks order by id desc limit 1")
+    assert check[0] == "error" and check[1].startswith("refused: the body decompresses to more than 10 MB"), check
+    assert len(q(cli.db, "select * from versions")) == 1
