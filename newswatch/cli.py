@@ -632,8 +632,10 @@ def serve(paths: Paths, host: str, port: int, public_url: str | None) -> None:
     source's activity), an article's timeline at /-/newswatch/article/ID and the side-by-side
     diff of any two versions at /-/newswatch/diff/ID?a=N&b=M.
     """
-    from newswatch.serve import serve_database
+    from newswatch.serve import network_warning, serve_database
 
+    if network_warning(host):
+        click.echo(network_warning(host), err=True)
     open_db(paths.db, readonly=True).close()  # a newswatch database (migrated), or exit code 2
     configured = load_config(paths.sources).public_url if paths.sources.exists() else None
     if public_url and public_url.rstrip("/") != configured:

@@ -9,12 +9,18 @@ what the commands print. docs/reliability-input.md describes the behaviour.
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
+from db.schema import open_db
 from tests import hostile
-from tests.conftest import Cli
+from tests.conftest import REPO, Cli, wait_for
+from tests.test_serve import free_port, get
 from tests.hostile import MiB, HostileServer, article_html, html, response, rss, urlset
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -194,3 +200,63 @@ def test_bodies_that_decompress_past_the_cap_are_refused_and_named(tmp_path):
     check, = q(cli.db, "select outcome, error from checks order by id desc limit 1")
     assert check[0] == "error" and check[1].startswith("refused: the body decompresses to more than 10 MB"), check
     assert len(q(cli.db, "select * from versions")) == 1
+
+
+# -- 5. the web view ---------------------------------------------------------------------------------
+def start_serve(tmp_path, db, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
+    return subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(db), "--sources",
+                             str(tmp_path / "none.toml"), "serve", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()  # only the process this test started
+    server.wait(timeout=10)
+
+
+def test_the_web_view_caps_responses_and_answers_404_for_any_article_id(tmp_path):
+    db = tmp_path / "n.db"
+    open_db(db).close()  # an empty newswatch database
+    port = free_port()
+    server = start_serve(tmp_path, db, "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: server.poll() is not None or _answers(base + "/-/versions.json"), timeout=30)
+        assert server.poll() is None, server.stderr.read()
+        for article_id in ("9" * 20, "9" * 5000, str(1 << 63), "12"):
+            status, text = get(f"{base}/-/newswatch/diff/{article_id}")
+            assert status == 404 and "Traceback" not in text, (article_id, status, text[:300])
+        status, text = get(f"{base}/n.json?" + urlencode({"sql": "select hex(randomblob(3e8)) as x"}))
+        assert status == 400 and len(text) < 100_000 and "too big" in text, (status, text[:300])
+        rows = ("with recursive n(i) as (select 1 union all select i + 1 from n limit {}) "
+                "select i, hex(randomblob(400000)) as x from n")  # values of 800 KB
+        status, text = get(f"{base}/n.json?" + urlencode({"sql": rows.format(40)}))  # 32 MB
+        assert status == 400 and len(text) < 100_000 and "over 16 MB" in text, (status, text[:300])
+        status, text = get(f"{base}/n.json?" + urlencode({"sql": rows.format(4)}))
+        assert status == 200 and len(text) > 3_000_000  # under the caps, answered in full
+    finally:
+        stop(server)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return get(url)[0] == 200
+    except OSError:
+        return False
+
+
+def test_serving_beyond_this_machine_prints_a_warning(tmp_path):
+    db = tmp_path / "n.db"
+    open_db(db).close()
+    local = start_serve(tmp_path, db, "--port", str(free_port()))
+    server = start_serve(tmp_path, db, "--host", "0.0.0.0", "--port", str(free_port()))
+    try:
+        warning = server.stderr.readline()  # printed before the server binds; no traffic sent
+    finally:
+        stop(server)
+        stop(local)
+    assert warning.startswith("warning: --host 0.0.0.0 binds every interface: the web view is "
+                              "reachable from the network"), warning
+    assert "datasette-auth-passwords" in warning and "reverse proxy" in warning
+    assert "warning" not in local.stderr.read()
