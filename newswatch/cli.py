@@ -345,7 +345,9 @@ def articles(paths: Paths, source: str | None, status: str | None, limit: int | 
     if not rows:
         click.echo("no tracked articles" + (" matching the filters" if source or status else
                                             " yet (run `newswatch crawl`)"), err=True)
-    for row in rows:
+    from newswatch.render import printable
+
+    for row in printable(rows):
         status_text = row["status"] + (f" ({row['status_detail']})" if row["status"] not in
                                        ("live", "restored") and row["status_detail"] else "")
         click.echo(f"{row['title'] or '(no headline)'}\n    {row['url']}\n    {row['versions']} "
@@ -370,7 +372,9 @@ def errors(paths: Paths, since: str, source: str | None, limit: int, as_json: bo
         return
     if not rows:
         click.echo(f"no failed checks since {since}", err=True)
-    for row in rows:
+    from newswatch.render import printable
+
+    for row in printable(rows):  # an error may quote what a server sent (a Location header)
         what = "tracked" if row["article_id"] else "never stored"
         click.echo(f"{row['last_at']}  {row['last_outcome']:8} x{row['failures']}  {row['url']}\n"
                    f"    {row['last_error'] or '(no reason recorded)'} · {what}"

@@ -73,8 +73,12 @@ def test_control_characters_are_never_stored_nor_printed(tmp_path):
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, (args, repr(out))
     # A database written before this rule may hold them: the terminal still never sees them.
     with sqlite3.connect(cli.db) as conn:
-        conn.execute("update versions set title = title || char(27) || '[31m' || char(7)")
-    for args in (["changes", "--since", "all"], ["history", url], ["show", url], ["search", "harbour"]):
+        for table in ("versions", "articles"):
+            conn.execute(f"update {table} set title = title || char(27) || '[31m' || char(7)")
+        conn.execute("update checks set outcome = 'error', error = 'HTTP 301: redirect to '"
+                     " || char(27) || '[31m not followed'")  # what a Location header may carry
+    for args in (["changes", "--since", "all"], ["history", url], ["show", url], ["search", "harbour"],
+                 ["articles"], ["errors", "--since", "all"]):
         out = cli(*args).stdout
         assert "[31m" in out and "\x1b" not in out and "\x07" not in out, (args, repr(out))
     ET.fromstring(cli("feed", "--since", "all").stdout.encode())
