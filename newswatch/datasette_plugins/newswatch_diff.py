@@ -67,7 +67,7 @@ class _ResponseCap:
             if message["type"] != "http.response.body":
                 return
             size += len(message.get("body", b""))
-            if size > self.limit:
+            if size > self.limit:  # and so for whatever the app sends after (an error page)
                 raise _Refused()
             if not message.get("more_body"):
                 for each in held:
@@ -77,6 +77,8 @@ class _ResponseCap:
         try:
             await self.app(scope, receive, send_capped)
         except _Refused:
+            pass
+        if size > self.limit:
             await _too_big(send, self.limit)
 
 
