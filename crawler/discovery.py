@@ -22,6 +22,47 @@ _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
 _NUMERIC_ID = re.compile(r"\d{5,}")
 
 
+# XML 1.0 §4.6 predefines five entities; any other reference needs a DTD, and newswatch resolves
+# none (an external entity could read a local file or call a URL, an internal one could be a
+# billion laughs). Parsers then drop the reference or cut the text there, so a link that needed
+# one reads as another URL ("/a/&xxe;" as "/a/"): such references are marked before parsing
+# (U+FFFD, the name, U+FFFD, written as character references), and a link holding a mark is
+# dropped. CDATA sections, comments and the DTD hold no references; each alternative ends at
+# its terminator or at the end of the text, so the scan is linear whatever the document.
+_ENTITY_REFERENCE = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z_:][-\w.:]*);")
+_NO_REFERENCES = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
+                            rb"|<!DOCTYPE[^\[>]*(?:\[.*?(?:\]|\Z))?[^>]*>?", re.DOTALL)
+_MARKED = re.compile("\ufffd([A-Za-z_:][-\\w.:]*)\ufffd")
+
+
+def mark_unresolved_entities(body: bytes) -> tuple[bytes, list[str]]:
+    """`body` with every reference to an entity that will not be resolved marked, and their names."""
+    if not _ENTITY_REFERENCE.search(body):
+        return body, []
+    names: list[str] = []
+
+    def mark(match: re.Match) -> bytes:
+        names.append(match.group(1).decode("ascii"))
+        return b"&#xFFFD;" + match.group(1) + b"&#xFFFD;"
+
+    pieces, start = [], 0
+    for literal in _NO_REFERENCES.finditer(body):
+        pieces += [_ENTITY_REFERENCE.sub(mark, body[start:literal.start()]), literal.group()]
+        start = literal.end()
+    pieces.append(_ENTITY_REFERENCE.sub(mark, body[start:]))
+    return b"".join(pieces), list(dict.fromkeys(names))
+
+
+def unresolved_link(link: str, problems: list[str] | None) -> bool:
+    """Whether `link` needed an entity that was not resolved; if so, says so in `problems`."""
+    names = _MARKED.findall(link)
+    if names and problems is not None:
+        shown = _MARKED.sub(lambda m: f"&{m.group(1)};", link)
+        problems.append(f"link {shown[:160]} needs entity &{names[0]};, which is never resolved "
+                        "(undefined or external): not fetched")
+    return bool(names)
+
+
 def canonical(url: str) -> str:
     """The URL we key an article on (see crawler.urls)."""
     return canonical_url(url)
@@ -49,22 +90,31 @@ def feed_entries(body: bytes, base_url: str, problems: list[str] | None = None) 
     entity references left as text. Such a parse problem is appended to `problems`."""
     import feedparser  # here, not at the top: a re-check never reads a feed (~25 ms of start-up)
 
+    body, unresolved = mark_unresolved_entities(body)
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    if problems is not None and unresolved:
+        problems.append("feed is not well-formed XML (undefined entity "
+                        f"{', '.join(f'&{n};' for n in unresolved[:5])}; no DTD entity is resolved)")
     if problems is not None and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
         problems.append(f"feed is not well-formed XML ({parsed.bozo_exception}); read leniently")
     entries = []
     for entry in parsed.entries:
         link = entry.get("link") or entry.get("id")
-        if link:
+        if link and not unresolved_link(link, problems):
             entries.append({"url": urljoin(base_url, link),
                             "updated": entry.get("updated") or entry.get("published")})
     return entries
 
 
-def sitemap_entries(body: bytes) -> tuple[str, list[dict]]:
-    """('sitemapindex' | 'urlset', [{'loc': …, 'lastmod': …}]). Entities are never resolved."""
+def sitemap_entries(body: bytes, problems: list[str] | None = None) -> tuple[str, list[dict]]:
+    """('sitemapindex' | 'urlset', [{'loc': …, 'lastmod': …}]). Entities are never resolved: a
+    location that needed one is left out, and said so in `problems`."""
+    body, unresolved = mark_unresolved_entities(body)
     sitemap = Sitemap(body)
-    return sitemap.type, [e for e in sitemap if e.get("loc")]
+    if problems is not None and unresolved:
+        problems.append("sitemap uses entities that are never resolved (undefined entity "
+                        f"{', '.join(f'&{n};' for n in unresolved[:5])})")
+    return sitemap.type, [e for e in sitemap if e.get("loc") and not unresolved_link(e["loc"], problems)]
 
 
 def looks_like_article_link(url: str) -> bool:

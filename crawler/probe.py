@@ -206,9 +206,12 @@ class ConditionalProbe:
         try:
             async with self.session.get(url, headers=self.headers, proxy=proxy,
                                         auto_decompress=True) as answer:
-                body = await answer.content.read(self.limits.maxsize or -1)
+                # aiohttp decompresses in bounded steps as it is read: past the cap, refused
+                body = await answer.content.read(self.limits.maxsize + 1 if self.limits.maxsize else -1)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
             return None
+        if self.limits.maxsize and len(body) > self.limits.maxsize:
+            return None  # as Scrapy does with a robots.txt it cannot read: everything allowed
         self._inc("downloader/request_count")
         self._count(answer.status, answer.reason or "", answer.raw_headers, len(body))
         return Protego.parse(body.decode("utf-8", errors="ignore"))

@@ -67,9 +67,8 @@ class Source:
         return self.article_pattern is None or re.search(self.article_pattern, url) is not None
 
     def on_allowed_domain(self, host: str) -> bool:
-        host = host.lower()
-        return not self.allowed_domains or any(
-            host == d or host.endswith("." + d) for d in self.allowed_domains)
+        host = host.lower()  # no domains allows no host (load_config never makes such a Source)
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
 
 @dataclass(frozen=True)
@@ -322,6 +321,10 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     if not any(values.get(k) for k in _URL_KEYS):
         raise locate.error("a source needs at least one of feeds, sitemaps, start_urls", "name",
                            "source", index, label)
+    if values.get("allowed_domains") == ():  # allowing nothing would fetch nothing: a slip
+        raise locate.error("is empty (list the domains articles may be on, e.g. [\"example.org\"], "
+                           "or leave the key out for the hosts of the source's URLs)",
+                           "allowed_domains", "source", index, label)
     if "allowed_domains" not in values:  # default: the hosts the source's own URLs are on
         values["allowed_domains"] = tuple(sorted({urlsplit(u).hostname for k in _URL_KEYS
                                                   for u in values.get(k, ())}))

@@ -101,9 +101,14 @@ class FetchResult:
 
 
 def normalize_line(text: str) -> str:
-    # Same rule as the cleaner (NFC, any whitespace run -> one space); repeated here so that
-    # the hash is stable whatever produced the text. Letters and punctuation are untouched.
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    # Same rule as the cleaner (NFC, control characters other than whitespace removed, any
+    # whitespace run -> one space); repeated here so that the hash is stable whatever produced
+    # the text. Letters and punctuation are untouched.
+    return " ".join(unicodedata.normalize("NFC", text).translate(_CONTROLS).split())
+
+
+# C0, DEL and C1 controls that are not whitespace (ESC, BEL, …): never stored, never hashed.
+_CONTROLS = dict.fromkeys(c for c in [*range(0x20), *range(0x7f, 0xa0)] if not chr(c).isspace())
 
 
 def normalize_body(body: str) -> str:

@@ -287,7 +287,7 @@ def changes(paths: Paths, since: str, until: str | None, source: str | None, fie
     if not rows:
         click.echo(f"no edits since {since}", err=True)
         return
-    for row in rows:
+    for row in render.printable(rows):
         changed = ",".join(f for f in ("title", "byline", "body", "published") if row[f"{f}_changed"])
         click.echo(f"{row['captured_at']}  v{row['version']}  +{row['words_added']}/-{row['words_removed']}"
                    f"  [{changed}]  {row['title']}\n    {row['url']}  ({', '.join(render.labels(row))})")
@@ -314,7 +314,9 @@ def events(paths: Paths, since: str, source: str | None, kind: str | None, limit
         return
     if not rows:
         click.echo(f"no events since {since}", err=True)
-    for row in rows:
+    from newswatch.render import printable
+
+    for row in printable(rows):
         detail = f"  ({row['detail']})" if row["detail"] else ""
         click.echo(f"{row['at']}  {row['kind']:11} {row['old'] or '-'} → {row['new']}{detail}\n"
                    f"    {row['url']}")
@@ -343,7 +345,9 @@ def articles(paths: Paths, source: str | None, status: str | None, limit: int | 
     if not rows:
         click.echo("no tracked articles" + (" matching the filters" if source or status else
                                             " yet (run `newswatch crawl`)"), err=True)
-    for row in rows:
+    from newswatch.render import printable
+
+    for row in printable(rows):
         status_text = row["status"] + (f" ({row['status_detail']})" if row["status"] not in
                                        ("live", "restored") and row["status_detail"] else "")
         click.echo(f"{row['title'] or '(no headline)'}\n    {row['url']}\n    {row['versions']} "
@@ -368,7 +372,9 @@ def errors(paths: Paths, since: str, source: str | None, limit: int, as_json: bo
         return
     if not rows:
         click.echo(f"no failed checks since {since}", err=True)
-    for row in rows:
+    from newswatch.render import printable
+
+    for row in printable(rows):  # an error may quote what a server sent (a Location header)
         what = "tracked" if row["article_id"] else "never stored"
         click.echo(f"{row['last_at']}  {row['last_outcome']:8} x{row['failures']}  {row['url']}\n"
                    f"    {row['last_error'] or '(no reason recorded)'} · {what}"
@@ -453,6 +459,9 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
+    from newswatch.render import printable
+
+    article = printable(article)
     click.echo(f"{article['title']}\n{article['url']}\nstatus {article['status']} · first seen "
                f"{article['first_seen']} · last checked {article['last_checked']} · next check "
                f"{article['next_check_at'] or 'never'}")
@@ -485,6 +494,9 @@ def show(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(version, ensure_ascii=False, indent=2))
         return
+    from newswatch.render import printable
+
+    version = printable(version)
     byline = f"By {version['byline']} · " if version["byline"] else ""
     click.echo(f"{version['title']}\n{byline}published {version['published'] or 'unknown'} · "
                f"version {version['version']} captured {version['captured_at']}\n\n{version['body']}")
@@ -521,7 +533,7 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
         a = b - 1
     if a < 1:
         raise UsageProblem(f"{url} has only one version; nothing to compare")
-    old, new = queries.get_version(db, url, a), queries.get_version(db, url, b)
+    old, new = (render.printable(queries.get_version(db, url, n)) for n in (a, b))
     if color is None:
         color = sys.stdout.isatty()
     if fmt == "unified":
@@ -568,7 +580,9 @@ def search(paths: Paths, query: str, current_only: bool, source: str | None, lim
         return
     if not rows:
         click.echo(f"no version matches {query!r}", err=True)
-    for row in rows:
+    from newswatch.render import printable
+
+    for row in printable(rows):
         now = "current" if row["is_current"] else "earlier"
         click.echo(f"{row['captured_at']}  v{row['version']} ({now})  {row['title']}\n    {row['url']}\n"
                    f"    {' '.join(row['snippet'].split())}")
@@ -696,8 +710,10 @@ def serve(paths: Paths, host: str, port: int, public_url: str | None) -> None:
     source's activity), an article's timeline at /-/newswatch/article/ID and the side-by-side
     diff of any two versions at /-/newswatch/diff/ID?a=N&b=M.
     """
-    from newswatch.serve import serve_database
+    from newswatch.serve import network_warning, serve_database
 
+    if network_warning(host):
+        click.echo(network_warning(host), err=True)
     open_db(paths.db, readonly=True).close()  # a newswatch database (migrated), or exit code 2
     configured = load_config(paths.sources).public_url if paths.sources.exists() else None
     if public_url and public_url.rstrip("/") != configured:

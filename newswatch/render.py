@@ -13,6 +13,21 @@ from db.changes import ChangeRecord, sentences
 
 MARKS = {"added": "+", "deleted": "-", "rewritten": "~", "moved": ">"}
 ATOM = "http://www.w3.org/2005/Atom"
+# Control characters (C0 but newline and tab, DEL, C1) that a terminal would obey: ESC starts
+# escape sequences (colours, cursor moves, the window title), BEL rings, CSI (U+009B) is ESC [.
+_UNPRINTABLE = dict.fromkeys([*(c for c in range(0x20) if c not in (0x09, 0x0a)), *range(0x7f, 0xa0)])
+
+
+def printable(value):
+    """Page text made safe for a terminal: control characters removed (in a str, or in every str
+    of a dict or list). The CLI's text output passes what it prints from the database here."""
+    if isinstance(value, str):
+        return value.translate(_UNPRINTABLE)
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
 
 
 def labels(row: dict) -> list[str]:
@@ -233,7 +248,7 @@ def _entry_summary(row: dict, what: str) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
     if text is not None:
-        element.text = text
+        element.text = printable(text)  # XML 1.0 allows no C0 control but tab and newline
     return element
 
 

@@ -9,13 +9,24 @@ from pathlib import Path
 METADATA = Path(__file__).with_name("datasette_metadata.json")
 PLUGINS_DIR = Path(__file__).with_name("datasette_plugins")
 PLUGIN_MODULE = "newswatch.datasette_plugins.newswatch_diff"
+# What one request may cost. Datasette has settings for rows and time, none for bytes, so the
+# plugin enforces two byte caps: a value (string or blob) of at most MAX_CELL_BYTES, as the
+# SQLite connection's SQLITE_LIMIT_LENGTH (a query making a bigger one fails at once, before
+# the memory is taken), and a response of at most MAX_RESPONSE_BYTES. A CSV stream stops a
+# megabyte short of that with Datasette's own message.
+MAX_CELL_BYTES = 1 << 20
+MAX_RESPONSE_BYTES = 16 << 20
+SETTINGS = {"sql_time_limit_ms": 5000, "max_returned_rows": 1000,
+            "max_csv_mb": (MAX_RESPONSE_BYTES >> 20) - 1}
 
 
 def metadata_for(db_path: str | Path, public_url: str | None = None) -> dict:
     """The packaged metadata, its database entry renamed to this file's Datasette name (its stem)."""
     data = json.loads(METADATA.read_text(encoding="utf-8"))
     data["databases"] = {Path(db_path).stem: data["databases"]["newswatch"]}
-    data["plugins"] = {"newswatch": {"read_only": True, "public_url": public_url}}
+    data["plugins"] = {"newswatch": {"read_only": True, "public_url": public_url,
+                                     "max_cell_bytes": MAX_CELL_BYTES,
+                                     "max_response_bytes": MAX_RESPONSE_BYTES}}
     return data
 
 
@@ -32,7 +43,24 @@ def make_datasette(db_path: str | Path, public_url: str | None = None):
 
     return Datasette([str(db_path)], metadata=metadata_for(db_path, public_url),
                      plugins_dir=None if plugin_installed() else str(PLUGINS_DIR),
-                     settings={"sql_time_limit_ms": 5000}, cors=False)
+                     settings=SETTINGS, cors=False)
+
+
+def network_warning(host: str) -> str | None:
+    """One line when `host` is reachable from other machines: the web view has no login."""
+    import ipaddress
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False  # a host name: it may resolve to any interface
+    if loopback:
+        return None
+    where = "every interface" if host in ("0.0.0.0", "::", "[::]") else host
+    return (f"warning: --host {host} binds {where}: the web view is reachable from the network, "
+            "without authentication; put authentication in front (a Datasette auth plugin such "
+            "as datasette-auth-passwords, or a reverse proxy that asks for a login) or use "
+            "--host 127.0.0.1")
 
 
 def serve_database(db_path: str | Path, *, host: str, port: int, public_url: str | None = None,

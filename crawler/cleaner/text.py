@@ -9,6 +9,10 @@ from lxml import etree
 # Invisible characters that change bytes but not what a reader sees: zero-width
 # space/non-joiner/joiner, word joiner, BOM, soft hyphen.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# C0 controls, DEL and C1 controls (Unicode category Cc) that are not whitespace: invisible in a
+# page, but a terminal obeys ESC and BEL and an XML 1.0 document may not contain C0 ones (§2.2).
+# The whitespace ones (tab, form feed, NEL, …) become a space with the other whitespace.
+_INVISIBLE.update(dict.fromkeys(c for c in [*range(0x20), *range(0x7f, 0xa0)] if not chr(c).isspace()))
 
 # Elements that start and end a line of text (HTML block-level elements).
 BLOCK_TAGS: frozenset[str] = frozenset({
@@ -24,7 +28,7 @@ _CELL_TAGS = frozenset({"td", "th"})
 
 
 def normalize_line(line: str) -> str:
-    """One line as stored: NFC, invisible characters removed, whitespace runs -> one space."""
+    """One line as stored: NFC, invisible and control characters removed, whitespace runs -> one space."""
     return " ".join(unicodedata.normalize("NFC", line).translate(_INVISIBLE).split())
 
 

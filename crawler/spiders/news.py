@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from twisted.python.failure import Failure
 
 from crawler import discovery, paths
+from crawler.defaults import DOWNLOAD_MAXSIZE
 from crawler.items import FetchedPage
 from crawler.middlewares import PROBED
 from crawler.recheck import HandedOver, select, validators
@@ -32,7 +34,6 @@ MODES = ("discover", "recheck")
 # Statuses that reach parse_article to be recorded as they are; redirects (301/302/307/308) are
 # still followed by Scrapy, and any other status arrives in the errback as an HttpError.
 RECORDED_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
-_MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 
 
 class NewsSpider(scrapy.Spider):
@@ -120,11 +121,14 @@ class NewsSpider(scrapy.Spider):
                                          hints={e["url"]: e["updated"] for e in entries})
 
     def parse_sitemap(self, response: Response, source: Source):
-        body = self._sitemap_body(response)
+        body, why = self._sitemap_body(response)
         if body is None:
-            self.discovery_failed_message(response.url, "not a sitemap (no XML body)")
+            self.discovery_failed_message(response.url, why)
             return
-        kind, entries = discovery.sitemap_entries(body)
+        problems: list[str] = []
+        kind, entries = discovery.sitemap_entries(body, problems)
+        for problem in problems:  # named in the crawl's `error` column
+            self.discovery_failed_message(response.url, problem)
         self.crawler.stats.inc_value("newswatch/sitemaps")
         # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
         locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
@@ -203,17 +207,20 @@ class NewsSpider(scrapy.Spider):
             if url in known and changed_at is not None and hint_recheck(self.db, url, now, changed_at):
                 self.crawler.stats.inc_value("newswatch/hinted")
 
-    def _sitemap_body(self, response: Response) -> bytes | None:
+    def _sitemap_body(self, response: Response) -> tuple[bytes | None, str]:
+        """The sitemap's XML, or None and why not. A sitemap.xml.gz comes without Content-Encoding
+        (so Scrapy leaves it compressed): gunzipped here, held to DOWNLOAD_MAXSIZE like a download."""
         body = response.body
         if body[:2] == b"\x1f\x8b":
+            cap = response.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
             try:
                 with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-                    body = stream.read(_MAX_SITEMAP_BYTES + 1)
-            except OSError:
-                return None
-            if len(body) > _MAX_SITEMAP_BYTES:
-                return None
-        return body if body.lstrip()[:1] == b"<" else None
+                    body = stream.read(cap + 1 if cap else -1)  # never more than the cap in memory
+            except (OSError, EOFError):
+                return None, "not a sitemap (gzip data that does not decompress)"
+            if cap and len(body) > cap:
+                return None, over_the_cap(cap)
+        return (body, "") if body.lstrip()[:1] == b"<" else (None, "not a sitemap (no XML body)")
 
     def discovery_failed(self, failure: Failure):
         request = failure.request
@@ -312,6 +319,10 @@ def describe_failure(failure: Failure) -> str:
         return "connection refused"
     if failure.check(TimeoutError) or "TimeoutError" in type(failure.value).__name__:
         return "timed out"
+    # Scrapy's HttpCompressionMiddleware: "… exceeded DOWNLOAD_MAXSIZE (N B) during decompression."
+    if failure.check(IgnoreRequest) and "during decompression" in failure.getErrorMessage():
+        cap = re.search(r"DOWNLOAD_MAXSIZE \((\d+) B\)", failure.getErrorMessage())
+        return over_the_cap(int(cap.group(1)) if cap else DOWNLOAD_MAXSIZE)
     if failure.check(IgnoreRequest):
         return _one_line(f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}")
     # issue 10: Scrapy's own words for these are a bare class name or a repr of nested failures.
@@ -320,6 +331,11 @@ def describe_failure(failure: Failure) -> str:
     if name == "DownloadCancelledError" and not failure.getErrorMessage():
         return "download cancelled (body over DOWNLOAD_MAXSIZE, or the crawl was stopping)"
     return _one_line(f"{name}: {failure.getErrorMessage()}".strip(": "))
+
+
+def over_the_cap(cap: int) -> str:
+    """Why a body that decompresses past DOWNLOAD_MAXSIZE was refused (the URL goes with it)."""
+    return f"refused: the body decompresses to more than {cap / 2**20:g} MB (DOWNLOAD_MAXSIZE, {cap} bytes)"
 
 
 def _one_line(text: str, limit: int = 240) -> str:

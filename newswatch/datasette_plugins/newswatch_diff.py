@@ -6,6 +6,8 @@ two versions). The alignment is `db.changes.compare`, the markup `newswatch.rend
 """
 from __future__ import annotations
 
+import sqlite3
+
 from datasette import hookimpl
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
@@ -27,10 +29,67 @@ def register_routes():
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    """`newswatch serve` sets `read_only`: then even Datasette's write connection cannot write."""
-    if database not in ("_internal", "_memory") and \
-            (datasette.plugin_config(PLUGIN) or {}).get("read_only"):
+    """`newswatch serve` sets `read_only`: then even Datasette's write connection cannot write;
+    and `max_cell_bytes`: no query makes or reads a string or blob longer than that."""
+    config = datasette.plugin_config(PLUGIN) or {}
+    if database not in ("_internal", "_memory") and config.get("read_only"):
         conn.execute("PRAGMA query_only = 1")
+    if config.get("max_cell_bytes"):  # SQLite then answers "string or blob too big"
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, config["max_cell_bytes"])
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """`newswatch serve` sets `max_response_bytes`: a bigger response is held back and replaced
+    by a short 400 that says why (Datasette has no setting for it)."""
+    limit = (datasette.plugin_config(PLUGIN) or {}).get("max_response_bytes")
+    return (lambda app: _ResponseCap(app, limit)) if limit else (lambda app: app)
+
+
+class _Refused(Exception):
+    pass
+
+
+class _ResponseCap:
+    """ASGI middleware: holds a response until it is complete or over `limit` bytes."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        held, size = [], 0
+
+        async def send_capped(message):
+            nonlocal size
+            held.append(message)
+            if message["type"] != "http.response.body":
+                return
+            size += len(message.get("body", b""))
+            if size > self.limit:  # and so for whatever the app sends after (an error page)
+                raise _Refused()
+            if not message.get("more_body"):
+                for each in held:
+                    await send(each)
+                held.clear()
+
+        try:
+            await self.app(scope, receive, send_capped)
+        except _Refused:
+            pass
+        if size > self.limit:
+            await _too_big(send, self.limit)
+
+
+async def _too_big(send, limit: int) -> None:
+    body = (f"Refused: the response is over {limit >> 20} MB, the cap of newswatch serve (it "
+            "protects the server and whoever reads it). Ask for fewer rows (LIMIT, ?_size=) or "
+            "shorter columns (substr(body, 1, 1000)).\n").encode()
+    await send({"type": "http.response.start", "status": 400,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 @hookimpl
@@ -60,6 +119,14 @@ async def _database(datasette, request):
     return db
 
 
+def _article_id(request) -> int:
+    """The article id of the URL; one that no SQLite row id can be (over 2^63 - 1) is a 404."""
+    text = request.url_vars["article_id"]
+    if len(text) > 19 or int(text) >= 1 << 63:
+        raise NotFound(f"no article {text[:30]}")
+    return int(text)
+
+
 async def _article(db, article_id: int) -> dict:
     rows = (await db.execute("select * from articles where id = ?", [article_id])).rows
     if not rows:
@@ -69,7 +136,7 @@ async def _article(db, article_id: int) -> dict:
 
 async def article_page(datasette, request):
     db = await _database(datasette, request)
-    article = await _article(db, int(request.url_vars["article_id"]))
+    article = await _article(db, _article_id(request))
     versions = [dict(r) for r in (await db.execute(
         "select v.version, v.captured_at, v.title, v.words_added, v.words_removed, c.title_changed, "
         "c.byline_changed, c.body_changed, c.published_changed, c.sentences_added, c.sentences_deleted, "
@@ -84,7 +151,7 @@ async def article_page(datasette, request):
 
 async def diff_page(datasette, request):
     db = await _database(datasette, request)
-    article = await _article(db, int(request.url_vars["article_id"]))
+    article = await _article(db, _article_id(request))
     count = article["version_count"] or 0
     try:
         b = int(request.args.get("b") or count)
