@@ -16,7 +16,7 @@ from crawler import paths
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage, content_of
 from crawler.notifications import Notifier
-from crawler.policy import schedule_for
+from crawler.policy import apply_tiers, schedule_for
 from crawler.report import COUNTS
 from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
@@ -150,6 +150,7 @@ class StorePipeline(_OpenClose):
     def spider_opened(self, spider) -> None:
         self.db = open_db(paths.db_path(self.crawler.settings, spider.db_arg))
         self.schedule = schedule_for(spider.config.tiers)
+        apply_tiers(self.db, spider.config.tiers)  # a first crawl records them; a change re-plans
         self.rules = Rules(gone_after=spider.config.gone_after,
                            suspect_confirmations=spider.config.suspect_confirmations)
         source = ",".join(spider.source_names) if spider.source_names else None

@@ -540,10 +540,15 @@ def reschedule(db: sqlite_utils.Database, schedule: Schedule, fingerprint: str, 
     """Re-plan every healthy article's next check with `schedule` when the settings it stands
     for (`fingerprint`, e.g. the tiers) differ from those the stored plan was made with: each
     article's next check is computed again from its last check, as if the new tiers had been
-    in force then. Returns how many articles moved, or None when nothing changed."""
+    in force then. Returns how many articles moved, or None when nothing changed. A database
+    that has no record yet takes its plan to be made with these settings (it records them)."""
     with write_transaction(db):
         row = db.execute("select value from applied_settings where name = 'schedule'").fetchone()
-        if row is not None and row[0] == fingerprint:
+        if row is None:
+            db.execute("insert into applied_settings (name, value, applied_at) values ('schedule', ?, ?)",
+                       [fingerprint, iso(now)])
+            return None
+        if row[0] == fingerprint:
             return None
         moved = 0
         for article in db.query("select id, url, first_seen, published, last_checked, next_check_at, "
