@@ -386,13 +386,13 @@ def _regex(value: object, locate: _Locator, index: int, label: str) -> str:
 
 
 def _check_selector(selector: str, key: str, locate: _Locator, index: int, label: str) -> None:
-    import soupsieve  # beautifulsoup4's CSS engine: the same one the cleaner applies them with
+    from crawler.cleaner.selectors import InvalidSelector, check_selector  # the engine that applies them
 
     try:
-        soupsieve.compile(selector)
-    except Exception as exc:  # soupsieve raises SelectorSyntaxError, a few others raise ValueError
-        raise locate.error(f"{selector!r} is not a CSS selector ({str(exc).splitlines()[0]})", key,
-                           "source", index, label) from None
+        check_selector(selector)
+    except InvalidSelector as exc:
+        raise locate.error(f"{exc} (write CSS as in a browser's querySelector, e.g. 'div.ad, "
+                           "p:not(.keep)')", key, "source", index, label) from None
 
 
 def _notify_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,
