@@ -25,8 +25,8 @@ class SiteArticle:
     """What a site parser read from a page; a field left as None is filled by the generic cleaner.
 
     title: the headline. byline: the names (a list, or one string for one name). body: the
-    article's lines (a list, or one string with a line per block). captions: lines added at
-    the end of the body (those not already in it).
+    article's lines (a list, or one string with a line per block). captions: the image
+    captions, one a line, stored apart from the body (versions.captions).
     """
 
     title: str | None = None
@@ -127,14 +127,14 @@ def clean_page(html: str | bytes, url: str | None = None, *, site_parser: SitePa
 
 def merged(article: Article, read: SiteArticle, name: str = "site parser") -> Article:
     """`article` with the fields `read` gives (None or empty: left out), normalized as the
-    cleaner normalizes its own lines."""
+    cleaner normalizes its own lines. Captions the parser gives leave the generic body."""
     title = normalize_line(_text(read.title, "title", name)) if read.title is not None else ""
     byline = tuple(dict.fromkeys(_normalized(_lines(read.byline, "byline", name))))
-    lines = _normalized(_lines(read.body, "body", name)) or article.body.split("\n")
-    captions = [c for c in dict.fromkeys(_normalized(_lines(read.captions, "captions", name)))
-                if c not in lines]
+    captions = tuple(dict.fromkeys(_normalized(_lines(read.captions, "captions", name))))
+    lines = _normalized(_lines(read.body, "body", name)) or \
+        [line for line in article.body.split("\n") if line and line not in captions]
     return replace(article, title=title or article.title, byline=byline or article.byline,
-                   body="\n".join(line for line in lines + captions if line))
+                   body="\n".join(lines), captions=captions or article.captions)
 
 
 def _normalized(lines: list[str]) -> list[str]:

@@ -102,12 +102,11 @@ def parsed_crawl(tmp_path_factory):
 
 def test_parser_from_module_beside_sources_file_gives_stored_title_and_body(parsed_crawl):
     cli, base, pages, _ = parsed_crawl
-    [version] = rows(cli.db, "select v.title, v.body from versions v join articles a on a.id = v.article_id "
-                             "where a.url = ?", [f"{base}/news/parsed.html"])
+    [version] = rows(cli.db, "select v.title, v.body, v.captions from versions v join articles a "
+                             "on a.id = v.article_id where a.url = ?", [f"{base}/news/parsed.html"])
     assert version["title"] == "Parsed: Quay opens (parsed)"
-    lines = version["body"].split("\n")
-    assert lines[0] == " ".join(PROSE.split() * 2) and "Slug parsed." in lines[1]
-    assert lines[2:] == ["The quay at dawn."]  # the captions, after the body
+    assert version["body"].split("\n") == [" ".join(PROSE.split() * 2), f"{PROSE.strip()} Slug parsed."]
+    assert version["captions"] == "The quay at dawn."  # stored apart from the body
     assert "newsletter" not in version["body"] and NOTES[0] not in version["body"]
 
 
@@ -219,6 +218,8 @@ def test_worked_example_in_the_docs_runs_as_printed(tmp_path):
         cli = Cli(tmp_path / "newswatch.db", sources, tmp_path)
         cli("crawl")
         shown = cli("show", f"{server.base_url}/news/harbour.html").stdout
+        stored = json.loads(cli("show", f"{server.base_url}/news/harbour.html", "--json").stdout)
+    assert stored["captions"] == "The new quay at dawn. Photo: Lea Moss"
     def untimed(text: str) -> str:
         return re.sub(r"captured \S+", "captured (time)", text.strip())
 
