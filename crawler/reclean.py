@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from crawler.cleaner import Article, clean
+from crawler.cleaner import Article
 from crawler.items import content_of
 from crawler.outcomes import classify_page
+from crawler.site_parsers import SiteParserFailed, clean_page as clean_with_parser
 from crawler.sources import Config, SourceConfigError
 from db.rewrites import Rebuilt, replace_versions, stored_pages
 from db.schema import iso
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # loaded by open_db
 
 
 def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, source: str | None = None,
-               clean_page: Callable[..., Article] = clean) -> dict[str, int]:
+               clean_page: Callable[..., Article] = clean_with_parser) -> dict[str, int]:
     """Counts of articles: checked, unchanged, recleaned, skipped (a version without stored HTML),
     failed (a page the current cleaner finds no article in: left as it was)."""
     report = dict.fromkeys(("articles", "unchanged", "recleaned", "skipped_without_html", "failed"), 0)
@@ -50,7 +51,10 @@ def rebuild(pages: list[dict], article: dict, selectors: dict, clean_page) -> li
     page, a wall) is none. None when a page no longer yields an article."""
     out: list[Rebuilt] = []
     for page in pages:
-        a = clean_page(page["html"], article["url"], **selectors)
+        try:
+            a = clean_page(page["html"], article["url"], **selectors)
+        except SiteParserFailed:  # the source's parser raises on this page now: left as it was
+            return None
         if not a.title.strip() or not a.body.strip():
             return None
         if classify_page(a, article["url"]) is not None:
@@ -68,4 +72,7 @@ def _selectors(config: Config | None, name: str) -> dict:
         source = config.source(name) if config else None
     except SourceConfigError:
         source = None
-    return {"drop_selectors": source.drop_selectors, "body_selector": source.body_selector} if source else {}
+    if source is None:
+        return {}
+    parser = {"site_parser": source.parser} if source.parser is not None else {}
+    return {"drop_selectors": source.drop_selectors, "body_selector": source.body_selector, **parser}

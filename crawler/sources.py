@@ -5,7 +5,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # imported only for a sources file that names a parser (it loads the cleaner)
+    from crawler.site_parsers import SiteParser
 
 DURATION_HINT = "use e.g. '90s', '15m', '2h', '1d' or '1h30m'"
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -54,6 +58,7 @@ class Source:
     # each read this many times in a row per discovery, without cookies, to see headline tests.
     fronts: tuple[str, ...] | None = None
     front_samples: int = 2
+    parser: SiteParser | None = None  # `parser = "module:function"`, imported at load
 
     @property
     def front_urls(self) -> tuple[str, ...]:
@@ -149,6 +154,7 @@ NOTIFY_KEYS = {"notify", "notify_fields", "notify_min_words", "notify_skip_minor
                "notify_stealth_only"}
 NOTIFY_FIELDS = ("title", "byline", "body", "published")
 SOURCE_KEYS = SOURCE_KEYS | NOTIFY_KEYS
+SOURCE_KEYS = SOURCE_KEYS | {"parser"}  # a site parser, "module:function" (docs/site-parsers.md)
 SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
 SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # issue 9
 
@@ -342,6 +348,8 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
             _check_selector(selector, key, locate, index, label)
     values.update(_notify_keys(table, locate, "source", index, label))
     values.update(_front_keys(table, values, locate, index, label))
+    if "parser" in table:
+        values["parser"] = _parser(table["parser"], locate, index, label)
     return Source(**values)
 
 
@@ -386,13 +394,23 @@ def _regex(value: object, locate: _Locator, index: int, label: str) -> str:
 
 
 def _check_selector(selector: str, key: str, locate: _Locator, index: int, label: str) -> None:
-    import soupsieve  # beautifulsoup4's CSS engine: the same one the cleaner applies them with
+    from crawler.cleaner.selectors import InvalidSelector, check_selector  # the engine that applies them
 
     try:
-        soupsieve.compile(selector)
-    except Exception as exc:  # soupsieve raises SelectorSyntaxError, a few others raise ValueError
-        raise locate.error(f"{selector!r} is not a CSS selector ({str(exc).splitlines()[0]})", key,
-                           "source", index, label) from None
+        check_selector(selector)
+    except InvalidSelector as exc:
+        raise locate.error(f"{exc} (write CSS as in a browser's querySelector, e.g. 'div.ad, "
+                           "p:not(.keep)')", key, "source", index, label) from None
+
+
+def _parser(spec: object, locate: _Locator, index: int, label: str) -> SiteParser:
+    """Imported once, here: a missing module or function is an error of the sources file."""
+    from crawler.site_parsers import ParserNotUsable, load_parser
+
+    try:
+        return load_parser(spec, locate.path.parent)
+    except ParserNotUsable as exc:
+        raise locate.error(str(exc), "parser", "source", index, label) from None
 
 
 def _notify_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,

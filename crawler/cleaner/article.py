@@ -19,6 +19,7 @@ class Article:
     language: str | None = None
     cleaner_version: str = CLEANER_VERSION
     problems: tuple[str, ...] = field(default=())  # why fields are empty, for bad input
+    captions: tuple[str, ...] = ()  # image captions, one a line: versioned apart from the body
     # What the page says of itself, for telling an article from a page standing in for it
     # (crawler.outcomes): its <title>, a robots `noindex`, JSON-LD isAccessibleForFree.
     page_title: str = ""

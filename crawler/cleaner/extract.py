@@ -5,7 +5,6 @@ import re
 from collections.abc import Sequence
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from .article import Article
 from .container import clean_container, drop_promo_lines, find_article, link_density
@@ -15,6 +14,7 @@ from .metadata import (page_signals,
     lone_headline, visible_title,
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
+from .selectors import InvalidSelector, select
 from .text import block_lines, normalize_line, normalize_text
 from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
@@ -127,9 +127,9 @@ def _select_by_css(body: etree._Element, body_selector: str | None) -> tuple[lis
     if not body_selector:
         return [], []
     try:
-        found = CSSSelector(body_selector)(body)
-    except Exception as exc:  # invalid CSS from a sources file must not stop cleaning
-        return [], [f"body_selector {body_selector!r} is not valid CSS: {exc}"]
+        found = select(body, body_selector)
+    except InvalidSelector as exc:  # invalid CSS passed to clean() must not stop cleaning
+        return [], [f"body_selector {body_selector!r} is not valid CSS: {exc.reason}"]
     return found[:1], ([] if found else [f"body_selector {body_selector!r} matched nothing"])
 
 

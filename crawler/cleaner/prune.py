@@ -5,8 +5,8 @@ import re
 from functools import lru_cache
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
+from .selectors import InvalidSelector, check_selector, select
 from .text import normalize_line
 from .vocabulary import (
     AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS,
@@ -230,13 +230,13 @@ def _is_furniture(el: etree._Element, is_protected: bool, limit: float | None, g
 
 def apply_selectors(root: etree._Element, selectors: tuple[str, ...] | list[str]) -> list[str]:
     """Remove everything matching the per-source CSS selectors; returns problems for bad ones."""
-    problems: list[str] = []
-    for selector in selectors:
+    problems, valid = [], []
+    for selector in selectors:  # the sources file checks them: only a direct clean() call has bad ones
         try:
-            matches = CSSSelector(selector)(root)
-        except Exception as exc:  # cssselect raises several error types for bad syntax
-            problems.append(f"drop_selector {selector!r} is not valid CSS: {exc}")
-            continue
-        for el in matches:
-            drop(el)
+            check_selector(selector)
+            valid.append(selector)
+        except InvalidSelector as exc:
+            problems.append(f"drop_selector {selector!r} is not valid CSS: {exc.reason}")
+    for el in select(root, valid):
+        drop(el)
     return problems
