@@ -525,15 +525,8 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
     from newswatch import render
 
     db = open_db(paths.db, readonly=True)
-    article = find_article(db, url)
-    url = article["url"]
-    if b is None:
-        b = a + 1 if a is not None else article["version_count"]
-    if a is None:
-        a = b - 1
-    if a < 1:
-        raise UsageProblem(f"{url} has only one version; nothing to compare")
-    old, new = (render.printable(queries.get_version(db, url, n)) for n in (a, b))
+    old, new = (render.printable(v) for v in queries.version_pair(db, url, a, b, also=lookup_forms(url)))
+    url, a, b = old["url"], old["version"], new["version"]
     if color is None:
         color = sys.stdout.isatty()
     if fmt == "unified":
