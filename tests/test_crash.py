@@ -132,12 +132,19 @@ def _checks(db) -> int:
         return 0
 
 
+# The re-checks of the test below are paced (a request every 0.05 s: max_crawls / requests_per_second),
+# so that a re-check of every article writes its checks in batches over about 2 s: a kill once its
+# first batch is committed lands while the others are still to be written, whatever the load.
+PACED = "\n[settings]\nworkers = 1\nrequests_per_second = 40\n"
+
+
 def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, small_site):
     root, server, sources = small_site
+    paced = write_sources(tmp_path / "paced.toml", server.base_url, extra=PACED)
     db = tmp_path / "n.db"
     rng = random.Random(int(os.environ.get("NEWSWATCH_SEED", "10")))
     first_write, end = write_window(tmp_path, sources)
-    killed_while_running = 0
+    killed_mid_write = 0  # re-checks killed with some of their checks written and some not
     started = time.monotonic()
     # The site is stored first (kills of a first crawl: the test below), so that every re-check
     # trial has articles to write and the edits land on stored ones.
@@ -149,7 +156,7 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
             edit_articles(root, count=4, seed=trial)
         checks_before = _checks(db)
         discover = trial % 5 == 0  # discovery writes little once the site is known: mostly re-checks
-        child = start_crawl_child(db, sources, "discover" if discover else "recheck")
+        child = start_crawl_child(db, *((sources, "discover") if discover else (paced, "recheck")))
         if not discover:
             # A re-check of every article writes a check each: kill it once its first batch
             # is committed, while the others are being written.
@@ -161,10 +168,13 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
             # Discovery of a site we know writes little after the first: aim at the first
             # crawl's writes (the crawl row, discovery's checks), where later ones write too.
             time.sleep(rng.uniform(first_write * 0.9, min(end, first_write + 0.5)))
-        killed_while_running += child.poll() is None
         kill_group(child)
+        written = _checks(db) - checks_before
+        killed_mid_write += not discover and 0 < written < ARTICLES
         if db.exists():
             check_database(db)
+    # The case this test is for: a crawl cut between its first and its last write.
+    assert killed_mid_write > 0, f"no kill of {KILL_TRIALS} landed while a re-check was writing"
     run_to_end(db, sources, "crawl")
     run_to_end(db, sources, "recheck", "--all")
     counts = check_database(db)
@@ -174,8 +184,8 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
     on_site = {server.base_url + p for p in _article_paths(root)}
     assert on_site <= stored, sorted(on_site - stored)[:5]
     assert counts["versions"] > counts["articles"]  # the edits became versions
-    print(f"\ncrash: {KILL_TRIALS} kill -9 trials ({killed_while_running} mid-run; writes from "
-          f"{first_write:.1f}s to {end:.1f}s) in {time.monotonic() - started:.0f}s; "
+    print(f"\ncrash: {KILL_TRIALS} kill -9 trials ({killed_mid_write} re-checks killed mid-write; "
+          f"writes from {first_write:.1f}s to {end:.1f}s) in {time.monotonic() - started:.0f}s; "
           f"{counts['articles']} articles, {counts['versions']} versions, {checks} checks; "
           "0 lost, 0 false")
 
