@@ -1,5 +1,5 @@
 """The public Python API: what `newswatch` exports is real, documented, cheap to import, and the
-worked example of docs/python-api.md runs against a database made by a real crawl."""
+worked examples of docs/python-api.md and the README run against a database made by a real crawl."""
 from __future__ import annotations
 
 import os
@@ -56,7 +56,7 @@ def test_diff_of_an_article_with_one_version_says_there_is_nothing_to_compare(tm
         newswatch.history(db, url + "-not-tracked")
 
 
-def test_the_worked_example_runs_against_a_crawled_database(tmp_path):
+def test_the_worked_examples_run_against_a_crawled_database(tmp_path):
     with served_site(tmp_path, 4, seed=5) as (server, cli):
         cli("crawl")
         edit_articles(server.root, count=4, seed=2)
@@ -66,6 +66,7 @@ def test_the_worked_example_runs_against_a_crawled_database(tmp_path):
     (tmp_path / "sources.toml").write_text(cli.sources.read_text())
     blocks = python_blocks(API_DOC.read_text())
     assert blocks, f"no python block in {API_DOC}"
+    blocks += python_blocks((REPO / "README.md").read_text())  # the README's taste of it, too
     env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run([sys.executable, "-c", "\n".join(blocks)], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)

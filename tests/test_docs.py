@@ -1,0 +1,85 @@
+"""The documents stay true: every command, sources-file key, table, column and view is documented
+in docs/, every `newswatch` command the documents show exists, and the README stays short."""
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+
+from crawler.sources import SETTINGS_KEYS, SOURCE_KEYS
+from db.schema import open_db
+from newswatch.cli import cli
+from tests.conftest import REPO
+
+DOCS = REPO / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+README = (REPO / "README.md").read_text(encoding="utf-8")
+ALL_DOCS = "\n".join(p.read_text(encoding="utf-8") for p in PAGES)
+SHELL_BLOCK = re.compile(r"^[ \t]*```(?:console|bash|sh|shell)\n(.*?)^[ \t]*```", re.S | re.M)
+GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--sources"}
+# Upstream projects whose issue numbers a document may cite (e.g. scrapy-redis #84).
+UPSTREAM = {"scrapy-redis", "scrapy", "datasette", "sqlite-utils", "apscheduler", "trafilatura",
+            "apprise", "feedparser", "twisted"}
+
+
+def test_the_readme_is_for_a_user():
+    assert README.lstrip().startswith("# newswatch")
+    assert "make demo" in README[:1500] and "make test" in README[:1500]
+    assert len(README.splitlines()) <= 200, "the README is for a user: move details to docs/"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_is_in_the_readme_table_and_the_cli_page(command):
+    assert f"`newswatch {command}" in README, f"{command} missing from the README's commands table"
+    assert f"`newswatch {command}" in (DOCS / "cli.md").read_text(), f"{command} missing from docs/cli.md"
+
+
+def test_every_sources_file_key_is_documented():
+    page = (DOCS / "sources.md").read_text()
+    missing = sorted(k for k in SOURCE_KEYS | SETTINGS_KEYS if f"`{k}`" not in page)
+    assert not missing, f"sources-file keys missing from docs/sources.md: {missing}"
+
+
+def test_every_table_column_and_view_is_documented(tmp_path):
+    db = open_db(tmp_path / "schema.db")
+    page = (DOCS / "database.md").read_text()
+    names = [t for t in db.table_names() if not t.startswith("versions_fts_")] + db.view_names()
+    missing = [n for n in names if f"`{n}`" not in page]
+    missing += [f"{n}.{c.name}" for n in names for c in db[n].columns if f"`{c.name}`" not in page]
+    assert not missing, f"missing from docs/database.md: {missing}"
+
+
+def shown_commands(text: str) -> list[str]:
+    """The subcommand of every `newswatch …` line in the shell blocks of `text`."""
+    found = []
+    for block in SHELL_BLOCK.findall(text):
+        for line in block.splitlines():
+            words = shlex.split(line.strip().removeprefix("$ ").split(" #")[0], comments=True)
+            if not words or words[0] != "newswatch":
+                continue
+            words = words[1:]
+            while words and words[0] in GLOBAL_OPTIONS_WITH_VALUE:
+                words = words[2:]
+            found.append(words[0] if words else "")
+    return found
+
+
+def test_every_newswatch_command_shown_in_the_docs_exists():
+    shown = shown_commands(README + "\n" + ALL_DOCS)
+    assert shown, "no `newswatch` command in any shell block"
+    unknown = sorted(set(shown) - set(cli.commands) - {"--help", "-h", "--version"})
+    assert not unknown, f"documents show commands that do not exist: {unknown}"
+
+
+def test_every_docs_page_is_linked_from_the_index():
+    index = (DOCS / "README.md").read_text()
+    unlinked = [p.name for p in PAGES if p.name != "README.md" and f"({p.name}" not in index]
+    assert not unlinked, f"docs/README.md does not link {unlinked}"
+
+
+def test_no_tracker_issue_numbers_in_the_documents():
+    text = README + "\n" + ALL_DOCS + "\n" + (REPO / "CHANGELOG.md").read_text()
+    ours = [m.group(0) for m in re.finditer(r"\b[Ii]ssues?\s+#?\d+", text)]
+    ours += [m.group(0) for m in re.finditer(r"(\S+)\s+#\d+\b", text) if m.group(1).strip("[(").lower() not in UPSTREAM]
+    assert not ours, f"issue numbers of our tracker (cite an upstream issue or nothing): {ours[:5]}"
