@@ -267,7 +267,7 @@ def parse_since(text: str | None) -> datetime | None:
 @click.option("--field", "fields", multiple=True, type=click.Choice(sorted(queries.FIELD_FILTERS)),
               help="Only edits that changed this field (repeatable: any of them).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(queries.KIND_FILTERS)),
-              help="Only edits of this kind (repeatable: any of them); see the README's 'Change records'.")
+              help="Only edits of this kind (repeatable: any of them); see docs/changes.md.")
 @click.option("--no-minor", is_flag=True, help="Skip edits that only touch punctuation, case or whitespace.")
 @click.option("--limit", default=100, show_default=True, help="At most this many edits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per edit, one per line.")
