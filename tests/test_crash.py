@@ -93,10 +93,14 @@ def test_kill_9_inside_write_transactions(tmp_path):
     started, total = time.monotonic(), {"articles": 0, "versions": 0}
     for trial in range(WRITER_KILL_TRIALS):
         child = subprocess.Popen([sys.executable, "-m", "tests.crash_writer", str(db), "12", str(trial)],
-                                 env=env, start_new_session=True)
-        time.sleep(rng.uniform(0.3, 0.8))  # start-up is ~0.3 s: the rest is writes
+                                 env=env, start_new_session=True, stdout=subprocess.PIPE, text=True)
+        # Once its database is open it says so, and from then on it only writes: a kill at a
+        # random moment after that lands among the writes, however slow the start-up was.
+        assert child.stdout.readline() == "writing\n"
+        time.sleep(rng.uniform(0, 0.5))
         assert child.poll() is None  # killed while it writes, not after
         kill_group(child)
+        child.stdout.close()
         total = check_database(db)
     print(f"\ncrash (store): {WRITER_KILL_TRIALS} kill -9 trials inside writes in "
           f"{time.monotonic() - started:.0f}s; {total['articles']} articles, {total['versions']} "
