@@ -83,3 +83,14 @@ def test_no_tracker_issue_numbers_in_the_documents():
     ours = [m.group(0) for m in re.finditer(r"\b[Ii]ssues?\s+#?\d+", text)]
     ours += [m.group(0) for m in re.finditer(r"(\S+)\s+#\d+\b", text) if m.group(1).strip("[(").lower() not in UPSTREAM]
     assert not ours, f"issue numbers of our tracker (cite an upstream issue or nothing): {ours[:5]}"
+
+
+def test_every_sources_file_shown_in_the_docs_loads(tmp_path):
+    from crawler.sources import load_config
+
+    blocks = re.findall(r"^[ \t]*```toml\n(.*?)^[ \t]*```", README + "\n" + ALL_DOCS, re.S | re.M)
+    assert blocks
+    for number, block in enumerate(blocks):
+        path = tmp_path / f"sources-{number}.toml"
+        path.write_text(block)  # TOML does not mind the indentation of a block in a list
+        assert load_config(path).sources, block
