@@ -95,17 +95,19 @@ def _moment(value: datetime | timedelta | None) -> datetime | None:
 def history(db: sqlite_utils.Database, url: str) -> dict:
     """An article (its `articles` row) with `versions` (oldest first, without bodies) and its last
     20 `checks`, as `newswatch history --json` prints it. Raises ArticleNotFound."""
+    from crawler.urls import lookup_forms
     from db import queries
 
-    return queries.article_history(db, url)
+    return queries.article_history(db, url, *lookup_forms(url))
 
 
 def version(db: sqlite_utils.Database, url: str, number: int | None = None) -> dict:
     """One version of an article with its text (its `versions` row plus `url`); the current one by
     default. Raises ArticleNotFound or VersionNotFound."""
+    from crawler.urls import lookup_forms
     from db import queries
 
-    return queries.get_version(db, url, number)
+    return queries.get_version(db, url, number, also=tuple(lookup_forms(url)))
 
 
 @overload
@@ -122,9 +124,10 @@ def diff(db: sqlite_utils.Database, url: str, a: int | None = None, b: int | Non
     every aligned sentence); "text": what `newswatch diff --no-color` prints; "unified": the plain
     line diff of `newswatch diff --format unified`. Raises ArticleNotFound or VersionNotFound.
     """
+    from crawler.urls import lookup_forms
     from db import queries
 
-    old, new = queries.version_pair(db, url, a, b)
+    old, new = queries.version_pair(db, url, a, b, also=tuple(lookup_forms(url)))
     if format == "unified":
         from db import textdiff
 

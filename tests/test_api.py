@@ -45,7 +45,7 @@ def test_an_unknown_name_is_an_attribute_error():
         newswatch.nothing_here  # noqa: B018
 
 
-def test_diff_of_an_article_with_one_version_says_there_is_nothing_to_compare(tmp_path):
+def test_lookups_of_a_crawled_article(tmp_path):
     with served_site(tmp_path, 2, seed=5) as (_, cli):
         cli("crawl")
     db = newswatch.open_database(cli.db)
@@ -54,6 +54,9 @@ def test_diff_of_an_article_with_one_version_says_there_is_nothing_to_compare(tm
         newswatch.diff(db, url)
     with pytest.raises(newswatch.ArticleNotFound):
         newswatch.history(db, url + "-not-tracked")
+    # found as the commands find it: pasted with tracking parameters, or without its scheme
+    assert newswatch.history(db, url + "?utm_source=feed")["url"] == url
+    assert newswatch.version(db, url.removeprefix("http://"))["version"] == 1
 
 
 def test_the_worked_examples_run_against_a_crawled_database(tmp_path):
