@@ -71,7 +71,7 @@ def changes(db: sqlite_utils.Database, since: datetime | timedelta | None = None
 
     `since` / `until` are moments or how long ago (`timedelta(days=1)`); None: no bound. `fields`
     (title, byline, body, published) and `kinds` (correction, update, editors-note, notice, number,
-    quote, rewrite, move, addition, deletion, minor) keep the edits that match any of them, as
+    quote, rewrite, move, addition, deletion, minor, stealth) keep the edits that match any of them, as
     `newswatch changes --field / --kind` do; `no_minor` drops punctuation/case/whitespace edits.
     """
     from db import queries
