@@ -22,7 +22,7 @@ import pytest
 
 from crawler.run import child_command, start_child
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, write_sources
+from tests.conftest import REPO, wait_for, write_sources
 from tests.invariants import check_database
 
 LONG = os.environ.get("NEWSWATCH_LONG_TESTS") == "1"
@@ -195,12 +195,14 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
 
 
 def test_a_first_crawl_killed_then_rerun_stores_each_article_exactly_once(tmp_path, small_site):
-    _, server, sources = small_site
+    _, server, _ = small_site
+    sources = write_sources(tmp_path / "paced.toml", server.base_url, extra=PACED)
     db = tmp_path / "n.db"
     child = start(db, sources, "crawl")
-    time.sleep(2.0)
+    # Killed once its first batch is committed: paced, the crawl has most articles still to write.
+    wait_for(lambda: _checks(db) > 0 or child.poll() is not None, timeout=120)
     kill_group(child)
-    check_database(db)
+    assert 0 < check_database(db)["articles"] < ARTICLES  # the kill landed mid-crawl
     run_to_end(db, sources, "crawl")
     counts = check_database(db)
     assert counts == {"articles": ARTICLES, "versions": ARTICLES}
