@@ -129,9 +129,14 @@ def write_window(tmp_path, sources) -> tuple[float, float]:
 
 def _checks(db) -> int:
     """Check rows committed so far (0 before the database exists or is migrated)."""
+    return _rows(db, "checks")
+
+
+def _rows(db, table: str) -> int:
+    """Rows of `table` committed so far (0 before the database exists or is migrated)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("select count(*) from checks").fetchone()[0]
+            return conn.execute(f"select count(*) from {table}").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -214,8 +219,11 @@ def test_kill_9_of_newswatch_run_mid_cycle(tmp_path, small_site):
     rng = random.Random(3)
     for trial in range(RUN_KILL_TRIALS):
         edit_articles(root, count=2, seed=100 + trial)
+        crawls_before = _rows(db, "crawls")
         child = start(db, sources, "run", "--once")
-        time.sleep(rng.uniform(1.0, 3.0))
+        # Mid-cycle: once its first crawl has begun, however long the start-up took.
+        wait_for(lambda: _rows(db, "crawls") > crawls_before or child.poll() is not None, timeout=120)
+        time.sleep(rng.uniform(0, 1.5))
         kill_group(child)
         check_database(db)
     run_to_end(db, sources, "run", "--once")  # the lock of a killed daemon does not block this
