@@ -94,3 +94,32 @@ def test_every_sources_file_shown_in_the_docs_loads(tmp_path):
         path = tmp_path / f"sources-{number}.toml"
         path.write_text(block)  # TOML does not mind the indentation of a block in a list
         assert load_config(path).sources, block
+
+
+def test_every_module_the_docs_name_exists():
+    named = set(re.findall(r"`((?:crawler|db|scheduler|newswatch|bench|tests)/[\w/.-]*?\.py|"
+                           r"(?:crawler|db|scheduler|newswatch|bench|tests)/[\w/-]+/)`",
+                           README + "\n" + ALL_DOCS))
+    assert named
+    missing = sorted(path for path in named if not (REPO / path).exists())
+    assert not missing, f"the docs name files that do not exist (moved?): {missing}"
+
+
+def test_every_python_name_the_docs_use_resolves():
+    import importlib
+
+    names = set(re.findall(r"`((?:crawler|db|scheduler|newswatch)\.[a-z_][\w.]*\w)`", README + "\n" + ALL_DOCS))
+    unresolved = []
+    for name in sorted(names - {"newswatch.db"}):  # the database's file name
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                value = importlib.import_module(".".join(parts[:cut]))
+                break
+            except ImportError:
+                continue
+        for attribute in parts[cut:]:
+            value = getattr(value, attribute, None)
+        if value is None:
+            unresolved.append(name)
+    assert names and not unresolved, f"the docs name what the code does not have (moved?): {unresolved}"
