@@ -165,7 +165,7 @@ def load_config(path: str | Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourceConfigError(path, "no such file (create it, see the README's 'Sources file', "
+        raise SourceConfigError(path, "no such file (create it, see docs/sources.md, "
                                       "or pass --sources / set NEWSWATCH_SOURCES)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceConfigError(path, f"cannot read it ({exc})") from None

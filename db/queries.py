@@ -13,15 +13,28 @@ if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
 
 
 class ArticleNotFound(LookupError):
+    """No tracked article has this URL."""
+
     def __init__(self, url: str):
         super().__init__(f"no tracked article with URL {url!r} (`newswatch articles` lists them)")
         self.url = url
 
 
 class VersionNotFound(LookupError):
+    """The article has no version with this number."""
+
     def __init__(self, url: str, version: int, count: int):
         super().__init__(f"{url} has versions 1..{count}, not {version}")
         self.url, self.version, self.count = url, version, count
+
+
+class NothingToCompare(VersionNotFound):
+    """A diff asked for the version before the first."""
+
+    def __init__(self, url: str, count: int):
+        LookupError.__init__(self, f"{url} has only one version; nothing to compare" if count == 1
+                             else f"{url}: version 1 is the first; nothing to compare it with")
+        self.url, self.version, self.count = url, 0, count
 
 
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
@@ -205,6 +218,20 @@ def get_version(db: sqlite_utils.Database, url: str, number: int | None = None,
     return row
 
 
+def version_pair(db: sqlite_utils.Database, url: str, a: int | None = None, b: int | None = None,
+                 also: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """Versions `a` and `b` of an article, to compare: by default its last two; `a` alone: a and
+    a + 1; `b` alone: b - 1 and b. `also`: other spellings of the URL, as for `article_by_url`."""
+    article = article_by_url(db, url, *also)
+    if b is None:
+        b = a + 1 if a is not None else article["version_count"]
+    if a is None:
+        a = b - 1
+    if a < 1:
+        raise NothingToCompare(article["url"], article["version_count"])
+    return get_version(db, article["url"], a), get_version(db, article["url"], b)
+
+
 def crawl(db: sqlite_utils.Database, crawl_id: int) -> dict | None:
     return next(db.query("select * from crawls where id = ?", [crawl_id]), None)
 
@@ -219,6 +246,8 @@ def article_counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 class BadSearch(ValueError):
+    """A full-text query that cannot be searched, even as plain words."""
+
     def __init__(self, query: str, why: str):
         super().__init__(f"cannot search for {query!r}: {why} (quote phrases, e.g. '\"new era\"')")
         self.query = query

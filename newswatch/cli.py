@@ -267,7 +267,7 @@ def parse_since(text: str | None) -> datetime | None:
 @click.option("--field", "fields", multiple=True, type=click.Choice(sorted(queries.FIELD_FILTERS)),
               help="Only edits that changed this field (repeatable: any of them).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(queries.KIND_FILTERS)),
-              help="Only edits of this kind (repeatable: any of them); see the README's 'Change records'.")
+              help="Only edits of this kind (repeatable: any of them); see docs/changes.md.")
 @click.option("--no-minor", is_flag=True, help="Skip edits that only touch punctuation, case or whitespace.")
 @click.option("--limit", default=100, show_default=True, help="At most this many edits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per edit, one per line.")
@@ -525,15 +525,8 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
     from newswatch import render
 
     db = open_db(paths.db, readonly=True)
-    article = find_article(db, url)
-    url = article["url"]
-    if b is None:
-        b = a + 1 if a is not None else article["version_count"]
-    if a is None:
-        a = b - 1
-    if a < 1:
-        raise UsageProblem(f"{url} has only one version; nothing to compare")
-    old, new = (render.printable(queries.get_version(db, url, n)) for n in (a, b))
+    old, new = (render.printable(v) for v in queries.version_pair(db, url, a, b, also=lookup_forms(url)))
+    url, a, b = old["url"], old["version"], new["version"]
     if color is None:
         color = sys.stdout.isatty()
     if fmt == "unified":

@@ -17,6 +17,7 @@ from db.store import Content, Fetch, record_fetch
 
 def main(path: str, articles: int, seed: int) -> None:
     rng, db, schedule = random.Random(seed), open_db(path), schedule_for(DEFAULT_TIERS)
+    print("writing", flush=True)  # the parent's kills aim at the writes, not at the start-up
     for _ in range(100_000):  # bounded; the parent kills it long before
         n = rng.randrange(articles)
         edit = rng.randrange(3)

@@ -22,7 +22,7 @@ import pytest
 
 from crawler.run import child_command, start_child
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, write_sources
+from tests.conftest import REPO, wait_for, write_sources
 from tests.invariants import check_database
 
 LONG = os.environ.get("NEWSWATCH_LONG_TESTS") == "1"
@@ -93,10 +93,14 @@ def test_kill_9_inside_write_transactions(tmp_path):
     started, total = time.monotonic(), {"articles": 0, "versions": 0}
     for trial in range(WRITER_KILL_TRIALS):
         child = subprocess.Popen([sys.executable, "-m", "tests.crash_writer", str(db), "12", str(trial)],
-                                 env=env, start_new_session=True)
-        time.sleep(rng.uniform(0.3, 0.8))  # start-up is ~0.3 s: the rest is writes
+                                 env=env, start_new_session=True, stdout=subprocess.PIPE, text=True)
+        # Once its database is open it says so, and from then on it only writes: a kill at a
+        # random moment after that lands among the writes, however slow the start-up was.
+        assert child.stdout.readline() == "writing\n"
+        time.sleep(rng.uniform(0, 0.5))
         assert child.poll() is None  # killed while it writes, not after
         kill_group(child)
+        child.stdout.close()
         total = check_database(db)
     print(f"\ncrash (store): {WRITER_KILL_TRIALS} kill -9 trials inside writes in "
           f"{time.monotonic() - started:.0f}s; {total['articles']} articles, {total['versions']} "
@@ -125,19 +129,31 @@ def write_window(tmp_path, sources) -> tuple[float, float]:
 
 def _checks(db) -> int:
     """Check rows committed so far (0 before the database exists or is migrated)."""
+    return _rows(db, "checks")
+
+
+def _rows(db, table: str) -> int:
+    """Rows of `table` committed so far (0 before the database exists or is migrated)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("select count(*) from checks").fetchone()[0]
+            return conn.execute(f"select count(*) from {table}").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
 
+# The re-checks of the test below are paced (a request every 0.05 s: max_crawls / requests_per_second),
+# so that a re-check of every article writes its checks in batches over about 2 s: a kill once its
+# first batch is committed lands while the others are still to be written, whatever the load.
+PACED = "\n[settings]\nworkers = 1\nrequests_per_second = 40\n"
+
+
 def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, small_site):
     root, server, sources = small_site
+    paced = write_sources(tmp_path / "paced.toml", server.base_url, extra=PACED)
     db = tmp_path / "n.db"
     rng = random.Random(int(os.environ.get("NEWSWATCH_SEED", "10")))
     first_write, end = write_window(tmp_path, sources)
-    killed_while_running = 0
+    killed_mid_write = 0  # re-checks killed with some of their checks written and some not
     started = time.monotonic()
     # The site is stored first (kills of a first crawl: the test below), so that every re-check
     # trial has articles to write and the edits land on stored ones.
@@ -149,7 +165,7 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
             edit_articles(root, count=4, seed=trial)
         checks_before = _checks(db)
         discover = trial % 5 == 0  # discovery writes little once the site is known: mostly re-checks
-        child = start_crawl_child(db, sources, "discover" if discover else "recheck")
+        child = start_crawl_child(db, *((sources, "discover") if discover else (paced, "recheck")))
         if not discover:
             # A re-check of every article writes a check each: kill it once its first batch
             # is committed, while the others are being written.
@@ -161,10 +177,13 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
             # Discovery of a site we know writes little after the first: aim at the first
             # crawl's writes (the crawl row, discovery's checks), where later ones write too.
             time.sleep(rng.uniform(first_write * 0.9, min(end, first_write + 0.5)))
-        killed_while_running += child.poll() is None
         kill_group(child)
+        written = _checks(db) - checks_before
+        killed_mid_write += not discover and 0 < written < ARTICLES
         if db.exists():
             check_database(db)
+    # The case this test is for: a crawl cut between its first and its last write.
+    assert killed_mid_write > 0, f"no kill of {KILL_TRIALS} landed while a re-check was writing"
     run_to_end(db, sources, "crawl")
     run_to_end(db, sources, "recheck", "--all")
     counts = check_database(db)
@@ -174,19 +193,21 @@ def test_kill_9_during_crawls_and_rechecks_loses_and_invents_nothing(tmp_path, s
     on_site = {server.base_url + p for p in _article_paths(root)}
     assert on_site <= stored, sorted(on_site - stored)[:5]
     assert counts["versions"] > counts["articles"]  # the edits became versions
-    print(f"\ncrash: {KILL_TRIALS} kill -9 trials ({killed_while_running} mid-run; writes from "
-          f"{first_write:.1f}s to {end:.1f}s) in {time.monotonic() - started:.0f}s; "
+    print(f"\ncrash: {KILL_TRIALS} kill -9 trials ({killed_mid_write} re-checks killed mid-write; "
+          f"writes from {first_write:.1f}s to {end:.1f}s) in {time.monotonic() - started:.0f}s; "
           f"{counts['articles']} articles, {counts['versions']} versions, {checks} checks; "
           "0 lost, 0 false")
 
 
 def test_a_first_crawl_killed_then_rerun_stores_each_article_exactly_once(tmp_path, small_site):
-    _, server, sources = small_site
+    _, server, _ = small_site
+    sources = write_sources(tmp_path / "paced.toml", server.base_url, extra=PACED)
     db = tmp_path / "n.db"
     child = start(db, sources, "crawl")
-    time.sleep(2.0)
+    # Killed once its first batch is committed: paced, the crawl has most articles still to write.
+    wait_for(lambda: _checks(db) > 0 or child.poll() is not None, timeout=120)
     kill_group(child)
-    check_database(db)
+    assert 0 < check_database(db)["articles"] < ARTICLES  # the kill landed mid-crawl
     run_to_end(db, sources, "crawl")
     counts = check_database(db)
     assert counts == {"articles": ARTICLES, "versions": ARTICLES}
@@ -198,8 +219,11 @@ def test_kill_9_of_newswatch_run_mid_cycle(tmp_path, small_site):
     rng = random.Random(3)
     for trial in range(RUN_KILL_TRIALS):
         edit_articles(root, count=2, seed=100 + trial)
+        crawls_before = _rows(db, "crawls")
         child = start(db, sources, "run", "--once")
-        time.sleep(rng.uniform(1.0, 3.0))
+        # Mid-cycle: once its first crawl has begun, however long the start-up took.
+        wait_for(lambda: _rows(db, "crawls") > crawls_before or child.poll() is not None, timeout=120)
+        time.sleep(rng.uniform(0, 1.5))
         kill_group(child)
         check_database(db)
     run_to_end(db, sources, "run", "--once")  # the lock of a killed daemon does not block this

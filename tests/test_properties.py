@@ -7,9 +7,10 @@ import os
 import re
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from crawler.cleaner import clean
+from crawler.cleaner import Article, clean
 from crawler.cleaner.text import normalize_text
 from db.store import content_hash, normalize_body
 from db.textdiff import word_diff
@@ -21,7 +22,6 @@ SLOW = settings(max_examples=500 if LONG else 60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SEED_PAGE = (FIXTURES / "seed-article" / "page.html").read_bytes()
 MAX_SECONDS_PER_PAGE = 5.0
-TIMINGS: list[float] = []
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400)
 
@@ -92,28 +92,42 @@ def test_the_content_hash_ignores_churn(transforms, rng):
     assert _hash(html.encode("utf-8")) == SEED_HASH, transforms
 
 
-# -- fuzz: the cleaner never raises and stays fast ------------------------------------------------
-def _timed_clean(html: bytes) -> None:
+# -- fuzz: the cleaner never raises, gives an Article, and gives the same one twice ---------------
+@pytest.fixture(scope="module")
+def fuzz_report():
+    """The figure bench/reliability.py prints: how many fuzzed pages were cleaned, how slowly."""
+    runs: list[float | None] = []  # seconds per page; None: the page failed a check
+    yield runs
+    timings = [t for t in runs if t is not None]
+    if timings:
+        print(f"\nfuzz: {len(timings)} cleaner runs, slowest {max(timings) * 1000:.0f} ms, "
+              f"mean {sum(timings) / len(timings) * 1000:.1f} ms; {len(runs) - len(timings)} failed")
+
+
+def _timed_clean(html: bytes, runs: list[float | None]) -> None:
+    runs.append(None)
     started = time.monotonic()
-    clean(html, "https://example.org/fuzz")
+    article = clean(html, "https://example.org/fuzz")
     elapsed = time.monotonic() - started
-    TIMINGS.append(elapsed)
+    assert isinstance(article, Article) and isinstance(article.body, str)
+    assert clean(html, "https://example.org/fuzz") == article  # pure: same page, same article
+    runs[-1] = elapsed
     assert elapsed < MAX_SECONDS_PER_PAGE
 
 
 @SLOW
-@given(st.binary(max_size=4000))
-def test_the_cleaner_survives_random_bytes(data):
-    _timed_clean(data)
+@given(data=st.binary(max_size=4000))
+def test_the_cleaner_survives_random_bytes(fuzz_report, data):
+    _timed_clean(data, fuzz_report)
 
 
 @SLOW
-@given(st.lists(st.tuples(st.integers(0, len(SEED_PAGE)), st.integers(0, 400),
-                          st.sampled_from(["delete", "duplicate", "insert", "swap"]),
-                          st.sampled_from([b"<", b">", b"</div>", b"<div>", b"<!--", b"\x00",
-                                           b"\xff\xfe", b"<table><tr><td>", b"&#x0;", b"]]>"])),
-                max_size=12))
-def test_the_cleaner_survives_mutated_pages(mutations):
+@given(mutations=st.lists(st.tuples(st.integers(0, len(SEED_PAGE)), st.integers(0, 400),
+                                    st.sampled_from(["delete", "duplicate", "insert", "swap"]),
+                                    st.sampled_from([b"<", b">", b"</div>", b"<div>", b"<!--", b"\x00",
+                                                     b"\xff\xfe", b"<table><tr><td>", b"&#x0;", b"]]>"])),
+                          max_size=12))
+def test_the_cleaner_survives_mutated_pages(fuzz_report, mutations):
     page = bytearray(SEED_PAGE)
     for at, length, how, junk in mutations:
         at = min(at, len(page))
@@ -125,10 +139,4 @@ def test_the_cleaner_survives_mutated_pages(mutations):
             page[at:at] = junk * (1 + length // 40)
         else:
             page[at:at + length] = page[at:at + length][::-1]
-    _timed_clean(bytes(page))
-
-
-def test_report_fuzz_timings():
-    if TIMINGS:
-        print(f"\nfuzz: {len(TIMINGS)} cleaner runs, slowest {max(TIMINGS) * 1000:.0f} ms, "
-              f"mean {sum(TIMINGS) / len(TIMINGS) * 1000:.1f} ms; 0 exceptions")
+    _timed_clean(bytes(page), fuzz_report)
