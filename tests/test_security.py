@@ -28,6 +28,8 @@ REVIEWED_SQL = {
     ("db/changes.py", "', '.join('?' * (len(COLUMNS) + 6))"),  # placeholders
     ("db/rewrites.py", "', '.join(kept)"),  # column names read from the schema
     ("db/rewrites.py", "marks"),  # "?,?,?"
+    ("db/fronts.py", "where"),  # constant clauses + placeholders (db.fronts._filters)
+    ("db/fronts.py", "','.join('?' * len(chunk))"),  # placeholders
     ("db/rewrites.py", "', '.join(columns)"),  # column names read from the schema
     ("db/rewrites.py", "', '.join(_VERSION_FIELDS)"),  # a constant tuple of column names
     ("db/ingest.py", "column"),  # a value of the constant COUNTED_AS (default 'failed')
@@ -44,6 +46,7 @@ REVIEWED_SQL = {
     ("db/schema.py", "BUSY_TIMEOUT_MS"),  # a constant
     ("db/store.py", "', '.join(columns)"),  # a constant tuple of column names
     # messages that read like SQL, not queries
+    ("bench/css_selectors.py", "differ"),
     ("newswatch/demo.py", "me"), ("newswatch/demo.py", "db_arg"),  # the hints the demo prints
     ("newswatch/demo.py", "url"), ("newswatch/demo.py", "invoked_as('sqlite-utils')"),
     ("crawler/sources.py", "url"),
