@@ -158,7 +158,7 @@ def examine(url: str, *, user_agent: str, timeout: float, kind: str | None = Non
     page = client.get(url)
     html = page is not None and page.status == 200 and "html" in page.content_type
     if page is not None and page.status == 200 and not html:
-        client.failures.insert(before, f"not an HTML page (Content-Type {page.content_type or 'none'})")
+        client.failures.insert(0, f"not an HTML page (Content-Type {page.content_type or 'none'})")
     elif len(client.failures) > before:  # the page's own failure comes first in the error line
         client.failures.insert(0, client.failures.pop(before))
     tree = _parse_html(page.body) if html else None

@@ -268,15 +268,21 @@ def add(paths: Paths, url: str, name: str | None, kind: str | None, dry_run: boo
     """
     from crawler.examine import NothingUseful, examine
 
-    url = url.strip() if "://" in url else f"https://{url.strip().removeprefix('//')}"
     config = load_config(paths.sources) if paths.sources.exists() else None
-    if kind != "site" and (done := _already_tracked(paths, url)) is not None:
+    if kind != "site" and (done := _already_tracked(paths, url.strip())) is not None:
         return _report(done, as_json)
-    try:
-        found = examine(url, user_agent=(config or Config).user_agent,
-                        timeout=(config or Config).download_timeout, kind=kind)
-    except NothingUseful as exc:
-        click.echo(f"error: {exc}", err=True)
+    # Pasted without its scheme: https first, then http (as `lookup_forms` spells it).
+    bare = url.strip().removeprefix("//")
+    tries = [url.strip()] if "://" in url else [f"https://{bare}", f"http://{bare}"]
+    for attempt in tries:
+        try:
+            found = examine(attempt, user_agent=(config or Config).user_agent,
+                            timeout=(config or Config).download_timeout, kind=kind)
+            break
+        except NothingUseful as exc:
+            failure = exc
+    else:
+        click.echo(f"error: {failure}", err=True)
         raise SystemExit(EXIT_NOTHING) from None
     if found.kind == "article":
         done = _already_tracked(paths, found.url) or _add_article(paths, config, found, name, dry_run)
@@ -395,6 +401,88 @@ def _report(done: dict, as_json: bool) -> None:
         click.echo(json.dumps({k: v for k, v in done.items() if k != "message"}, ensure_ascii=False))
     else:
         click.echo(done["message"])
+
+
+@cli.command()
+@click.argument("target", metavar="NAME|URL")
+@click.option("--purge", is_flag=True, help="Delete the article(s) and all their history too.")
+@click.option("--yes", is_flag=True, help="With --purge: do not ask for confirmation.")
+@common_options
+def remove(paths: Paths, target: str, purge: bool, yes: bool) -> None:
+    """Stop tracking a source (by name) or one article (by URL).
+
+    A source leaves the sources file (comments kept) and its articles are no longer re-checked;
+    an article is no longer re-checked. Their history stays (status `untracked`, with an
+    event), unless --purge deletes it, after a confirmation, in one transaction.
+    """
+    from crawler.sourcesfile import remove_source
+    from db import tracking
+
+    config = load_config(paths.sources) if paths.sources.exists() else None
+    by_name = config is not None and any(s.name == target for s in config.sources)
+    db = open_db(paths.db) if paths.db.exists() or by_name else None
+    if by_name:
+        ids = tracking.source_article_ids(db, target)
+        what = f"source {target!r} ({len(ids)} article(s))"
+    elif db is None:
+        raise UsageProblem(f"no source named {target!r} in {paths.sources} and no database at {paths.db}")
+    else:
+        article = _find_for_remove(db, target, config)
+        ids, what = [article["id"]], f"article {article['url']}"
+    if purge and not yes:
+        click.confirm(f"delete {what} and all its history from {paths.db}?", abort=True)
+    if by_name:
+        remove_source(paths.sources, target)
+    now = datetime.now(timezone.utc)
+    if purge:
+        deleted = tracking.purge(db, ids)
+        click.echo(f"removed {what}; deleted " + (", ".join(f"{n} {t}" for t, n in sorted(deleted.items()))
+                                                 or "nothing"))
+        return
+    detail = (f"source {target!r} removed from the sources file by the user" if by_name
+              else "removed by the user (newswatch remove)")
+    changed = tracking.untrack(db, ids, now, detail)
+    click.echo(f"removed {what}: {changed} article(s) no longer re-checked; their history stays "
+               f"(status untracked; --purge deletes it)")
+
+
+def _find_for_remove(db, target: str, config) -> dict:
+    try:
+        return find_article(db, target)
+    except queries.ArticleNotFound as exc:
+        known = ", ".join(s.name for s in config.sources) if config else "none"
+        raise UsageProblem(f"{exc}; nor is it a source name (sources: {known})") from None
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source, one per line.")
+@common_options
+def sources(paths: Paths, as_json: bool) -> None:
+    """List the sources in the sources file, with their articles, versions and last discovery."""
+    from db import tracking
+
+    config = load_config(paths.sources)
+    db = open_db(paths.db, readonly=True) if paths.db.exists() else None
+    rows = []
+    for source in config.sources:
+        counts = tracking.source_counts(db, source.name) if db is not None else \
+            {"articles": 0, "tracked": 0, "by_status": {}, "versions": 0, "last_discovery": None}
+        rows.append({"source": source.name, "feeds": len(source.feeds), "sitemaps": len(source.sitemaps),
+                     "start_urls": len(source.start_urls),
+                     "articles_only": not (source.feeds or source.sitemaps or source.start_urls),
+                     **counts})
+    if as_json:
+        echo_json_lines(rows)
+        return
+    for row in rows:
+        finds = ("articles added one by one" if row["articles_only"] else
+                 f"{row['feeds']} feed(s), {row['sitemaps']} sitemap(s), {row['start_urls']} start URL(s)")
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(row["by_status"].items()))
+        click.echo(f"{row['source']}: {finds} · {row['tracked']} tracked"
+                   f"{' (' + statuses + ')' if statuses else ''} · {row['versions']} version(s) · "
+                   f"last discovery {row['last_discovery'] or 'never'}")
+    if not rows:
+        click.echo(f"no sources in {paths.sources} (add one: newswatch add URL)", err=True)
 
 
 # -- queries ----------------------------------------------------------------------------------
