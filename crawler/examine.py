@@ -298,7 +298,7 @@ def _sitemaps(client: SiteClient, from_robots: list[str]) -> tuple[list[str], li
         if parsed is None:
             continue
         kind, entries, is_news = parsed
-        if url in from_robots or url.startswith(client.origin) and urlsplit(url).path in SITEMAP_PATHS:
+        if url in from_robots or (url.startswith(client.origin) and urlsplit(url).path in SITEMAP_PATHS):
             sitemaps.append(canonical(answer.url))
         if kind == "sitemapindex":  # its first children: is one of them a news sitemap?
             queue += [u for u in entries[:SITEMAP_CHILDREN] if canonical(u) not in seen]

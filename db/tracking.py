@@ -43,9 +43,8 @@ def purge(db: sqlite_utils.Database, article_ids: list[int]) -> dict[str, int]:
             versions = "(select id from versions where article_id = ?)"
             for table in _BY_VERSION:
                 if table in tables:
-                    key = "version_id"
                     _count(deleted, table, db.execute(
-                        f"delete from {table} where {key} in {versions}", [article_id]).rowcount)
+                        f"delete from {table} where version_id in {versions}", [article_id]).rowcount)
             for table in _BY_ARTICLE:
                 if table in tables:
                     _count(deleted, table, db.execute(

@@ -306,6 +306,13 @@ def _already_tracked(paths: Paths, url: str) -> dict | None:
                        f"{article['version_count']} version(s))"}
 
 
+def _untracked(paths: Paths, url: str) -> bool:
+    try:
+        return find_article(open_db(paths.db, readonly=True), url).get("status") == "untracked"
+    except queries.ArticleNotFound:
+        return False
+
+
 def _source_for(config, url: str, name: str | None):
     """The source an added article joins: --name, else one whose domains cover it, else a new one."""
     from crawler.examine import source_name_for
@@ -342,6 +349,7 @@ def _add_article(paths: Paths, config, found, name: str | None, dry_run: bool) -
         return done
     if values is not None:
         append_source(paths.sources, values)
+    again = paths.db.exists() and _untracked(paths, found.url)  # `remove`d before: its history stays
     _run_crawl(paths, "track", (name,), urls=(found.url,))
     db = open_db(paths.db, readonly=True)
     try:
@@ -354,10 +362,11 @@ def _add_article(paths: Paths, config, found, name: str | None, dry_run: bool) -
                                    "(`newswatch errors` lists it)") from None
     done.update(url=article["url"], title=article["title"], versions=article["version_count"],
                 next_check_at=article["next_check_at"])
+    stored = (f"tracked again, {article['version_count']} version(s) kept" if again else
+              f"version {article['version_count']} stored")
     done["message"] = (f"tracking {article['url']} ({found.why}) in source {name!r}"
-                       f"{' (new in ' + str(paths.sources) + ')' if values else ''}: version "
-                       f"{article['version_count']} stored, “{article['title']}”; next check "
-                       f"{article['next_check_at'] or '-'}")
+                       f"{' (new in ' + str(paths.sources) + ')' if values else ''}: {stored}, "
+                       f"“{article['title']}”; next check {article['next_check_at'] or '-'}")
     return done
 
 
@@ -378,7 +387,8 @@ def _add_site(paths: Paths, config, found, name: str | None, dry_run: bool) -> d
         name, existing = _free_name(sources, name), None
     values, comments = proposal(found, name)
     text = preview(values, comments)
-    done = {"action": "would add" if dry_run else ("extended" if existing else "added"), "kind": "site",
+    action = "extend" if existing else "add"
+    done = {"action": f"would {action}" if dry_run else f"{action}ed", "kind": "site",
             "url": found.url, "source": name, "feeds": found.feeds, "sitemaps": found.sitemaps,
             "news_sitemaps": found.news_sitemaps, "start_urls": found.start_urls,
             "allowed_domains": found.allowed_domains, "article_links": found.article_links,
@@ -388,7 +398,7 @@ def _add_site(paths: Paths, config, found, name: str | None, dry_run: bool) -> d
             extend_source(paths.sources, name, values, comments)
         else:
             append_source(paths.sources, values, comments)
-    verb = "would add to" if dry_run else ("added to" if not existing else "extended in")
+    verb = f"would {action} source {name!r} in" if dry_run else f"{action}ed source {name!r} in"
     hint = (f"\nthe suggested article_pattern is commented out: {found.pattern_why}; remove the '# ' "
             "to apply it" if found.pattern else "")
     done["message"] = (f"{verb} {paths.sources}:\n{text.rstrip()}{hint}\n"
@@ -440,7 +450,7 @@ def remove(paths: Paths, target: str, purge: bool, yes: bool) -> None:
                                                  or "nothing"))
         return
     detail = (f"source {target!r} removed from the sources file by the user" if by_name
-              else "removed by the user (newswatch remove)")
+              else "removed by the user with newswatch remove")
     changed = tracking.untrack(db, ids, now, detail)
     click.echo(f"removed {what}: {changed} article(s) no longer re-checked; their history stays "
                f"(status untracked; --purge deletes it)")
@@ -478,7 +488,7 @@ def sources(paths: Paths, as_json: bool) -> None:
         finds = ("articles added one by one" if row["articles_only"] else
                  f"{row['feeds']} feed(s), {row['sitemaps']} sitemap(s), {row['start_urls']} start URL(s)")
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(row["by_status"].items()))
-        click.echo(f"{row['source']}: {finds} · {row['tracked']} tracked"
+        click.echo(f"{row['source']}: {finds} · {row['articles']} article(s)"
                    f"{' (' + statuses + ')' if statuses else ''} · {row['versions']} version(s) · "
                    f"last discovery {row['last_discovery'] or 'never'}")
     if not rows:
@@ -567,7 +577,7 @@ def events(paths: Paths, since: str, source: str | None, kind: str | None, limit
 @cli.command()
 @click.option("--source", default=None, metavar="NAME", help="Only this source.")
 @click.option("--status", default=None, metavar="STATUS",
-              type=click.Choice(["live", "gone", "restored", "error", "blocked", "suspect"]),
+              type=click.Choice(["live", "gone", "restored", "error", "blocked", "suspect", "untracked"]),
               help="Only articles with this status.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="At most this many articles.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article, one per line.")

@@ -244,6 +244,10 @@ def test_removing_an_article_stops_its_rechecks_even_with_all(demo):
     cli("recheck", "--all")
     assert rows(cli.db, "select count(*) from checks where article_id = ?", [article_id]) == checks
     assert rows(cli.db, "select count(*) from checks where article_id != ?", [article_id])[0][0] >= 14
+    assert "tracked again, 1 version(s) kept" in cli("add", url).stdout  # `add` undoes `remove`
+    [(status, next_check)] = rows(cli.db, "select status, next_check_at from articles where id = ?",
+                                  [article_id])
+    assert status == "live" and next_check is not None
 
 
 def test_purging_an_article_deletes_exactly_its_rows(demo):
