@@ -290,3 +290,37 @@ def test_sources_lists_counts(demo):
     assert listed["versions"] == 8 and listed["last_discovery"] is not None
     assert listed["feeds"] >= 1 and listed["sitemaps"] >= 1 and listed["start_urls"] == 1
     assert f"{name}: " in cli("sources").stdout
+
+
+# -- how a page is told and how politely it is asked -----------------------------------------------
+def test_a_page_without_metadata_is_an_article_when_the_cleaner_reads_one(tmp_path):
+    paragraphs = "".join(f"<p>The harbour council met on Tuesday evening for reading {n} of the plan, "
+                         "which residents, fishermen and officials have argued about for months.</p>"
+                         for n in range(12))
+    page = (f"<html><head><title>Harbour plan approved</title></head><body><article><h1>Harbour "
+            f"plan approved after a long debate</h1><p class=byline>By Ann Lee</p>{paragraphs}"
+            "</article></body></html>").encode()
+    with HostileServer() as server:
+        server.routes["/local/harbour-plan-approved-after-debate"] = html(page)
+        cli = Cli(tmp_path / "n.db", tmp_path / "sources.toml", tmp_path)
+        done = json.loads(cli("add", server.base_url + "/local/harbour-plan-approved-after-debate",
+                              "--dry-run", "--json").stdout)
+    assert done["kind"] == "article" and done["why"].startswith("a headline and ")
+    assert done["action"] == "would track" and not cli.sources.exists()
+
+
+def test_robots_txt_is_honoured_and_redirects_stay_on_the_site(tmp_path):
+    with HostileServer() as server:
+        server.routes["/robots.txt"] = response(200, b"User-agent: *\nDisallow: /private/\n",
+                                                {"Content-Type": "text/plain"})
+        server.routes["/private/"] = home_page(["/news/never-asked-for-this"])
+        server.routes["/moved/"] = response(301, b"", {"Location": f"http://localhost:{server.port}/"})
+        cli = Cli(tmp_path / "n.db", tmp_path / "sources.toml", tmp_path)
+        disallowed = cli("add", server.base_url + "/private/", check=False)
+        moved = cli("add", server.base_url + "/moved/", check=False)
+        asked = server.paths()
+        hosts = {h.host for h in server.hits}
+    assert disallowed.returncode == 1 and "robots.txt disallows it" in disallowed.stderr
+    assert "/private/" not in asked
+    assert moved.returncode == 1 and f"redirect off the site to http://localhost:{server.port}/" in moved.stderr
+    assert hosts == {f"127.0.0.1:{server.port}"}  # localhost is another host: never asked
