@@ -8,8 +8,6 @@ from email.utils import parsedate_to_datetime
 from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.utils.sitemap import Sitemap
-
 from crawler.sources import Source
 from crawler.urls import canonical_url
 from db.fronts import Placement
@@ -109,6 +107,8 @@ def feed_entries(body: bytes, base_url: str, problems: list[str] | None = None) 
 def sitemap_entries(body: bytes, problems: list[str] | None = None) -> tuple[str, list[dict]]:
     """('sitemapindex' | 'urlset', [{'loc': …, 'lastmod': …}]). Entities are never resolved: a
     location that needed one is left out, and said so in `problems`."""
+    from scrapy.utils.sitemap import Sitemap  # here: the rest of this module is Scrapy-free
+
     body, unresolved = mark_unresolved_entities(body)
     sitemap = Sitemap(body)
     if problems is not None and unresolved:

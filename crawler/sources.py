@@ -324,9 +324,12 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
         for url in values.get(key, ()):
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
                 raise locate.error(f"{url!r} is not an http(s) URL", key, "source", index, label)
-    if not any(values.get(k) for k in _URL_KEYS):
-        raise locate.error("a source needs at least one of feeds, sitemaps, start_urls", "name",
-                           "source", index, label)
+    # A source with allowed_domains and nothing to discover from holds articles added one by one
+    # (`newswatch add URL`): its crawl discovers nothing, its articles are re-checked.
+    if not any(values.get(k) for k in _URL_KEYS) and not values.get("allowed_domains"):
+        raise locate.error("a source needs at least one of feeds, sitemaps, start_urls (or, for "
+                           "articles added one by one, allowed_domains)", "name", "source", index,
+                           label)
     if values.get("allowed_domains") == ():  # allowing nothing would fetch nothing: a slip
         raise locate.error("is empty (list the domains articles may be on, e.g. [\"example.org\"], "
                            "or leave the key out for the hosts of the source's URLs)",

@@ -61,6 +61,8 @@ def due_articles(db: sqlite_utils.Database, now: datetime, *, sources: Iterable[
     elif not every:
         where.append("next_check_at is not null and next_check_at <= ?")
         params.append(iso(now))
+    else:  # `--all`: every article still tracked (`newswatch remove` untracks)
+        where.append("status != 'untracked'")
     if sources is not None:
         sources = list(sources)
         where.append(f"source in ({','.join('?' * len(sources))})")

@@ -35,6 +35,8 @@ COUNTED_AS = {"new": "new", "changed": "changed", "unchanged": "unchanged",
 # Article statuses; every change of status is an `events` row, and the article keeps the reason
 # and the moment of its current status (`status_detail`, `status_since`).
 STATUSES = ("live", "gone", "restored", "error", "blocked", "suspect")
+# `newswatch remove`: no longer re-checked (next_check_at null) by the user's choice; history kept.
+STATUSES = STATUSES + ("untracked",)
 # Stand-in pages (crawler.outcomes): an error page counts toward `gone` like a 404; the others
 # are walls, `blocked`, and never a version.
 SOFT_404 = "soft-404"
@@ -532,7 +534,8 @@ def hint_recheck_in(db: sqlite_utils.Database, url: str, now: datetime,
         return False
     cursor = db.execute(
         "update articles set next_check_at = ?, unchanged_checks = 0 where id = ? and "
-        "(next_check_at is null or next_check_at > ?)", [iso(now), article["id"], iso(now)])
+        "(next_check_at is null or next_check_at > ?) and status != 'untracked'",
+        [iso(now), article["id"], iso(now)])
     return cursor.rowcount > 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
-from crawler.sources import SourceConfigError, load_config, parse_duration
+from crawler.sources import Config, SourceConfigError, load_config, parse_duration
 from crawler.urls import lookup_forms
 from db import queries
 from db.schema import DatabaseError, open_db, parse_iso
@@ -243,6 +243,258 @@ def status(paths: Paths, as_json: bool, redis_url: str | None) -> None:
             click.echo(f"    worker {w['worker']} seen {w['seen_at']} · pushed {w['pushed']}")
 
 
+# -- what is tracked: add, remove, sources ------------------------------------------------------
+EXIT_NOTHING = 1  # `add`: the URL answered nothing an article or a source can be made of
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--name", default=None, metavar="NAME",
+              help="Name of the source (default: the site's host, e.g. example-news-com).")
+@click.option("--article", "kind", flag_value="article", default=None,
+              help="Track the URL as one article, whatever its page says.")
+@click.option("--site", "kind", flag_value="site", help="Propose a [[source]] for the URL's site.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="What was done (or proposed) as one JSON object.")
+@common_options
+def add(paths: Paths, url: str, name: str | None, kind: str | None, dry_run: bool, as_json: bool) -> None:
+    """Watch an article or a site, from its URL.
+
+    An article page (og:type article, JSON-LD NewsArticle/Article/BlogPosting, or a headline
+    and a body of real length) is fetched and stored now as version 1, then re-checked like
+    any article, in a source named for its site. A home or section page is examined: its
+    feeds, sitemaps (news sitemaps first), domains and an article pattern make a [[source]]
+    appended to the sources file (comments kept); `newswatch crawl --source NAME` then runs.
+    """
+    from crawler.examine import NothingUseful, examine
+
+    config = load_config(paths.sources) if paths.sources.exists() else None
+    if kind != "site" and (done := _already_tracked(paths, url.strip())) is not None:
+        return _report(done, as_json)
+    # Pasted without its scheme: https first, then http (as `lookup_forms` spells it).
+    bare = url.strip().removeprefix("//")
+    tries = [url.strip()] if "://" in url else [f"https://{bare}", f"http://{bare}"]
+    for attempt in tries:
+        try:
+            found = examine(attempt, user_agent=(config or Config).user_agent,
+                            timeout=(config or Config).download_timeout, kind=kind)
+            break
+        except NothingUseful as exc:
+            failure = exc
+    else:
+        click.echo(f"error: {failure}", err=True)
+        raise SystemExit(EXIT_NOTHING) from None
+    if found.kind == "article":
+        done = _already_tracked(paths, found.url) or _add_article(paths, config, found, name, dry_run)
+    else:
+        done = _add_site(paths, config, found, name, dry_run)
+    _report(done, as_json)
+
+
+def _already_tracked(paths: Paths, url: str) -> dict | None:
+    if not paths.db.exists():
+        return None
+    try:
+        article = find_article(open_db(paths.db, readonly=True), url)
+    except queries.ArticleNotFound:
+        return None
+    if article.get("status") == "untracked":
+        return None  # removed before: `add` tracks it again
+    return {"action": "already tracked", "kind": "article", "url": article["url"],
+            "source": article["source"], "versions": article["version_count"],
+            "message": f"already tracked: {article['url']} ({article['source']}, "
+                       f"{article['version_count']} version(s))"}
+
+
+def _untracked(paths: Paths, url: str) -> bool:
+    try:
+        return find_article(open_db(paths.db, readonly=True), url).get("status") == "untracked"
+    except queries.ArticleNotFound:
+        return False
+
+
+def _source_for(config, url: str, name: str | None):
+    """The source an added article joins: --name, else one whose domains cover it, else a new one."""
+    from crawler.examine import source_name_for
+    from urllib.parse import urlsplit
+
+    sources = config.sources if config else ()
+    if name:
+        return next((s for s in sources if s.name == name), None), name
+    host = urlsplit(url).hostname or ""
+    covering = next((s for s in sources if s.allowed_domains and s.on_allowed_domain(host)), None)
+    return covering, covering.name if covering else _free_name(sources, source_name_for(url))
+
+
+def _free_name(sources, name: str) -> str:
+    taken, candidate, n = {s.name for s in sources}, name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
+
+
+def _add_article(paths: Paths, config, found, name: str | None, dry_run: bool) -> dict:
+    from crawler.examine import article_source
+    from crawler.sourcesfile import append_source, preview
+
+    source, name = _source_for(config, found.url, name)
+    values = None if source else article_source(found.url, name)
+    done = {"action": "would track" if dry_run else "tracked", "kind": "article", "url": found.url,
+            "why": found.why, "source": name, "source_created": values is not None,
+            "title": found.title}
+    if dry_run:
+        done["message"] = (f"would track {found.url} ({found.why}) in source {name!r}"
+                           + (f", adding to {paths.sources}:\n{preview(values)}" if values else ""))
+        return done
+    if values is not None:
+        append_source(paths.sources, values)
+    again = paths.db.exists() and _untracked(paths, found.url)  # `remove`d before: its history stays
+    _run_crawl(paths, "track", (name,), urls=(found.url,))
+    db = open_db(paths.db, readonly=True)
+    try:
+        article = find_article(db, found.url)
+    except queries.ArticleNotFound:
+        check = next(db.query("select outcome, error from checks where url = ? order by id desc "
+                              "limit 1", [found.url]), {})
+        raise click.ClickException(f"{found.url} was fetched but no article was stored: "
+                                   f"{check.get('error') or check.get('outcome') or 'no check'} "
+                                   "(`newswatch errors` lists it)") from None
+    done.update(url=article["url"], title=article["title"], versions=article["version_count"],
+                next_check_at=article["next_check_at"])
+    stored = (f"tracked again, {article['version_count']} version(s) kept" if again else
+              f"version {article['version_count']} stored")
+    done["message"] = (f"tracking {article['url']} ({found.why}) in source {name!r}"
+                       f"{' (new in ' + str(paths.sources) + ')' if values else ''}: {stored}, "
+                       f"“{article['title']}”; next check {article['next_check_at'] or '-'}")
+    return done
+
+
+def _add_site(paths: Paths, config, found, name: str | None, dry_run: bool) -> dict:
+    from crawler.examine import proposal, source_name_for
+    from crawler.sourcesfile import append_source, extend_source, preview
+
+    sources = config.sources if config else ()
+    same = next((s for s in sources if found.url in s.start_urls or (s.feeds or s.sitemaps or s.start_urls)
+                 and set(found.allowed_domains) <= set(s.allowed_domains)), None)
+    if same is not None and (name is None or name == same.name):
+        return {"action": "already a source", "kind": "site", "url": found.url, "source": same.name,
+                "message": f"already in {paths.sources} as source {same.name!r}; "
+                           f"crawl it with: newswatch crawl --source {same.name}"}
+    name = name or source_name_for(found.url)
+    existing = next((s for s in sources if s.name == name), None)
+    if existing is not None and (existing.feeds or existing.sitemaps or existing.start_urls):
+        name, existing = _free_name(sources, name), None
+    values, comments = proposal(found, name)
+    text = preview(values, comments)
+    action = "extend" if existing else "add"
+    done = {"action": f"would {action}" if dry_run else f"{action}ed", "kind": "site",
+            "url": found.url, "source": name, "feeds": found.feeds, "sitemaps": found.sitemaps,
+            "news_sitemaps": found.news_sitemaps, "start_urls": found.start_urls,
+            "allowed_domains": found.allowed_domains, "article_links": found.article_links,
+            "article_pattern_suggested": found.pattern, "pattern_why": found.pattern_why, "toml": text}
+    if not dry_run:
+        if existing:  # an articles-only source of this site (an article was added first)
+            extend_source(paths.sources, name, values, comments)
+        else:
+            append_source(paths.sources, values, comments)
+    verb = f"would {action} source {name!r} in" if dry_run else f"{action}ed source {name!r} in"
+    hint = (f"\nthe suggested article_pattern is commented out: {found.pattern_why}; remove the '# ' "
+            "to apply it" if found.pattern else "")
+    done["message"] = (f"{verb} {paths.sources}:\n{text.rstrip()}{hint}\n"
+                       f"{'then' if dry_run else 'now'}: newswatch crawl --source {name}")
+    return done
+
+
+def _report(done: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in done.items() if k != "message"}, ensure_ascii=False))
+    else:
+        click.echo(done["message"])
+
+
+@cli.command()
+@click.argument("target", metavar="NAME|URL")
+@click.option("--purge", is_flag=True, help="Delete the article(s) and all their history too.")
+@click.option("--yes", is_flag=True, help="With --purge: do not ask for confirmation.")
+@common_options
+def remove(paths: Paths, target: str, purge: bool, yes: bool) -> None:
+    """Stop tracking a source (by name) or one article (by URL).
+
+    A source leaves the sources file (comments kept) and its articles are no longer re-checked;
+    an article is no longer re-checked. Their history stays (status `untracked`, with an
+    event), unless --purge deletes it, after a confirmation, in one transaction.
+    """
+    from crawler.sourcesfile import remove_source
+    from db import tracking
+
+    config = load_config(paths.sources) if paths.sources.exists() else None
+    by_name = config is not None and any(s.name == target for s in config.sources)
+    db = open_db(paths.db) if paths.db.exists() or by_name else None
+    if by_name:
+        ids = tracking.source_article_ids(db, target)
+        what = f"source {target!r} ({len(ids)} article(s))"
+    elif db is None:
+        raise UsageProblem(f"no source named {target!r} in {paths.sources} and no database at {paths.db}")
+    else:
+        article = _find_for_remove(db, target, config)
+        ids, what = [article["id"]], f"article {article['url']}"
+    if purge and not yes:
+        click.confirm(f"delete {what} and all its history from {paths.db}?", abort=True)
+    if by_name:
+        remove_source(paths.sources, target)
+    now = datetime.now(timezone.utc)
+    if purge:
+        deleted = tracking.purge(db, ids)
+        click.echo(f"removed {what}; deleted " + (", ".join(f"{n} {t}" for t, n in sorted(deleted.items()))
+                                                 or "nothing"))
+        return
+    detail = (f"source {target!r} removed from the sources file by the user" if by_name
+              else "removed by the user with newswatch remove")
+    changed = tracking.untrack(db, ids, now, detail)
+    click.echo(f"removed {what}: {changed} article(s) no longer re-checked; their history stays "
+               f"(status untracked; --purge deletes it)")
+
+
+def _find_for_remove(db, target: str, config) -> dict:
+    try:
+        return find_article(db, target)
+    except queries.ArticleNotFound as exc:
+        known = ", ".join(s.name for s in config.sources) if config else "none"
+        raise UsageProblem(f"{exc}; nor is it a source name (sources: {known})") from None
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source, one per line.")
+@common_options
+def sources(paths: Paths, as_json: bool) -> None:
+    """List the sources in the sources file, with their articles, versions and last discovery."""
+    from db import tracking
+
+    config = load_config(paths.sources)
+    db = open_db(paths.db, readonly=True) if paths.db.exists() else None
+    rows = []
+    for source in config.sources:
+        counts = tracking.source_counts(db, source.name) if db is not None else \
+            {"articles": 0, "tracked": 0, "by_status": {}, "versions": 0, "last_discovery": None}
+        rows.append({"source": source.name, "feeds": len(source.feeds), "sitemaps": len(source.sitemaps),
+                     "start_urls": len(source.start_urls),
+                     "articles_only": not (source.feeds or source.sitemaps or source.start_urls),
+                     **counts})
+    if as_json:
+        echo_json_lines(rows)
+        return
+    for row in rows:
+        finds = ("articles added one by one" if row["articles_only"] else
+                 f"{row['feeds']} feed(s), {row['sitemaps']} sitemap(s), {row['start_urls']} start URL(s)")
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(row["by_status"].items()))
+        click.echo(f"{row['source']}: {finds} · {row['articles']} article(s)"
+                   f"{' (' + statuses + ')' if statuses else ''} · {row['versions']} version(s) · "
+                   f"last discovery {row['last_discovery'] or 'never'}")
+    if not rows:
+        click.echo(f"no sources in {paths.sources} (add one: newswatch add URL)", err=True)
+
+
 # -- queries ----------------------------------------------------------------------------------
 def parse_since(text: str | None) -> datetime | None:
     """'24h', '7d', '90m' back from now, or an ISO date/time."""
@@ -325,7 +577,7 @@ def events(paths: Paths, since: str, source: str | None, kind: str | None, limit
 @cli.command()
 @click.option("--source", default=None, metavar="NAME", help="Only this source.")
 @click.option("--status", default=None, metavar="STATUS",
-              type=click.Choice(["live", "gone", "restored", "error", "blocked", "suspect"]),
+              type=click.Choice(["live", "gone", "restored", "error", "blocked", "suspect", "untracked"]),
               help="Only articles with this status.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="At most this many articles.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article, one per line.")

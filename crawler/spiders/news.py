@@ -30,7 +30,8 @@ from db.queries import known_urls
 from db.store import hint_recheck
 from db.schema import open_db
 
-MODES = ("discover", "recheck")
+# `track`: fetch the given new article URLs (`newswatch add URL`), no discovery.
+MODES = ("discover", "recheck", "track")
 # Statuses that reach parse_article to be recorded as they are; redirects (301/302/307/308) are
 # still followed by Scrapy, and any other status arrives in the errback as an HttpError.
 RECORDED_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
@@ -78,6 +79,9 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.mode == "discover":
             for request in self.discovery_requests():
+                yield request
+        elif self.mode == "track":
+            for request in self.track_requests():
                 yield request
         elif self.handed_over is not None:
             for request in self.handed_over_requests():
@@ -233,6 +237,17 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.set_value("newswatch/discovery_errors", errors)
         self.logger.warning("discovery failed: %s: %s", url, why)
         return None
+
+    def track_requests(self) -> Iterable[scrapy.Request]:
+        """The article URLs given (`newswatch add URL`), each under the selected source whose
+        domains it is on, fetched as a new article: the first check stores version 1."""
+        for url in map(discovery.canonical, self.only_urls or ()):
+            host = urlsplit(url).hostname or ""
+            source = next((s for s in self.selected if s.on_allowed_domain(host)), None)
+            if source is None:
+                self.logger.warning("%s: on no selected source's allowed_domains; not fetched", url)
+            elif self.mine(url):
+                yield self._article_request(url, source)
 
     # -- articles -----------------------------------------------------------------------------
     def recheck_requests(self) -> Iterable[scrapy.Request]:
