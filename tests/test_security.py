@@ -28,6 +28,8 @@ REVIEWED_SQL = {
     ("db/changes.py", "', '.join('?' * (len(COLUMNS) + 6))"),  # placeholders
     ("db/rewrites.py", "', '.join(kept)"),  # column names read from the schema
     ("db/rewrites.py", "marks"),  # "?,?,?"
+    ("db/tracking.py", "table"),  # from the constant tuples of tables to purge
+    ("db/tracking.py", "versions"),  # a constant subquery with a placeholder
     ("db/fronts.py", "where"),  # constant clauses + placeholders (db.fronts._filters)
     ("db/fronts.py", "','.join('?' * len(chunk))"),  # placeholders
     ("db/rewrites.py", "', '.join(columns)"),  # column names read from the schema
