@@ -171,8 +171,13 @@ def load_config(path: str | Path) -> Config:
         raise SourceConfigError(path, f"cannot read it ({exc})") from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SourceConfigError(path, f"not valid TOML: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line N, column M)"
+        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"line {found.group(1)}: " if found else ""
+        shown = text.splitlines()[int(found.group(1)) - 1].strip()[:80] if found and \
+            int(found.group(1)) <= len(text.splitlines()) else ""
+        raise SourceConfigError(path, f"{where}not valid TOML: {exc}"
+                                + (f" in `{shown}`" if shown else "")) from None
     locate = _Locator(path, text)
     unknown = set(data) - {"source", "settings"}
     if unknown:
@@ -213,13 +218,21 @@ class _Locator:
         return SourceConfigError(self.path, why, key=shown, line=self.line_of(key, table, index))
 
 
+def unknown_key(key: str, allowed: set[str]) -> str:
+    """'unknown key; did you mean 'feeds'? (allowed: …)' — the near miss first."""
+    import difflib
+
+    near = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"unknown key{hint} (allowed: {', '.join(sorted(allowed))})"
+
+
 def _load_settings(raw: object, locate: _Locator) -> dict:
     if not isinstance(raw, dict):
         raise locate.error("must be a table: [settings]", "settings", None)
     for key in raw:
         if key not in SETTINGS_KEYS:
-            raise locate.error(f"unknown key (allowed: {', '.join(sorted(SETTINGS_KEYS))})",
-                               key, "settings")
+            raise locate.error(unknown_key(key, SETTINGS_KEYS), key, "settings")
     out: dict = {}
     if "recheck_every" in raw:
         out["recheck_every"] = _duration(raw["recheck_every"], "recheck_every", locate, "settings")
@@ -314,7 +327,7 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     label = name
     for key in table:
         if key not in SOURCE_KEYS:
-            raise locate.error(f"unknown key (allowed: {', '.join(sorted(SOURCE_KEYS))})", key,
+            raise locate.error(unknown_key(key, SOURCE_KEYS), key,
                                "source", index, label)
     values: dict = {"name": name.strip()}
     for key in _LIST_KEYS:

@@ -82,3 +82,16 @@ def test_durations():
         with pytest.raises(ValueError):
             parse_duration(bad)
     assert DEFAULT_TIERS[0].younger_than == 3 * 3600 and DEFAULT_TIERS[0].every == 15 * 60
+
+
+@pytest.mark.parametrize("text,expected", [
+    ('[[source]]\nname = "x"\nfeed = ["https://a.example/f"]\n', "line 3: [[source]] 'x' key 'feed': unknown key; did you mean 'feeds'?"),
+    ('[settings]\ngone_afer = 3\n', "key 'gone_afer': unknown key; did you mean 'gone_after'?"),
+    ('[[source]]\nname = "x\nfeeds = []\n', "line 2: not valid TOML"),
+])
+def test_mistakes_name_the_line_and_the_near_miss(tmp_path, text, expected):
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceConfigError) as caught:
+        load_config(path)
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
