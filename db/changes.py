@@ -284,7 +284,9 @@ def compare(old: dict, new: dict) -> ChangeRecord:
               "" if o.op == "deleted" else o.text) for o in rec.ops if o.op in ("added", "deleted", "rewritten")]
     if rec.title_changed:
         edits.append((old.get("title") or "", new.get("title") or ""))
-    rec.numbers_changed = sum(numbers(x) != numbers(y) for x, y in edits)
+    # A number changed: a rewritten sentence (or the headline) whose numbers differ; a sentence
+    # added or deleted whole is an addition or a deletion, whatever numbers it holds.
+    rec.numbers_changed = sum(numbers(x) != numbers(y) for x, y in edits if x and y)
     rec.quotes_changed = sum(quotes(x) != quotes(y) for x, y in edits)
     for before, after in edits:
         kind = notice_in(after) if after else None

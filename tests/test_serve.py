@@ -145,6 +145,23 @@ def test_change_list_shows_the_edited_article_and_links_its_diff(served, browser
     assert browser.find_element(By.ID, "nw-headline").text == edit["title"]
 
 
+def test_home_page_shows_the_latest_edit_its_sources_and_a_search_box(served, browser):
+    from selenium.webdriver.common.by import By
+
+    edit = served["edit"]
+    browser.get(served["base"] + "/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "What changed"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#nw-recent tbody tr")
+    assert len(rows) == 2  # two articles were edited, one row each, newest first
+    assert any(edit["title"] in r.text for r in rows)
+    assert "demo" in browser.find_element(By.ID, "nw-sources").text
+    box = browser.find_element(By.CSS_SELECTOR, "form.nw-search input[type=search]")
+    box.send_keys(edit["title"].split()[-1])
+    box.submit()
+    assert "/versions" in browser.current_url and "_search=" in browser.current_url
+    assert edit["title"] in browser.find_element(By.TAG_NAME, "table").text
+
+
 def test_diff_page_marks_added_and_removed_text_in_colour(served, browser):
     from selenium.webdriver.common.by import By
 

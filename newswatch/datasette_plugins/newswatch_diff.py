@@ -23,7 +23,8 @@ LABELS = {"added": "added", "deleted": "deleted", "rewritten": "rewritten", "mov
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/newswatch/article/(?P<article_id>\d+)$", article_page),
+    return [(r"^/$", home_page),  # newswatch's own front page, before Datasette's table list
+            (r"^/-/newswatch/article/(?P<article_id>\d+)$", article_page),
             (r"^/-/newswatch/diff/(?P<article_id>\d+)$", diff_page)]
 
 
@@ -134,6 +135,24 @@ async def _article(db, article_id: int) -> dict:
     return dict(rows[0])
 
 
+async def home_page(datasette, request):
+    """The latest edits (headline first, what changed, the diff), the sources and a search box."""
+    db = await _database(datasette, request)
+    edits = [dict(r) for r in (await db.execute(
+        "select article_id, url, source, version, captured_at, title, previous_title, title_changed, "
+        "byline_changed, body_changed, published_changed, sentences_added, sentences_deleted, "
+        "sentences_rewritten, sentences_moved, numbers_changed, quotes_changed, notice, minor "
+        "from changes order by captured_at desc, version_id desc limit 25")).rows]
+    for edit in edits:
+        edit["labels"] = ", ".join(render.labels(edit))
+    sources = [dict(r) for r in (await db.execute(
+        "select source, count(*) as articles, sum(version_count) as versions, max(last_changed) as last_edit "
+        "from articles group by source order by source")).rows]
+    return await _page(datasette, request, HOME, edits=edits, sources=sources, database=db.name,
+                       diff=datasette.urls.path("/-/newswatch/diff/"),
+                       tables=datasette.urls.database(db.name))
+
+
 async def article_page(datasette, request):
     db = await _database(datasette, request)
     article = await _article(db, _article_id(request))
@@ -235,6 +254,33 @@ DIFF = """{% extends "base.html" %}
 </div>
 <h2>Inline</h2>
 <div class="nw-inline" id="nw-inline">{{ inline }}</div>
+</div>
+{% endblock %}"""
+
+HOME = """{% extends "base.html" %}
+{% block title %}newswatch: what changed{% endblock %}
+{% block extra_head %}""" + CSS + """<style>
+.nw-home { max-width: 1200px } .nw-home td.nw-headline { font-weight: 600 } .nw-home .nw-prev { color: #666; font-weight: normal }
+</style>{% endblock %}
+{% block content %}
+<div class="nw-home">
+<h1>What changed</h1>
+<form action="{{ tables }}/versions" method="get" class="nw-search">
+<input type="search" name="_search" placeholder="Search every version of every article" size="50">
+<input type="submit" value="Search"></form>
+{% if edits %}<table class="rows-and-columns" id="nw-recent">
+<thead><tr><th>headline</th><th>captured</th><th>what changed</th><th>diff</th></tr></thead>
+<tbody>{% for e in edits %}<tr>
+<td class="nw-headline"><a href="{{ e.url }}">{{ e.title }}</a>{% if e.title_changed %}<br><span class="nw-prev">was: {{ e.previous_title }}</span>{% endif %}<br><span class="nw-prev">{{ e.source }}</span></td>
+<td>{{ e.captured_at }}</td><td>{{ e.labels }}</td>
+<td><a class="nw-diff-link" href="{{ diff }}{{ e.article_id }}?a={{ e.version - 1 }}&amp;b={{ e.version }}">v{{ e.version - 1 }} → v{{ e.version }}</a></td>
+</tr>{% endfor %}</tbody></table>
+{% else %}<p>No edits yet: the first versions are stored; edits appear here once a re-check finds one.</p>{% endif %}
+<h2>Sources</h2>
+<table class="rows-and-columns" id="nw-sources"><thead><tr><th>source</th><th>articles</th><th>versions</th><th>last edit</th></tr></thead>
+<tbody>{% for s in sources %}<tr><td><a href="{{ tables }}/articles?source={{ s.source | urlencode }}">{{ s.source }}</a></td>
+<td>{{ s.articles }}</td><td>{{ s.versions }}</td><td>{{ s.last_edit or "" }}</td></tr>{% endfor %}</tbody></table>
+<p><a href="{{ tables }}">All tables, views and canned queries</a></p>
 </div>
 {% endblock %}"""
 
