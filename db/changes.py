@@ -20,7 +20,7 @@ from db.schema import parse_iso
 from db.textdiff import word_diff, words
 
 # Bumped when the labelling rules change, so that records can be recomputed and told apart.
-RECORD_VERSION = "1"
+RECORD_VERSION = "2"  # 2: captions, stealth; numbers only where a number changed
 # A deleted and an added sentence at least this similar (word-level difflib ratio) are one
 # rewritten sentence; below it they are a deletion and an addition.
 SIMILAR = 0.5
