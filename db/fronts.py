@@ -133,8 +133,9 @@ def headline_tests(db: sqlite_utils.Database, since: datetime | None = None, *,
     by_article: dict[tuple[str, str], list[dict]] = {}
     for run in runs:
         by_article.setdefault((run["front"], run["url"]), []).append(run)
+    headlines = _headlines(db, {run["article_id"] for run in runs if run["article_id"]})
     for (front, url), seen in by_article.items():
-        found += _tests(front, url, seen) + _front_only(front, url, seen)
+        found += _tests(front, url, seen) + _front_only(front, url, seen, headlines)
     found += _decided(db, runs)
     return [f for f in found if kind is None or f["kind"] == kind]
 
@@ -156,9 +157,15 @@ def _variants(seen: list[dict]) -> dict[str, dict]:
 def _tests(front: str, url: str, seen: list[dict]) -> list[dict]:
     """A text that came back: runs A, B, A within TEST_WINDOW (one headline edited for good is
     A, B and stays B)."""
+    spans: list[dict] = []  # runs of one text in a row (a rank change splits runs, not texts)
+    for run in seen:
+        if spans and spans[-1]["link_text"] == run["link_text"]:
+            spans[-1] = {**spans[-1], "last_seen": max(spans[-1]["last_seen"], run["last_seen"])}
+        else:
+            spans.append(run)
     alternating = any(a["link_text"] == c["link_text"] != b["link_text"] and
                       parse_iso(c["first_seen"]) - parse_iso(a["last_seen"]) <= TEST_WINDOW
-                      for a, b, c in zip(seen, seen[1:], seen[2:]))
+                      for a, b, c in zip(spans, spans[1:], spans[2:]))
     if not alternating:
         return []
     variants = _variants(seen)
@@ -168,9 +175,22 @@ def _tests(front: str, url: str, seen: list[dict]) -> list[dict]:
              "last_seen": max(v["last_seen"] for v in variants.values())}]
 
 
-def _front_only(front: str, url: str, seen: list[dict]) -> list[dict]:
+def _headlines(db: sqlite_utils.Database, article_ids: set[int]) -> dict[int, set[str]]:
+    """Every headline each article has had, folded for comparison."""
+    ids, out = sorted(article_ids), {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for article_id, title in db.execute(f"select article_id, title from versions where article_id in "
+                                            f"({','.join('?' * len(chunk))})", chunk):
+            out.setdefault(article_id, set()).add(_fold(title))
+    return out
+
+
+def _front_only(front: str, url: str, seen: list[dict], headlines: dict[int, set[str]]) -> list[dict]:
+    """The front's latest text for the article was never its headline (in any version)."""
     last = seen[-1]
-    if not last["title"] or _fold(last["link_text"]) == _fold(last["title"]) or len(last["link_text"].split()) < 3:
+    if not last["title"] or len(last["link_text"].split()) < 3 or \
+            _fold(last["link_text"]) in headlines.get(last["article_id"], {_fold(last["title"])}):
         return []
     return [{"kind": "front-only", "front": front, "url": url, "article_id": last["article_id"],
              "headline": last["title"], "link_text": last["link_text"], "first_seen": last["first_seen"],

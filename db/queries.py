@@ -173,6 +173,19 @@ def article_by_url(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     return row
 
 
+def change_details(db: sqlite_utils.Database, version_ids: Iterable[int]) -> dict[int, dict]:
+    """The stored detail of the change records of these versions (fields and sentence ops)."""
+    import json
+
+    ids, out = list(version_ids), {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for vid, detail in db.execute(f"select version_id, detail from change_records where version_id in "
+                                      f"({','.join('?' * len(chunk))})", chunk):
+            out[vid] = json.loads(detail) if detail else {}
+    return out
+
+
 def list_articles(db: sqlite_utils.Database, *, source: str | None = None,
                   status: str | None = None, limit: int | None = None) -> list[dict]:
     """Tracked articles, most recently first seen first: URL, headline, versions, status (with

@@ -868,12 +868,14 @@ def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: boo
     """Write an Atom feed of recent edits (one entry per new version) for feed readers."""
     from newswatch import render
 
-    rows = queries.changes_since(open_db(paths.db, readonly=True),
-                                 None if since == "all" else parse_since(since), source=source,
+    db = open_db(paths.db, readonly=True)
+    rows = queries.changes_since(db, None if since == "all" else parse_since(since), source=source,
                                  limit=limit, no_minor=no_minor)
+    details = queries.change_details(db, [r["version_id"] for r in rows])
+    public_url = load_config(paths.sources).public_url if paths.sources.exists() else None
     xml = render.atom_feed(rows, title=f"newswatch: edits{f' ({source})' if source else ''}",
                            feed_id=f"urn:newswatch:changes{f':{source}' if source else ''}",
-                           self_url=self_url)
+                           self_url=self_url, details=details, public_url=public_url)
     with click.open_file(output or "-", "wb") as out:
         out.write(xml)
 

@@ -212,8 +212,10 @@ def write_rows(rows: Iterable[dict], fmt: str, out: IO[str]) -> int:
 
 
 # -- Atom feed (RFC 4287) ---------------------------------------------------------------------
-def atom_feed(changes: list[dict], *, title: str, feed_id: str, self_url: str | None = None) -> bytes:
-    """An Atom feed with one entry per edit, newest first."""
+def atom_feed(changes: list[dict], *, title: str, feed_id: str, self_url: str | None = None,
+              details: dict[int, dict] | None = None, public_url: str | None = None) -> bytes:
+    """An Atom feed with one entry per edit, newest first: what changed, the changed sentences
+    (`details`: change_records.detail by version id) and, with `public_url`, the diff page."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _sub(feed, "title", title)
@@ -230,9 +232,31 @@ def atom_feed(changes: list[dict], *, title: str, feed_id: str, self_url: str | 
         _sub(entry, "id", f"{row['url']}#newswatch-version-{row['version']}")
         _sub(entry, "updated", row["captured_at"])
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=row["url"])
+        if public_url:
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", title="diff",
+                          href=f"{public_url.rstrip('/')}/-/newswatch/diff/{row['article_id']}"
+                               f"?a={row['version'] - 1}&b={row['version']}")
         ET.SubElement(entry, f"{{{ATOM}}}category", term=row["source"])
         _sub(entry, "summary", _entry_summary(row, what))
+        sentences = changed_sentences((details or {}).get(row.get("version_id"), {}))
+        if sentences:
+            _sub(entry, "content", "\n".join(sentences)).set("type", "text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+FEED_SENTENCES = 12  # changed sentences an entry lists at most
+
+
+def changed_sentences(detail: dict) -> list[str]:
+    """'+ added', '- deleted', '~ old → new', '> moved' lines from a change record's detail."""
+    lines = []
+    for op in detail.get("ops", ()):
+        if op["op"] == "rewritten":
+            lines.append(f"~ {op.get('old_text', '')} → {op['text']}")
+        elif op["op"] in ("added", "deleted", "moved"):
+            lines.append({"added": "+ ", "deleted": "- ", "moved": "> "}[op["op"]] + op["text"])
+    extra = len(lines) - FEED_SENTENCES
+    return lines[:FEED_SENTENCES] + ([f"… and {extra} more"] if extra > 0 else [])
 
 
 def _entry_summary(row: dict, what: str) -> str:

@@ -58,7 +58,9 @@ def front_site(tmp_path_factory):
         server.routes["/news/story-2.html"] = html(story("Second story has a plainer headline", 2))
         server.routes["/news/story-3.html"] = html(story("Harbour reopens after the storm", 3))
         sources = root / "s.toml"
-        sources.write_text(f'[[source]]\nname = "front"\nstart_urls = ["{server.base_url}/front.html"]\n'
+        # One crawl process: the front's counter then sees exactly the two readings of each
+        # discovery (a second worker reads the front for its share of links, unrecorded).
+        sources.write_text(f'[settings]\nworkers = 1\n[[source]]\nname = "front"\nstart_urls = ["{server.base_url}/front.html"]\n'
                            'allowed_domains = ["127.0.0.1"]\narticle_pattern = "/news/"\n', encoding="utf-8")
         cli = Cli(root / "n.db", sources, root)
         cli("crawl")

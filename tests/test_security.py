@@ -30,6 +30,7 @@ REVIEWED_SQL = {
     ("db/rewrites.py", "marks"),  # "?,?,?"
     ("db/tracking.py", "table"),  # from the constant tuples of tables to purge
     ("db/tracking.py", "versions"),  # a constant subquery with a placeholder
+    ("db/queries.py", "','.join('?' * len(chunk))"),  # placeholders
     ("db/fronts.py", "where"),  # constant clauses + placeholders (db.fronts._filters)
     ("db/fronts.py", "','.join('?' * len(chunk))"),  # placeholders
     ("db/rewrites.py", "', '.join(columns)"),  # column names read from the schema
