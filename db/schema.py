@@ -1,6 +1,9 @@
 """Schema and migrations; `open_db(path)` gives a migrated database in WAL mode."""
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +29,99 @@ class DatabaseError(Exception):
         self.path, self.why = path, why
 
 
+# The storage failures: the database cannot be written (or read) whatever is retried, so a
+# crawl that meets one stops at once, and every command says what is wrong and the fix.
+class StorageProblem(DatabaseError):
+    """The database's disk, file or directory fails us (full, damaged, not writable)."""
+
+    summary = "storage"  # the few words of a crawl row's status: "failed (disk full)"
+
+
+class StorageFull(StorageProblem):
+    summary = "disk full"
+
+    def __init__(self, path: str | Path):
+        folder = Path(path).absolute().parent
+        super().__init__(path, f"cannot write: the disk is full ({_size(_free(folder))} left on "
+                               f"{folder}); free space on {folder} or move the database with --db")
+
+
+class DatabaseDamaged(StorageProblem):
+    summary = "database damaged"
+
+    def __init__(self, path: str | Path, detail: str):
+        path = Path(path)
+        copy = path.with_name(f"{path.stem}-recovered{path.suffix or '.db'}")
+        super().__init__(path, f"the database file is damaged ({detail}); recover what it holds "
+                               f"into a new file with: sqlite3 {path} \".recover\" | sqlite3 {copy} "
+                               f"and use --db {copy}")
+
+
+class DirectoryNotWritable(StorageProblem):
+    summary = "directory not writable"
+
+    def __init__(self, path: str | Path, why: str = "read-only queries still work"):
+        folder = Path(path).absolute().parent
+        super().__init__(path, f"cannot write in {folder}: the directory is not writable (SQLite "
+                               f"needs it for its -wal/-shm files); {why}")
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html); extended codes keep them
+# in their low byte.
+SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 11, 13, 14, 26
+
+
+def storage_problem(exc: BaseException, path: str | Path) -> StorageProblem | None:
+    """The storage failure `exc` (a sqlite3 or OS error met using the database at `path`) is,
+    or None when it is another kind of error."""
+    if isinstance(exc, StorageProblem):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(path)
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return None if directory_writable(path) else DirectoryNotWritable(path)
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == SQLITE_FULL or "database or disk is full" in str(exc):
+        return StorageFull(path)
+    if code == SQLITE_CORRUPT or "malformed" in str(exc) or \
+            (code == SQLITE_NOTADB and _has_sqlite_header(path)):
+        return DatabaseDamaged(path, str(exc))
+    if code in (SQLITE_CANTOPEN, SQLITE_READONLY) and Path(path).exists() \
+            and not directory_writable(path):
+        return DirectoryNotWritable(path)
+    return None
+
+
+def directory_writable(path: str | Path) -> bool:
+    """Whether files can be created beside `path` (its -wal, -shm and lock files)."""
+    return os.access(Path(path).absolute().parent, os.W_OK | os.X_OK)
+
+
+def _has_sqlite_header(path: str | Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _free(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return ""
+
+
 def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at `path`; WAL, busy timeout set."""
     import sqlite_utils  # here: the CLI starts a crawl's worker processes before it needs it
@@ -49,7 +145,8 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         migrate(db)
         return db
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(path, f"not a usable SQLite database ({exc})") from exc
+        raise storage_problem(exc, path) or \
+            DatabaseError(path, f"not a usable SQLite database ({exc})") from exc
 
 
 def _open_readonly(path: Path) -> sqlite_utils.Database:
@@ -103,10 +200,18 @@ def each_all_or_nothing(db: sqlite_utils.Database, items: Iterable[T],
         try:
             results.append(write(item))
         except Exception as exc:
+            if _storage_error(exc):  # the disk or file fails every item: the whole batch fails
+                raise
             db.execute("ROLLBACK TO item")
             results.append(exc)
         db.execute("RELEASE item")
     return results
+
+
+def _storage_error(exc: Exception) -> bool:
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return isinstance(exc, StorageProblem) or code in (SQLITE_FULL, SQLITE_CORRUPT, SQLITE_NOTADB) \
+        or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
 
 
 def _m001_core(db: sqlite_utils.Database) -> None:

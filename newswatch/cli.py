@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,12 +14,13 @@ from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import Config, SourceConfigError, load_config, parse_duration
 from crawler.urls import lookup_forms
 from db import queries
-from db.schema import DatabaseError, open_db, parse_iso
+from db.schema import DatabaseError, StorageProblem, open_db, parse_iso, storage_problem
 
 # The diff and rendering modules are imported by the commands that use them: every command pays
 # the imports at the top before it starts, `crawl` and `recheck` before their worker processes.
 
 EXIT_USAGE = 2  # bad sources file, bad option value, unknown article: the user must fix something
+EXIT_STORAGE = 3  # the database cannot be written or read: disk full, file damaged, directory read-only
 
 
 class Paths:
@@ -39,6 +41,10 @@ def common_options(command):
         paths = Paths(db_ or parent.db, sources_ or parent.sources)
         try:
             return ctx.invoke(command, paths, *args, **kwargs)
+        except (sqlite3.Error, OSError, StorageProblem) as exc:  # the one place they become a line
+            if (problem := storage_problem(exc, paths.db)) is None:
+                raise
+            raise StorageFailure(str(problem)) from None
         except (SourceConfigError, DatabaseError, queries.ArticleNotFound,
                 queries.VersionNotFound) as exc:
             raise UsageProblem(str(exc)) from None
@@ -56,6 +62,10 @@ class UsageProblem(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+class StorageFailure(UsageProblem):
+    exit_code = EXIT_STORAGE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -147,8 +157,8 @@ def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), a
         config.source(name)
     result = run_crawl_child(paths.db, paths.sources, mode, source_names=source_names, every=every,
                              urls=urls, verbose=verbose, workers=workers or default_workers(config))
-    if result.exit_code == EXIT_USAGE:
-        raise SystemExit(EXIT_USAGE)
+    if result.exit_code in (EXIT_USAGE, EXIT_STORAGE):  # the crawl process said why
+        raise SystemExit(result.exit_code)
     if as_json:
         click.echo(json.dumps(result.crawl or {}, ensure_ascii=False))
     if result.exit_code != 0 or result.crawl is None:

@@ -35,16 +35,6 @@ STOP_GRACE_SECONDS = 30  # how long a child crawl gets to stop cleanly after SIG
 HEALTH_EVERY = timedelta(hours=1)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
-
-
 def first_runs(config: Config, last_discovery: dict[str, datetime | None],
                now: datetime) -> dict[str, datetime]:
     """When each discovery job first runs after a start (issue 5, durable state): a source whose
@@ -191,7 +181,7 @@ class Daemon:
         with RunLock(self.db):
             os.environ["NEWSWATCH_MAX_CRAWLS"] = str(self.max_crawls)  # children share the ceiling
             db = open_db(self.db)  # migrate before any child starts
-            stale = operations.close_stale_crawls(db, pid_alive, datetime.now(timezone.utc))
+            stale = operations.close_stale_crawls(db, operations.pid_alive, datetime.now(timezone.utc))
             db.close()
             if stale:
                 self.log.event("stale_crawls_closed", "warning", count=stale)
