@@ -91,7 +91,28 @@ def storage_problem(exc: BaseException, path: str | Path) -> StorageProblem | No
     if code in (SQLITE_CANTOPEN, SQLITE_READONLY) and Path(path).exists() \
             and not directory_writable(path):
         return DirectoryNotWritable(path)
+    if code in (0, SQLITE_CORRUPT, SQLITE_NOTADB) and \
+            type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError) and \
+            (problem := _integrity_problem(path)):
+        # A damaged page can also read as text that is not UTF-8 ("Could not decode")
+        return DatabaseDamaged(path, problem)
     return None
+
+
+def _integrity_problem(path: str | Path) -> str | None:
+    """What SQLite's quick_check (https://sqlite.org/pragma.html#pragma_quick_check) finds
+    wrong in the file at `path`, or None when it finds nothing (or cannot look)."""
+    if not _has_sqlite_header(path):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).absolute()}?mode=ro", uri=True)
+        try:
+            found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if (exc.sqlite_errorcode & 0xFF) in (SQLITE_CORRUPT, SQLITE_NOTADB) else None
+    return None if found == "ok" else found
 
 
 def directory_writable(path: str | Path) -> bool:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -55,6 +58,34 @@ def echo_json_lines(rows) -> None:
     """`--json` on listing commands: one JSON object per line, for scripts and `jq`."""
     for row in rows:
         click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@contextmanager
+def output_file(path: str | None, mode: str):
+    """stdout, or a file written whole or not at all: a temporary file beside it, synced and
+    renamed over it once complete, so a failure half-way leaves no file (or the previous one)."""
+    if path is None:
+        with click.open_file("-", mode, encoding=None if "b" in mode else "utf-8") as out:
+            yield out
+        return
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=target.absolute().parent, prefix=f".{target.name}.")
+    try:
+        with open(fd, mode, encoding=None if "b" in mode else "utf-8") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would have made it
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class UsageProblem(click.ClickException):
@@ -859,7 +890,7 @@ def export(paths: Paths, what: str, fmt: str, since: str | None, source: str | N
 
     rows = queries.export_rows(open_db(paths.db, readonly=True), what, since=parse_since(since),
                                source=source)
-    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+    with output_file(output, "w") as out:
         count = render.write_rows(rows, fmt, out)
     click.echo(f"{count} {what} exported", err=True)
 
@@ -884,7 +915,7 @@ def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: boo
     xml = render.atom_feed(rows, title=f"newswatch: edits{f' ({source})' if source else ''}",
                            feed_id=f"urn:newswatch:changes{f':{source}' if source else ''}",
                            self_url=self_url)
-    with click.open_file(output or "-", "wb") as out:
+    with output_file(output, "wb") as out:
         out.write(xml)
 
 
