@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -115,6 +116,14 @@ def _integrity_problem(path: str | Path) -> str | None:
     return None if found == "ok" else found
 
 
+def _shm_impossible(path: Path) -> bool:
+    """No -shm beside `path`, none can be created, and no -wal holds writes not yet in the file."""
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    if shm.exists() or directory_writable(path):
+        return False
+    return not wal.exists() or wal.stat().st_size == 0
+
+
 def directory_writable(path: str | Path) -> bool:
     """Whether files can be created beside `path` (its -wal, -shm and lock files)."""
     return os.access(Path(path).absolute().parent, os.W_OK | os.X_OK)
@@ -153,11 +162,19 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             if not path.exists():
                 raise DatabaseError(path, "no such database (run `newswatch crawl` first)")
             db = _open_readonly(path)
-            if pending_migrations(db):  # an older database: migrate once, then read
+            if pending := pending_migrations(db):  # an older database: migrate once, then read
                 db.close()
+                if not directory_writable(path):  # a read-only open must not try to write
+                    raise DirectoryNotWritable(path, f"the database needs upgrading first "
+                                               f"({len(pending)} migration{'s' * (len(pending) > 1)} "
+                                               "pending): run a newswatch "
+                                               "command where it can be written")
                 open_db(path).close()
                 db = _open_readonly(path)
             return db
+        if not directory_writable(path):  # SQLite would open it read-only, or not at all
+            raise DirectoryNotWritable(path) if path.exists() else \
+                DirectoryNotWritable(path, "the database cannot be created there")
         db = sqlite_utils.Database(path)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.enable_wal()
@@ -173,7 +190,13 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
 def _open_readonly(path: Path) -> sqlite_utils.Database:
     import sqlite_utils
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    if _shm_impossible(path):
+        # A WAL database's readers need its -shm file, which nobody can create here; with no
+        # -wal either, nobody can be writing the file: it is read as immutable, without them
+        # (https://sqlite.org/wal.html#readonly, https://sqlite.org/uri.html#uriimmutable).
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db

@@ -10,12 +10,15 @@ import random
 import shutil
 import sqlite3
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from newswatch.demosite import edit_articles
-from tests.conftest import served_site
+from tests.conftest import Cli, served_site, write_sources
 from tests.invariants import check_database
 
 EXIT_STORAGE = 3
@@ -131,3 +134,113 @@ def test_a_damaged_database_gets_one_line_naming_the_recovery_from_every_command
         cli.db = recovered
         assert cli("status").returncode == 0
         assert cli("crawl").returncode == 0  # goes on: what was lost is fetched again
+
+
+# Root writes anywhere whatever the permission bits say (CAP_DAC_OVERRIDE): the CLI runs without
+# that capability, as any other user would meet a directory it may not write.
+NO_OVERRIDE = ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
+
+
+def _probe_write(directory: Path, prefix: tuple[str, ...]) -> bool:
+    """Whether a process started through `prefix` can still create a file in `directory`."""
+    probe = subprocess.run([*prefix, sys.executable, "-c",
+                            f"open({str(directory / 'probe')!r}, 'w')"], capture_output=True)
+    (directory / "probe").unlink(missing_ok=True)
+    return probe.returncode == 0
+
+
+@contextmanager
+def unwritable(directory: Path, how: str) -> Iterator[tuple[str, ...]]:
+    """`directory` made unwritable (chmod 555, or its tmpfs remounted read-only) for the CLI run
+    through the prefix this yields; writable again afterwards."""
+    if how == "chmod 555":
+        if shutil.which("setpriv") is None:
+            pytest.skip("setpriv (util-linux) is needed to run the CLI without CAP_DAC_OVERRIDE")
+        directory.chmod(0o555)
+        try:
+            if _probe_write(directory, NO_OVERRIDE):
+                pytest.skip("permission bits do not stop this user (no capability to drop)")
+            yield NO_OVERRIDE
+        finally:
+            directory.chmod(0o755)
+        return
+    subprocess.run(["mount", "-o", "remount,ro", str(directory)], check=True)
+    try:
+        yield ()
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(directory)], check=True)
+
+
+@pytest.fixture(params=["chmod 555", "read-only mount"])
+def directory(request, tmp_path) -> Iterator[tuple[Path, str]]:
+    if request.param == "chmod 555":
+        (tmp_path / "data").mkdir()
+        yield tmp_path / "data", request.param
+        return
+    yield request.getfixturevalue("small_disk"), request.param
+
+
+READS = {"status": ("status", "--json"), "changes": ("changes", "--since", "all", "--json"),
+         "search": ("search", "the", "--json"), "export": ("export", "--what", "versions")}
+
+
+def test_a_directory_that_cannot_be_written_leaves_reads_working_and_writes_one_line(tmp_path,
+                                                                                     directory):
+    folder, how = directory
+    with served_site(tmp_path, 20, seed=3, extra=FAST) as (server, cli):
+        cli.db = folder / "n.db"
+        cli("crawl", "--workers", "1")
+        edit_articles(server.root, count=5, seed=2)
+        cli("recheck", "--all", "--workers", "1")
+        conn = sqlite3.connect(f"file:{cli.db}?mode=ro", uri=True)
+        url = conn.execute("select url from articles where version_count = 2 limit 1").fetchone()[0]
+        conn.close()
+        per_article = {"history": ("history", url, "--json"), "show": ("show", url, "--json"),
+                       "diff": ("diff", url, "--format", "json")}
+        before = {name: cli(*args).stdout for name, args in {**READS, **per_article}.items()}
+        if how == "chmod 555":  # the last connection to close removes the -wal and -shm files:
+            conn = sqlite3.connect(cli.db)  # only the database file is left (read as immutable)
+            conn.execute("select count(*) from articles").fetchone()
+            conn.close()  # the read-only mount keeps the ones readers left (read-only -shm)
+        files = sorted(p.name for p in folder.iterdir())
+        data = cli.db.read_bytes()
+
+        with unwritable(folder, how) as prefix:
+            cli.prefix = prefix
+            for name, args in {**READS, **per_article}.items():
+                result = cli(*args, check=False)
+                assert (result.returncode, result.stderr.count("error")) == (0, 0), (name, result.stderr)
+                if name != "status":  # its "now" and due counts move with the clock
+                    assert result.stdout == before[name], name
+            line = (f"error: {cli.db}: cannot write in {folder}: the directory is not writable "
+                    f"(SQLite needs it for its -wal/-shm files); ")
+            for args in (("crawl",), ("recheck", "--all"), ("run", "--once"), ("reclean",)):
+                result = cli(*args, check=False)
+                assert result.returncode == EXIT_STORAGE, (args, result.stderr)
+                assert "Traceback" not in result.stderr and "finished" not in result.stderr, args
+                [said] = error_lines(result)
+                assert said.startswith(line) and said.endswith("read-only queries still work"), said
+        assert cli.db.read_bytes() == data  # nothing written, not even a -wal or -shm
+        assert sorted(p.name for p in folder.iterdir()) == files
+        assert how != "chmod 555" or files == ["n.db"]
+
+
+def test_a_database_that_needs_upgrading_in_a_directory_that_cannot_be_written_says_so(tmp_path):
+    from db.schema import open_db
+
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "data" / "n.db"
+    open_db(db).close()
+    with sqlite3.connect(db) as conn:  # as a database made by the release before the last migration
+        last = conn.execute("select name from _migrations order by rowid desc limit 1").fetchone()[0]
+        conn.execute("delete from _migrations where name = ?", [last])
+    conn.close()
+    cli = Cli(db, write_sources(tmp_path / "s.toml", "http://127.0.0.1:9"), tmp_path)
+    with unwritable(db.parent, "chmod 555") as prefix:
+        cli.prefix = prefix
+        result = cli("status", check=False)
+    assert result.returncode == EXIT_STORAGE and "Traceback" not in result.stderr
+    assert error_lines(result) == [
+        f"error: {db}: cannot write in {db.parent}: the directory is not writable (SQLite needs it "
+        f"for its -wal/-shm files); the database needs upgrading first (1 migration pending): run "
+        f"a newswatch command where it can be written"]
