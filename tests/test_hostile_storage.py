@@ -181,7 +181,9 @@ def directory(request, tmp_path) -> Iterator[tuple[Path, str]]:
 
 
 READS = {"status": ("status", "--json"), "changes": ("changes", "--since", "all", "--json"),
-         "search": ("search", "the", "--json"), "export": ("export", "--what", "versions")}
+         "search": ("search", "the", "--json"), "export": ("export", "--what", "versions"),
+         "events": ("events", "--since", "all", "--json"), "articles": ("articles", "--json"),
+         "errors": ("errors", "--json"), "doctor": ("doctor", "--json")}
 
 
 def test_a_directory_that_cannot_be_written_leaves_reads_working_and_writes_one_line(tmp_path,
@@ -214,7 +216,8 @@ def test_a_directory_that_cannot_be_written_leaves_reads_working_and_writes_one_
                     assert result.stdout == before[name], name
             line = (f"error: {cli.db}: cannot write in {folder}: the directory is not writable "
                     f"(SQLite needs it for its -wal/-shm files); ")
-            for args in (("crawl",), ("recheck", "--all"), ("run", "--once"), ("reclean",)):
+            for args in (("crawl",), ("recheck", "--all"), ("run", "--once"), ("reclean",),
+                         ("doctor", "--fix-false-versions")):
                 result = cli(*args, check=False)
                 assert result.returncode == EXIT_STORAGE, (args, result.stderr)
                 assert "Traceback" not in result.stderr and "finished" not in result.stderr, args
