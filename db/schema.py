@@ -41,10 +41,10 @@ class StorageProblem(DatabaseError):
 class StorageFull(StorageProblem):
     summary = "disk full"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, elsewhere: str = "move the database with --db"):
         folder = Path(path).absolute().parent
         super().__init__(path, f"cannot write: the disk is full ({_size(_free(folder))} left on "
-                               f"{folder}); free space on {folder} or move the database with --db")
+                               f"{folder}); free space on {folder} or {elsewhere}")
 
 
 class DatabaseDamaged(StorageProblem):

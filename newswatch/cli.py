@@ -1,6 +1,7 @@
 """The `newswatch` command: parses, calls the library, formats, maps errors to exit codes."""
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -17,7 +18,8 @@ from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import Config, SourceConfigError, load_config, parse_duration
 from crawler.urls import lookup_forms
 from db import queries
-from db.schema import DatabaseError, StorageProblem, open_db, parse_iso, storage_problem
+from db.schema import (DatabaseError, StorageFull, StorageProblem, open_db, parse_iso,
+                       storage_problem)
 
 # The diff and rendering modules are imported by the commands that use them: every command pays
 # the imports at the top before it starts, `crawl` and `recheck` before their worker processes.
@@ -69,16 +71,20 @@ def output_file(path: str | None, mode: str):
             yield out
         return
     target = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=target.absolute().parent, prefix=f".{target.name}.")
+    temporary = None
     try:
+        fd, temporary = tempfile.mkstemp(dir=target.absolute().parent, prefix=f".{target.name}.")
         with open(fd, mode, encoding=None if "b" in mode else "utf-8") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o666 & ~_umask())  # as open() would have made it
         os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFailure(str(StorageFull(target, "write it elsewhere with -o"))) from None
         raise
 
 

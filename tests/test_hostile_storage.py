@@ -247,3 +247,20 @@ def test_a_database_that_needs_upgrading_in_a_directory_that_cannot_be_written_s
         f"error: {db}: cannot write in {db.parent}: the directory is not writable (SQLite needs it "
         f"for its -wal/-shm files); the database needs upgrading first (1 migration pending): run "
         f"a newswatch command where it can be written"]
+
+
+def test_an_export_to_a_full_disk_says_so_and_leaves_no_file(tmp_path, small_disk):
+    with served_site(tmp_path, 20, seed=3, extra=FAST) as (server, cli):
+        cli("crawl", "--workers", "1")
+    with open(small_disk / "ballast", "wb") as ballast:  # every byte of the disk taken
+        with pytest.raises(OSError):
+            while True:
+                ballast.write(b"\0" * 65536)
+                ballast.flush()
+    target = small_disk / "versions.jsonl"
+    result = cli("export", "--what", "versions", "-o", str(target), check=False)
+    assert result.returncode == EXIT_STORAGE and "Traceback" not in result.stderr, result.stderr
+    assert error_lines(result) == [
+        f"error: {target}: cannot write: the disk is full (0 bytes left on {small_disk}); free "
+        f"space on {small_disk} or write it elsewhere with -o"]
+    assert sorted(p.name for p in small_disk.iterdir()) == ["ballast"]  # no part of a file
