@@ -240,6 +240,8 @@ def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str, redis
         daemon.run(once=once)
     except AlreadyRunning as exc:
         raise UsageProblem(str(exc)) from None
+    if once and getattr(daemon, "storage_failed", False):  # the crawl process said why
+        raise SystemExit(EXIT_STORAGE)
 
 
 @cli.command()

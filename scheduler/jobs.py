@@ -15,10 +15,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler import health
+from crawler.run import EXIT_STORAGE
 from crawler.sources import Config
 from db import operations
 from db.schema import open_db
+from scheduler import health
 from scheduler.crawls import default_workers, run_crawl_child
 from scheduler.events import EventHandler, EventLog
 from scheduler.lock import AlreadyRunning, RunLock
@@ -73,6 +74,7 @@ class Daemon:
         self.children: set[subprocess.Popen] = set()
         self.children_lock = threading.Lock()
         self.stopping = threading.Event()
+        self.storage_failed = False  # a crawl met a full disk or a damaged file (it said so)
         self.scheduler: BlockingScheduler | None = None
         self.warnings: dict[str, str | None] = {}
         self.health_checked: dict[str, datetime] = {}
@@ -113,6 +115,7 @@ class Daemon:
                                      on_start=self._track, progress_every=0,
                                      workers=default_workers(self.config))
             row = result.crawl or {}
+            self.storage_failed |= result.exit_code == EXIT_STORAGE
             outcome = row.get("status") or f"exit {result.exit_code}"
             self._write(operations.job_finished, job, datetime.now(timezone.utc), outcome,
                         row.get("id"))

@@ -75,6 +75,10 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_the_next_run_continues(tm
         assert 0 < stored["articles"] < 100
         status, error = crawl_rows(cli.db)[-1]
         assert status in ("failed (disk full)", "running"), status  # running: not even that fit
+        once = cli("run", "--once", check=False, timeout=300)  # the daemon's crawls: the same
+        assert once.returncode == EXIT_STORAGE and "Traceback" not in once.stderr, once.stderr
+        [said] = error_lines(once)
+        assert said.startswith(f"error: {cli.db}: cannot write: the disk is full"), said
 
         subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
         again = cli("crawl", timeout=300)
