@@ -85,6 +85,9 @@ def output_file(path: str | None, mode: str):
             Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise StorageFailure(str(StorageFull(target, "write it elsewhere with -o"))) from None
+        if isinstance(exc, OSError) and temporary is None:  # no such directory, or not writable
+            raise UsageProblem(f"{target}: cannot write it ({exc.strerror}); choose another "
+                               "file with -o") from None
         raise
 
 

@@ -227,6 +227,11 @@ def test_a_directory_that_cannot_be_written_leaves_reads_working_and_writes_one_
                 assert "Traceback" not in result.stderr and "finished" not in result.stderr, args
                 [said] = error_lines(result)
                 assert said.startswith(line) and said.endswith("read-only queries still work"), said
+            output = folder / "out.jsonl"  # an export into that directory: where, why, the fix
+            result = cli("export", "-o", str(output), check=False)
+            [said] = error_lines(result)
+            assert result.returncode == 2 and said.startswith(f"error: {output}: cannot write it ("), said
+            assert said.endswith("); choose another file with -o"), said
         assert cli.db.read_bytes() == data  # nothing written, not even a -wal or -shm
         assert sorted(p.name for p in folder.iterdir()) == files
         assert how != "chmod 555" or files == ["n.db"]
