@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
@@ -20,7 +22,7 @@ from crawler.policy import apply_tiers, schedule_for
 from crawler.report import COUNTS
 from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
-from db.schema import open_db
+from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
 from db.store import (COUNTED_AS, Content, Fetch, Rules, add_to_crawl, finish_crawl,
                       record_fetches, start_crawl)
 
@@ -132,6 +134,18 @@ def _identity(item: FetchedPage, source) -> str:
 # fetched again by the next run. An item goes on to the next pipeline only once committed.
 
 
+# Stats key: why the database failed the crawl (disk full, damaged, directory not writable).
+STORAGE_PROBLEM = "newswatch/storage_problem"
+
+
+def stop_for_storage(crawler, problem: StorageProblem) -> None:
+    """The database cannot be written or read, whatever is retried: stop the crawl now (once),
+    keeping the reason for its row, its last line and its exit code (crawler/run.py)."""
+    if crawler.stats.get_value(STORAGE_PROBLEM) is None:
+        crawler.stats.set_value(STORAGE_PROBLEM, problem)
+        deferred_from_coro(crawler.engine.close_spider_async(reason="failed"))
+
+
 class _OpenClose:
     """A pipeline stage told when the spider opens and closes."""
 
@@ -156,7 +170,17 @@ class StorePipeline(_OpenClose):
         self.timer = None
 
     def spider_opened(self, spider) -> None:
-        self.db = open_db(paths.db_path(self.crawler.settings, spider.db_arg))
+        self.path = paths.db_path(self.crawler.settings, spider.db_arg)
+        try:
+            self._open(spider)
+        except (sqlite3.Error, DatabaseError, OSError) as exc:
+            if (problem := storage_problem(exc, self.path)) is None:
+                raise
+            self.crawler.stats.set_value(STORAGE_PROBLEM, problem)
+            raise CloseSpider("failed") from None  # closes the spider at once, quietly
+
+    def _open(self, spider) -> None:
+        self.db = open_db(self.path)
         self.schedule = schedule_for(spider.config.tiers)
         apply_tiers(self.db, spider.config.tiers)  # a first crawl records them; a change re-plans
         self.rules = Rules(gone_after=spider.config.gone_after,
@@ -196,9 +220,16 @@ class StorePipeline(_OpenClose):
         batch, self.pending = self.pending, []
         if not batch:
             return
+        if self.crawler.stats.get_value(STORAGE_PROBLEM) is not None:
+            self._drop(batch)  # the crawl is stopping: nothing more can be stored
+            return
         try:
             results = self._write(batch)
-        except Exception:  # the batch's transaction failed (BEGIN or COMMIT): none written
+        except Exception as exc:  # the batch's transaction failed (BEGIN or COMMIT): none written
+            if (problem := storage_problem(exc, self.path)) is not None:
+                stop_for_storage(self.crawler, problem)
+                self._drop(batch)
+                return
             failure = Failure()
             for *_, written in batch:
                 written.errback(failure)
@@ -209,6 +240,12 @@ class StorePipeline(_OpenClose):
             else:
                 self._count(item, result)
                 written.callback(item)
+
+    def _drop(self, batch) -> None:
+        # One line says why the crawl failed (crawler/run.py); these pages are simply fetched
+        # again by the next crawl, so they are dropped without a line each.
+        for *_, written in batch:
+            written.errback(Failure(DropItem("not stored: the crawl stopped", log_level="DEBUG")))
 
     def _write(self, batch) -> list:
         return record_fetches(self.db, [(fetch, content) for _, fetch, content, _ in batch],
@@ -230,13 +267,22 @@ class StorePipeline(_OpenClose):
         self.write_batch()  # normally empty: the crawl closes once every item is written
         errors = self.stats.get_value("newswatch/discovery_errors") or []
         status = "finished" if reason == "finished" else f"stopped ({reason})"
-        if self.shared_row:
-            add_to_crawl(self.db, self.crawl_id, counts(self.stats), status,
-                         error="; ".join(errors[:5]) or None)
-        else:
-            finish_crawl(self.db, self.crawl_id, counts(self.stats), status,
-                         datetime.now(timezone.utc), error="; ".join(errors[:5]) or None)
-        self.db.close()
+        if (problem := self.stats.get_value(STORAGE_PROBLEM)) is not None:
+            status, errors = f"failed ({problem.summary})", [str(problem)]
+        try:
+            if self.shared_row:
+                add_to_crawl(self.db, self.crawl_id, counts(self.stats), status,
+                             error="; ".join(errors[:5]) or None)
+            else:
+                finish_crawl(self.db, self.crawl_id, counts(self.stats), status,
+                             datetime.now(timezone.utc), error="; ".join(errors[:5]) or None)
+        except (sqlite3.Error, OSError) as exc:
+            # Not even the row can be written: it stays `running` until the next crawl or
+            # `run` finds its process gone (db.operations.close_stale_crawls).
+            if problem is None and storage_problem(exc, self.path) is None:
+                raise
+        finally:
+            self.db.close()
 
 
 

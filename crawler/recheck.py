@@ -28,6 +28,7 @@ from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Config, Source
 from crawler.urls import canonical_url
 from db.queries import due_articles
+from db.schema import storage_problem
 from db.store import COUNTED_AS, Fetch, Rules, add_to_crawl, finish_crawl, record_fetches, start_crawl
 
 
@@ -128,7 +129,7 @@ def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
         selection = select(db, config, selected, by_name=bool(source_names), every=every,
                            urls=urls or None, shard=index, shards=shards, warn=_warn)
         own_row = crawl_id is None
-        run = _Run(db, config, crawl_id or start_crawl(
+        run = _Run(db, db_path, config, crawl_id or start_crawl(
             db, "recheck", ",".join(source_names) or None, os.getpid(), datetime.now(timezone.utc)),
             label("recheck", index, shards), asked if asked is not None else [])
 
@@ -142,7 +143,12 @@ def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
             if not run.asked:  # a stop that came while Python started: nothing is asked
                 asyncio.run(run.probe(selection.rows, limits, progress_every))
         except BaseException as exc:  # what was written stays; the row says the re-check failed
-            end(f"failed ({type(exc).__name__})")
+            problem = storage_problem(exc, db_path)
+            try:
+                end(f"failed ({problem.summary if problem else type(exc).__name__})")
+            except Exception:  # the database fails this write too: the row stays `running`
+                if problem is None:  # until the next crawl closes it (close_stale_crawls)
+                    raise
             raise
         result = run.result()
         result.stats["newswatch/due_left"] = selection.due_left
@@ -164,8 +170,8 @@ def _warn(message: str) -> None:
 
 
 class _Run:
-    def __init__(self, db, config: Config, crawl_id: int, name: str, asked: list):
-        self.db, self.crawl_id, self.name, self.asked = db, crawl_id, name, asked
+    def __init__(self, db, db_path, config: Config, crawl_id: int, name: str, asked: list):
+        self.db, self.db_path, self.crawl_id, self.name, self.asked = db, db_path, crawl_id, name, asked
         self.schedule = schedule_for(config.tiers)
         self.rules = Rules(gone_after=config.gone_after,
                            suspect_confirmations=config.suspect_confirmations)
@@ -176,6 +182,7 @@ class _Run:
         self.queued = 0
         self.stats: dict[str, int] = {}
         self.prober: ConditionalProbe | None = None
+        self.storage_failure: Exception | None = None  # the database cannot be written: stop
 
     async def probe(self, chosen: list[tuple[dict, Source]], limits: Limits,
                     progress_every: float) -> None:
@@ -202,6 +209,8 @@ class _Run:
                     else:
                         self.handed_over.append(HandedOver(ask.row, ask.source, answer))
             self.write()
+            if self.storage_failure is not None:
+                raise self.storage_failure
             self.stats = dict(probe.stats)
         finally:
             for timer in timers:
@@ -218,12 +227,17 @@ class _Run:
     def write(self) -> None:
         """The pending 304s in one transaction, each all-or-nothing (StorePipeline's batches)."""
         batch, self.pending = self.pending, []
-        if not batch:
+        if not batch or self.storage_failure is not None:
             return
         try:
             results = record_fetches(self.db, [(fetch, None) for fetch in batch], self.schedule,
                                      self.rules)
         except Exception as exc:  # the transaction failed: none written; the next run asks again
+            if storage_problem(exc, self.db_path) is not None:  # so would every other: stop
+                self.storage_failure = exc
+                if self.prober is not None:
+                    self.prober.stop()
+                return
             _warn(f"{len(batch)} checks not recorded: {exc}")
             return
         for fetch, result in zip(batch, results):

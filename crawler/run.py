@@ -22,6 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 EXIT_CONFIG = 2
+# The database cannot be written or read (disk full, file damaged, directory not writable): the
+# crawl stopped and said why in one line (a worker of a sharded crawl: on stdout, for its parent).
+EXIT_STORAGE = 3
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
@@ -74,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.defaults import PROGRESS_EVERY
     from crawler.sources import SourceConfigError, load_config
-    from db.schema import DatabaseError, open_db
+    from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
 
     # A re-check asks its articles conditionally before Scrapy loads (crawler/recheck.py), and
     # loads Scrapy only for the articles that need more than a 304.
@@ -96,9 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in args.source:
             config.source(name)
         db = open_db(args.db)  # checked (and migrated) once; a re-check's first phase uses it
+    except StorageProblem as exc:
+        return storage_failed(exc, args)
     except (SourceConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if not args.shard:  # a sharded crawl's parent does it (scheduler/crawls.py)
+        code = close_stale_crawls(db, args)
+        if code:
+            return code
     shards = args.shard[1] if args.shard else 1
     limits = limit_settings(config, args.source, shards)  # issue 5: limits
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
@@ -114,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              urls=args.url or None, shard=args.shard,
                              crawl_id=args.crawl_id if args.shard else None, limits=probe_limits,
                              progress_every=progress_every, verbose=args.verbose, asked=asked)
-        except (sqlite3.Error, DatabaseError) as exc:  # nothing half-written: batches are atomic
+        except (sqlite3.Error, DatabaseError, OSError) as exc:  # nothing half-written: batches are atomic
+            if (problem := storage_problem(exc, args.db)) is not None:
+                return storage_failed(problem, args)
             print(f"error: {exc}", file=sys.stderr)
             return 1
         finally:
@@ -171,7 +182,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         crawler.signals.connect(carry_over, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(stop_if_asked, signal=signals.spider_opened, weak=False)
     process.start()
+    from crawler.pipelines import STORAGE_PROBLEM
+
+    if (problem := crawler.stats.get_value(STORAGE_PROBLEM)) is not None:
+        return storage_failed(problem, args)
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
+
+
+def close_stale_crawls(db, args: argparse.Namespace) -> int:
+    """As `newswatch run` does when it starts: rows still `running` whose process is gone (a
+    crawl the disk failed could not even write `failed`) say `stopped (interrupted)`. Returns
+    EXIT_STORAGE (said) when the database cannot take that write, else 0."""
+    from datetime import datetime, timezone
+
+    from db import operations
+    from db.schema import storage_problem
+
+    try:
+        operations.close_stale_crawls(db, operations.pid_alive, datetime.now(timezone.utc))
+    except (sqlite3.Error, OSError) as exc:
+        if (problem := storage_problem(exc, args.db)) is None:
+            raise
+        db.close()
+        return storage_failed(problem, args)
+    return 0
+
+
+def storage_failed(problem, args: argparse.Namespace) -> int:
+    """The one line of a crawl the database failed; a worker of a sharded crawl tells its
+    parent (on stdout), which says it once for all of them (scheduler/crawls.py)."""
+    print(f"error: {problem}", file=sys.stdout if args.shard else sys.stderr, flush=True)
+    return EXIT_STORAGE
 
 
 def import_scrapy() -> None:

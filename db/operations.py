@@ -4,6 +4,7 @@ Writes here are one transaction each, like db.store's; reads return data and nev
 """
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -60,6 +61,17 @@ def last_finished_discovery(db: sqlite_utils.Database, source: str) -> datetime 
         "select max(started_at) from crawls where kind = 'discover' and status = 'finished' and "
         f"{_covers_source()}", [source, source]).fetchone()
     return parse_iso(row[0]) if row else None
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` (a crawl row's) still runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def close_stale_crawls(db: sqlite_utils.Database, alive: Callable[[int], bool],

@@ -1,12 +1,16 @@
 """Schema and migrations; `open_db(path)` gives a migrated database in WAL mode."""
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -26,6 +30,128 @@ class DatabaseError(Exception):
         self.path, self.why = path, why
 
 
+# The storage failures: the database cannot be written (or read) whatever is retried, so a
+# crawl that meets one stops at once, and every command says what is wrong and the fix.
+class StorageProblem(DatabaseError):
+    """The database's disk, file or directory fails us (full, damaged, not writable)."""
+
+    summary = "storage"  # the few words of a crawl row's status: "failed (disk full)"
+
+
+class StorageFull(StorageProblem):
+    summary = "disk full"
+
+    def __init__(self, path: str | Path, elsewhere: str = "move the database with --db"):
+        folder = Path(path).absolute().parent
+        super().__init__(path, f"cannot write: the disk is full ({_size(_free(folder))} left on "
+                               f"{folder}); free space on {folder} or {elsewhere}")
+
+
+class DatabaseDamaged(StorageProblem):
+    summary = "database damaged"
+
+    def __init__(self, path: str | Path, detail: str):
+        path = Path(path)
+        copy = path.with_name(f"{path.stem}-recovered{path.suffix or '.db'}")
+        super().__init__(path, f"the database file is damaged ({detail}); recover what it holds "
+                               f"into a new file with: sqlite3 {path} \".recover\" | sqlite3 {copy} "
+                               f"and use --db {copy}")
+
+
+class DirectoryNotWritable(StorageProblem):
+    summary = "directory not writable"
+
+    def __init__(self, path: str | Path, why: str = "read-only queries still work"):
+        folder = Path(path).absolute().parent
+        super().__init__(path, f"cannot write in {folder}: the directory is not writable (SQLite "
+                               f"needs it for its -wal/-shm files); {why}")
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html); extended codes keep them
+# in their low byte.
+SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 11, 13, 14, 26
+
+
+def storage_problem(exc: BaseException, path: str | Path) -> StorageProblem | None:
+    """The storage failure `exc` (a sqlite3 or OS error met using the database at `path`) is,
+    or None when it is another kind of error."""
+    if isinstance(exc, StorageProblem):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(path)
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return None if directory_writable(path) else DirectoryNotWritable(path)
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == SQLITE_FULL or "database or disk is full" in str(exc):
+        return StorageFull(path)
+    if code == SQLITE_CORRUPT or "malformed" in str(exc) or \
+            (code == SQLITE_NOTADB and _has_sqlite_header(path)):
+        return DatabaseDamaged(path, str(exc))
+    if code in (SQLITE_CANTOPEN, SQLITE_READONLY) and Path(path).exists() \
+            and not directory_writable(path):
+        return DirectoryNotWritable(path)
+    if code in (0, SQLITE_CORRUPT, SQLITE_NOTADB) and \
+            type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError) and \
+            (problem := _integrity_problem(path)):
+        # A damaged page can also read as text that is not UTF-8 ("Could not decode")
+        return DatabaseDamaged(path, problem)
+    return None
+
+
+def _integrity_problem(path: str | Path) -> str | None:
+    """What SQLite's quick_check (https://sqlite.org/pragma.html#pragma_quick_check) finds
+    wrong in the file at `path`, or None when it finds nothing (or cannot look)."""
+    if not _has_sqlite_header(path):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).absolute()}?mode=ro", uri=True)
+        try:
+            found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if (exc.sqlite_errorcode & 0xFF) in (SQLITE_CORRUPT, SQLITE_NOTADB) else None
+    return None if found == "ok" else found
+
+
+def _shm_impossible(path: Path) -> bool:
+    """No -shm beside `path`, none can be created, and no -wal holds writes not yet in the file."""
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    if shm.exists() or directory_writable(path):
+        return False
+    return not wal.exists() or wal.stat().st_size == 0
+
+
+def directory_writable(path: str | Path) -> bool:
+    """Whether files can be created beside `path` (its -wal, -shm and lock files)."""
+    return os.access(Path(path).absolute().parent, os.W_OK | os.X_OK)
+
+
+def _has_sqlite_header(path: str | Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _free(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return ""
+
+
 def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at `path`; WAL, busy timeout set."""
     import sqlite_utils  # here: the CLI starts a crawl's worker processes before it needs it
@@ -36,11 +162,19 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             if not path.exists():
                 raise DatabaseError(path, "no such database (run `newswatch crawl` first)")
             db = _open_readonly(path)
-            if pending_migrations(db):  # an older database: migrate once, then read
+            if pending := pending_migrations(db):  # an older database: migrate once, then read
                 db.close()
+                if not directory_writable(path):  # a read-only open must not try to write
+                    raise DirectoryNotWritable(path, f"the database needs upgrading first "
+                                               f"({len(pending)} migration{'s' * (len(pending) > 1)} "
+                                               "pending): run a newswatch "
+                                               "command where it can be written")
                 open_db(path).close()
                 db = _open_readonly(path)
             return db
+        if not directory_writable(path):  # SQLite would open it read-only, or not at all
+            raise DirectoryNotWritable(path) if path.exists() else \
+                DirectoryNotWritable(path, "the database cannot be created there")
         db = sqlite_utils.Database(path)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.enable_wal()
@@ -49,13 +183,20 @@ def open_db(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         migrate(db)
         return db
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(path, f"not a usable SQLite database ({exc})") from exc
+        raise storage_problem(exc, path) or \
+            DatabaseError(path, f"not a usable SQLite database ({exc})") from exc
 
 
 def _open_readonly(path: Path) -> sqlite_utils.Database:
     import sqlite_utils
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    if _shm_impossible(path):
+        # A WAL database's readers need its -shm file, which nobody can create here; with no
+        # -wal either, nobody can be writing the file: it is read as immutable, without them
+        # (https://sqlite.org/wal.html#readonly, https://sqlite.org/uri.html#uriimmutable).
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db
@@ -103,10 +244,18 @@ def each_all_or_nothing(db: sqlite_utils.Database, items: Iterable[T],
         try:
             results.append(write(item))
         except Exception as exc:
+            if _storage_error(exc):  # the disk or file fails every item: the whole batch fails
+                raise
             db.execute("ROLLBACK TO item")
             results.append(exc)
         db.execute("RELEASE item")
     return results
+
+
+def _storage_error(exc: Exception) -> bool:
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return isinstance(exc, StorageProblem) or code in (SQLITE_FULL, SQLITE_CORRUPT, SQLITE_NOTADB) \
+        or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
 
 
 def _m001_core(db: sqlite_utils.Database) -> None:

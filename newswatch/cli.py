@@ -1,9 +1,14 @@
 """The `newswatch` command: parses, calls the library, formats, maps errors to exit codes."""
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import os
+import sqlite3
 import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,12 +18,14 @@ from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import Config, SourceConfigError, load_config, parse_duration
 from crawler.urls import lookup_forms
 from db import queries
-from db.schema import DatabaseError, open_db, parse_iso
+from db.schema import (DatabaseError, StorageFull, StorageProblem, open_db, parse_iso,
+                       storage_problem)
 
 # The diff and rendering modules are imported by the commands that use them: every command pays
 # the imports at the top before it starts, `crawl` and `recheck` before their worker processes.
 
 EXIT_USAGE = 2  # bad sources file, bad option value, unknown article: the user must fix something
+EXIT_STORAGE = 3  # the database cannot be written or read: disk full, file damaged, directory read-only
 
 
 class Paths:
@@ -39,6 +46,10 @@ def common_options(command):
         paths = Paths(db_ or parent.db, sources_ or parent.sources)
         try:
             return ctx.invoke(command, paths, *args, **kwargs)
+        except (sqlite3.Error, OSError, StorageProblem) as exc:  # the one place they become a line
+            if (problem := storage_problem(exc, paths.db)) is None:
+                raise
+            raise StorageFailure(str(problem)) from None
         except (SourceConfigError, DatabaseError, queries.ArticleNotFound,
                 queries.VersionNotFound) as exc:
             raise UsageProblem(str(exc)) from None
@@ -51,11 +62,50 @@ def echo_json_lines(rows) -> None:
         click.echo(json.dumps(row, ensure_ascii=False))
 
 
+@contextmanager
+def output_file(path: str | None, mode: str):
+    """stdout, or a file written whole or not at all: a temporary file beside it, synced and
+    renamed over it once complete, so a failure half-way leaves no file (or the previous one)."""
+    if path is None:
+        with click.open_file("-", mode, encoding=None if "b" in mode else "utf-8") as out:
+            yield out
+        return
+    target = Path(path)
+    temporary = None
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.absolute().parent, prefix=f".{target.name}.")
+        with open(fd, mode, encoding=None if "b" in mode else "utf-8") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would have made it
+        os.replace(temporary, target)
+    except BaseException as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFailure(str(StorageFull(target, "write it elsewhere with -o"))) from None
+        if isinstance(exc, OSError) and temporary is None:  # no such directory, or not writable
+            raise UsageProblem(f"{target}: cannot write it ({exc.strerror}); choose another "
+                               "file with -o") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class UsageProblem(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+class StorageFailure(UsageProblem):
+    exit_code = EXIT_STORAGE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -147,8 +197,8 @@ def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), a
         config.source(name)
     result = run_crawl_child(paths.db, paths.sources, mode, source_names=source_names, every=every,
                              urls=urls, verbose=verbose, workers=workers or default_workers(config))
-    if result.exit_code == EXIT_USAGE:
-        raise SystemExit(EXIT_USAGE)
+    if result.exit_code in (EXIT_USAGE, EXIT_STORAGE):  # the crawl process said why
+        raise SystemExit(result.exit_code)
     if as_json:
         click.echo(json.dumps(result.crawl or {}, ensure_ascii=False))
     if result.exit_code != 0 or result.crawl is None:
@@ -193,6 +243,8 @@ def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str, redis
         daemon.run(once=once)
     except AlreadyRunning as exc:
         raise UsageProblem(str(exc)) from None
+    if once and getattr(daemon, "storage_failed", False):  # the crawl process said why
+        raise SystemExit(EXIT_STORAGE)
 
 
 @cli.command()
@@ -849,7 +901,7 @@ def export(paths: Paths, what: str, fmt: str, since: str | None, source: str | N
 
     rows = queries.export_rows(open_db(paths.db, readonly=True), what, since=parse_since(since),
                                source=source)
-    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+    with output_file(output, "w") as out:
         count = render.write_rows(rows, fmt, out)
     click.echo(f"{count} {what} exported", err=True)
 
@@ -876,7 +928,7 @@ def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: boo
     xml = render.atom_feed(rows, title=f"newswatch: edits{f' ({source})' if source else ''}",
                            feed_id=f"urn:newswatch:changes{f':{source}' if source else ''}",
                            self_url=self_url, details=details, public_url=public_url)
-    with click.open_file(output or "-", "wb") as out:
+    with output_file(output, "wb") as out:
         out.write(xml)
 
 

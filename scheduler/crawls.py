@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.run import child_command, start_child
+from crawler.run import EXIT_STORAGE, child_command, start_child
 from crawler.sources import Config
-from db.schema import open_db
+from db.schema import open_db, storage_problem
 
 __all__ = ["CrawlResult", "default_workers", "run_crawl_child"]
 
@@ -46,9 +46,13 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
         on_start(child)
     code = _wait(child)
     row = None
-    if Path(db).exists():
-        row = next(open_db(db, readonly=True).query(
-            "select * from crawls where pid = ? order by id desc limit 1", [child.pid]), None)
+    try:
+        if Path(db).exists():
+            row = next(open_db(db, readonly=True).query(
+                "select * from crawls where pid = ? order by id desc limit 1", [child.pid]), None)
+    except Exception:
+        if code != EXIT_STORAGE:  # the child said why the database cannot be used
+            raise
     return CrawlResult(code, row)
 
 
@@ -62,13 +66,17 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
     for index in range(workers):
         command = child_command(db, sources, mode, progress_every=progress_every,
                                 shard=(index, workers), crawl_id="-", **options)
-        children.append(start_child(command, stdin=subprocess.PIPE))
+        # stdout: a worker the database failed says why there (crawler.run.storage_failed)
+        children.append(start_child(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
         if on_start is not None:
             on_start(children[-1])
     try:
         from db import store  # after the workers started: it loads the text-diff machinery
 
+        from db import operations
+
         conn = open_db(db)
+        operations.close_stale_crawls(conn, operations.pid_alive, datetime.now(timezone.utc))
         crawl_id = store.start_crawl(conn, mode, ",".join(names) or None, os.getpid(),
                                      datetime.now(timezone.utc))
     except BaseException:
@@ -80,9 +88,16 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
         _tell(children, crawl_id)
         codes = [_wait(child) for child in children]
         # a worker that failed before writing its counts (exit 1: no crawl, 2: configuration)
-        bad = next((c for c in codes if c != 0), 0)
-        store.end_crawl(conn, crawl_id, "finished" if not bad else f"failed (exit code {bad})",
-                        datetime.now(timezone.utc))
+        bad = EXIT_STORAGE if EXIT_STORAGE in codes else next((c for c in codes if c != 0), 0)
+        for line in dict.fromkeys(_said(children)):  # every worker met the same problem: once
+            print(line, file=sys.stderr, flush=True)
+        try:
+            store.end_crawl(conn, crawl_id, "finished" if not bad else f"failed (exit code {bad})",
+                            datetime.now(timezone.utc))
+        except Exception as exc:  # a worker said why; the next crawl closes the row
+            if bad != EXIT_STORAGE or storage_problem(exc, db) is None:
+                raise
+            return CrawlResult(bad, None)
         row = conn.execute("select * from crawls where id = ?", [crawl_id])
         row = dict(zip([c[0] for c in row.description], row.fetchone()))
     finally:
@@ -92,6 +107,12 @@ def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
               + " · ".join(f"{k} {row[k] or 0}" for k in ("fetched", "new", "changed", "unchanged",
                                                            "failed")), file=sys.stderr, flush=True)
     return CrawlResult(bad, row)
+
+
+def _said(children: list[subprocess.Popen]) -> list[str]:
+    """The lines the workers wrote on stdout (read once they have ended)."""
+    return [line for child in children for line in child.stdout.read().decode().splitlines()
+            if line.strip()]
 
 
 def _tell(children: list[subprocess.Popen], crawl_id: int | None) -> None:

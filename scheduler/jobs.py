@@ -15,10 +15,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler import health
+from crawler.run import EXIT_STORAGE
 from crawler.sources import Config
 from db import operations
 from db.schema import open_db
+from scheduler import health
 from scheduler.crawls import default_workers, run_crawl_child
 from scheduler.events import EventHandler, EventLog
 from scheduler.lock import AlreadyRunning, RunLock
@@ -33,16 +34,6 @@ MISFIRE_GRACE_SECONDS = 3600
 STOP_GRACE_SECONDS = 30  # how long a child crawl gets to stop cleanly after SIGTERM
 # Extraction health reads a source's last 30 days of checks: once an hour per source is enough.
 HEALTH_EVERY = timedelta(hours=1)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def first_runs(config: Config, last_discovery: dict[str, datetime | None],
@@ -83,6 +74,7 @@ class Daemon:
         self.children: set[subprocess.Popen] = set()
         self.children_lock = threading.Lock()
         self.stopping = threading.Event()
+        self.storage_failed = False  # a crawl met a full disk or a damaged file (it said so)
         self.scheduler: BlockingScheduler | None = None
         self.warnings: dict[str, str | None] = {}
         self.health_checked: dict[str, datetime] = {}
@@ -123,6 +115,7 @@ class Daemon:
                                      on_start=self._track, progress_every=0,
                                      workers=default_workers(self.config))
             row = result.crawl or {}
+            self.storage_failed |= result.exit_code == EXIT_STORAGE
             outcome = row.get("status") or f"exit {result.exit_code}"
             self._write(operations.job_finished, job, datetime.now(timezone.utc), outcome,
                         row.get("id"))
@@ -191,7 +184,7 @@ class Daemon:
         with RunLock(self.db):
             os.environ["NEWSWATCH_MAX_CRAWLS"] = str(self.max_crawls)  # children share the ceiling
             db = open_db(self.db)  # migrate before any child starts
-            stale = operations.close_stale_crawls(db, pid_alive, datetime.now(timezone.utc))
+            stale = operations.close_stale_crawls(db, operations.pid_alive, datetime.now(timezone.utc))
             db.close()
             if stale:
                 self.log.event("stale_crawls_closed", "warning", count=stale)

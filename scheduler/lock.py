@@ -1,9 +1,12 @@
 """One `newswatch run` per database: an advisory lock file that names its holder."""
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
+
+from db.schema import DirectoryNotWritable
 
 
 class AlreadyRunning(RuntimeError):
@@ -22,7 +25,13 @@ class RunLock:
         self.fd: int | None = None
 
     def acquire(self) -> "RunLock":
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            raise DirectoryNotWritable(self.db, "`newswatch run` needs it for its lock file too; "
+                                       "read-only queries still work") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -31,11 +31,12 @@ class Cli:
     db: Path
     sources: Path
     cwd: Path
+    prefix: tuple[str, ...] = ()  # runs it through this command (e.g. setpriv with fewer capabilities)
 
     def __call__(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
         env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
         result = subprocess.run(
-            [sys.executable, "-m", "newswatch", "--db", str(self.db), "--sources", str(self.sources),
+            [*self.prefix, sys.executable, "-m", "newswatch", "--db", str(self.db), "--sources", str(self.sources),
              *args], capture_output=True, text=True, cwd=self.cwd, env=env, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"newswatch {' '.join(args)} exited {result.returncode}:\n"

@@ -5,13 +5,14 @@ import gzip
 import hashlib
 import io
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -22,13 +23,14 @@ from crawler import discovery, paths
 from crawler.defaults import DOWNLOAD_MAXSIZE
 from crawler.items import FetchedPage
 from crawler.middlewares import PROBED
+from crawler.pipelines import stop_for_storage
 from crawler.recheck import HandedOver, select, validators
 from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Source, load_config
 from db.fronts import record_front_reading
 from db.queries import known_urls
 from db.store import hint_recheck
-from db.schema import open_db
+from db.schema import open_db, storage_problem
 
 # `track`: fetch the given new article URLs (`newswatch add URL`), no discovery.
 MODES = ("discover", "recheck", "track")
@@ -180,6 +182,8 @@ class NewsSpider(scrapy.Spider):
             record_front_reading(self.db, source.name, front, datetime.now(timezone.utc), placements,
                                  crawl_id)
         except Exception as exc:  # a front that cannot be recorded must not stop discovery
+            if storage_problem(exc, self.db_file) is not None:
+                self.storage_failed(exc)  # unless the database fails: then the crawl stops
             self.discovery_failed_message(response.url, f"front not recorded: {exc}")
             return
         self.crawler.stats.inc_value("newswatch/front_readings")
@@ -189,14 +193,24 @@ class NewsSpider(scrapy.Spider):
         """Requests for the articles we do not track yet (feeds/sitemaps are trusted lists);
         for known ones, a newer feed/sitemap date brings their re-check forward."""
         wanted = self.wanted_urls(urls, source)
-        known = known_urls(self.db, wanted)
+        try:
+            known = known_urls(self.db, wanted)
+            self._apply_hints(known, hints or {})
+        except (sqlite3.Error, OSError) as exc:
+            self.storage_failed(exc)
         # A URL listed by the feed, the sitemap and a section page is fetched once per crawl.
         new = [u for u in wanted if u not in known and u not in self.requested]
         self.requested.update(new)
         self.crawler.stats.inc_value("newswatch/discovered", len(wanted))
-        self._apply_hints(known, hints or {})
         for url in new:
             yield self._article_request(url, source)
+
+    def storage_failed(self, exc: Exception):
+        """The database failed a read or write (damaged, disk full): the crawl stops, once."""
+        if (problem := storage_problem(exc, self.db_file)) is None:
+            raise exc
+        stop_for_storage(self.crawler, problem)
+        raise CloseSpider("failed") from None
 
     def wanted_urls(self, urls: Iterable[str], source: Source) -> list[str]:
         """The article URLs among `urls`: canonical, each once, in this process's share."""
