@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     shards = args.shard[1] if args.shard else 1
     limits = limit_settings(config, args.source, shards)  # issue 5: limits
+    max_crawl_time = config.crawl_time_limit(args.source)
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
     early = None
     if not probe_first:
@@ -113,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             early = precheck(db, args.db, config, source_names=args.source, every=args.all,
                              urls=args.url or None, shard=args.shard,
                              crawl_id=args.crawl_id if args.shard else None, limits=probe_limits,
-                             progress_every=progress_every, verbose=args.verbose, asked=asked)
+                             progress_every=progress_every, verbose=args.verbose, asked=asked,
+                             max_crawl_time=max_crawl_time)
         except (sqlite3.Error, DatabaseError) as exc:  # nothing half-written: batches are atomic
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -141,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.set("NEWSWATCH_OWN_CRAWL_ID", early.crawl_id, priority="cmdline")
     if early is not None:
         settings.set("NEWSWATCH_STARTED", early.started, priority="cmdline")
+    # Scrapy's CloseSpider extension stops the crawl cleanly at the wall-clock limit (a
+    # re-check's first phase used part of it); downloads in flight still end (download_timeout).
+    used = time.monotonic() - early.started if early is not None else 0
+    settings.set("CLOSESPIDER_TIMEOUT", max(1.0, max_crawl_time - used), priority="cmdline")
+    settings.set("NEWSWATCH_MAX_CRAWL_TIME", max_crawl_time, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if not args.verbose:  # Scrapy looks the versions up (and runs `uname`) even for a quiet log
         settings.set("LOG_VERSIONS", [], priority="cmdline")
