@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 EXIT_CONFIG = 2
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl belongs to
 
 
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
@@ -52,6 +54,11 @@ def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    env[PARENT_PID] = str(os.getpid())  # the child stops when this process is gone
+    # A process group of its own: Ctrl-C at a terminal reaches this process only, which passes
+    # the stop on once (scheduler.crawls); a second signal would make Scrapy stop uncleanly.
+    if not popen_kwargs.get("start_new_session"):
+        popen_kwargs.setdefault("process_group", 0)
     # The child starts with the stop signals blocked (a signal mask survives fork and exec): one
     # sent before its main() can handle it stays pending instead of killing it half-started.
     unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
@@ -71,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda number, frame: asked.append(number))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    stop_when_parent_dies()
     args = _parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.defaults import PROGRESS_EVERY
@@ -180,6 +188,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     crawler.signals.connect(stop_if_asked, signal=signals.spider_opened, weak=False)
     process.start()
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
+
+
+def stop_when_parent_dies(every: float = 0.5) -> None:
+    """Stop this crawl cleanly (a SIGTERM to itself) once the process that started it is gone,
+    even killed with SIGKILL. Polled rather than Linux's PR_SET_PDEATHSIG, which fires when the
+    *thread* that forked us ends: the scheduler starts crawls from its pool threads."""
+    parent = int(os.environ.get(PARENT_PID) or os.getppid())
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def import_scrapy() -> None:

@@ -4,9 +4,17 @@ that trickles. Each against tests.hostile.HostileServer on 127.0.0.1 and the rea
 real SQLite file; the process tests find the crawl child and prove it is gone."""
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
+import pytest
+
+from tests.conftest import REPO, wait_for
 from tests.hostile import HostileServer, article_html, drip, html
 
 FAST = "requests_per_second = 1000\nworkers = 1\n"
@@ -31,6 +39,32 @@ def rows(db, sql: str, params=()) -> list[dict]:
 
 def last_crawl(db) -> dict:
     return rows(db, "select * from crawls order by id desc limit 1")[0]
+
+
+def running_crawl(db) -> dict | None:
+    """The crawl row a child crawl process opened, once it is there (None before)."""
+    try:
+        found = rows(db, "select * from crawls where status = 'running' order by id desc limit 1")
+    except sqlite3.Error:  # not created or not migrated yet
+        return None
+    return found[0] if found else None
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie has ended: only its exit status is left)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def start_command(cli, *args: str) -> subprocess.Popen:
+    """`newswatch …` as a user starts it, in a session of its own (a kill reaches it alone)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
+    return subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(cli.db), "--sources",
+                             str(cli.sources), *args], cwd=cli.cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
 # -- 1. a user's regex cannot hang a crawl; every crawl has a wall-clock limit -------------------
@@ -87,3 +121,41 @@ def test_max_crawl_time_stops_a_recheck_in_its_probe(make_cli):
     assert crawl["kind"] == "recheck" and crawl["status"] == "stopped (max_crawl_time 1s reached)"
     # stopped in the probe: nothing was handed to Scrapy, no article asked twice
     assert asked and max(asked.values()) == 1 and sum(asked.values()) < len(articles)
+
+
+# -- 2. a stopped command stops its children ----------------------------------------------------
+@pytest.fixture
+def slow_site(make_cli):
+    """A section page of 40 articles that trickle (4 s each, 4 at a time): a crawl of ~40 s."""
+    articles = [f"/news/slow-story-{i}" for i in range(40)]
+    with HostileServer() as server:
+        server.routes["/index.html"] = section(articles)
+        server.routes.update({path: drip(4) for path in articles})
+        yield make_cli(sources_text(server.base_url, source="article_pattern = '/news/'"))
+
+
+@pytest.mark.parametrize("how, args, exit_code", [
+    (signal.SIGTERM, ("crawl",), 128 + signal.SIGTERM),
+    (signal.SIGINT, ("crawl",), 128 + signal.SIGINT),
+    (signal.SIGTERM, ("run", "--once"), 0),
+    (signal.SIGKILL, ("crawl",), -signal.SIGKILL),
+], ids=["crawl-sigterm", "crawl-sigint", "run-once-sigterm", "crawl-sigkill"])
+def test_a_stopped_command_stops_its_crawl_child(slow_site, how, args, exit_code):
+    cli = slow_site
+    command = start_command(cli, *args)
+    try:
+        wait_for(lambda: running_crawl(cli.db) is not None)
+        crawl = running_crawl(cli.db)
+        child = crawl["pid"]
+        assert child != command.pid and alive(child)
+        command.send_signal(how)
+        wait_for(lambda: not alive(child), timeout=60)  # SIGKILL: the child sees its parent gone
+        assert command.wait(timeout=60) == exit_code
+    finally:
+        if command.poll() is None:
+            command.kill()
+        command.communicate()
+    stopped = rows(cli.db, "select * from crawls where id = ?", [crawl["id"]])[0]
+    assert stopped["status"] == "stopped (shutdown)" and stopped["finished_at"]
+    assert len(rows(cli.db, "select id from crawls")) == 1  # `run --once` started nothing more
+
