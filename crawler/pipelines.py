@@ -17,7 +17,7 @@ from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage, content_of
 from crawler.notifications import Notifier
 from crawler.policy import apply_tiers, schedule_for
-from crawler.report import COUNTS, closed_status
+from crawler.report import COUNTS, cap_notes, closed_status
 from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
 from db.schema import open_db
@@ -228,7 +228,9 @@ class StorePipeline(_OpenClose):
         if self.db is None or self.crawl_id is None:
             return
         self.write_batch()  # normally empty: the crawl closes once every item is written
-        errors = self.stats.get_value("newswatch/discovery_errors") or []
+        # a capped discovery is named there too: its row says why articles were left out
+        errors = cap_notes(self.stats.get_stats()) + \
+            (self.stats.get_value("newswatch/discovery_errors") or [])
         status = closed_status(reason, self.crawler.settings.getfloat("NEWSWATCH_MAX_CRAWL_TIME"))
         if self.shared_row:
             add_to_crawl(self.db, self.crawl_id, counts(self.stats), status,

@@ -28,3 +28,13 @@ def time_limit_reason(seconds: float) -> str:
     from crawler.sources import format_duration
 
     return f"max_crawl_time {format_duration(max(1, round(seconds)))} reached"
+
+
+def cap_notes(stats: dict) -> list[str]:
+    """One line per source whose discovery found more new articles than its cap (the spider's
+    `newswatch/over_cap/<source>` stats: (URLs left over, cap))."""
+    prefix = "newswatch/over_cap/"
+    capped = sorted((key[len(prefix):], value) for key, value in stats.items()
+                    if key.startswith(prefix))
+    return [f"{name}: {over} more new article links than max_new_per_discovery ({cap}) left for "
+            "the next discovery" for name, (over, cap) in capped]

@@ -57,6 +57,7 @@ class Source:
     notify_skip_minor: bool | None = None
     notify_stealth_only: bool | None = None
     max_crawl_time: int | None = None  # seconds; None: [settings] max_crawl_time
+    max_new_per_discovery: int | None = None  # None: [settings] max_new_per_discovery
     # Front pages: the start URLs whose article placements are recorded (default: all of them),
     # each read this many times in a row per discovery, without cookies, to see headline tests.
     fronts: tuple[str, ...] | None = None
@@ -107,6 +108,7 @@ class Config:
     public_url: str | None = None
     redis: str | None = None  # issue 9: the Redis of distributed crawling (redis://host:port/db)
     max_crawl_time: int = 6 * 3600  # seconds a crawl may run before it stops (per source too)
+    max_new_per_discovery: int = 300  # new articles one discovery fetches per source (per source too)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -121,6 +123,10 @@ class Config:
         selected = [self.source(n) for n in names] or list(self.sources)
         return max((s.max_crawl_time or self.max_crawl_time for s in selected),
                    default=self.max_crawl_time)
+
+    def new_per_discovery(self, source: Source) -> int:
+        """New article URLs one discovery of `source` fetches; the rest wait for the next one."""
+        return source.max_new_per_discovery or self.max_new_per_discovery
 
 
 @functools.lru_cache(maxsize=256)
@@ -182,6 +188,9 @@ SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
 SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # issue 9
 # A wall-clock limit on every crawl, in [settings] and in each [[source]].
 SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_crawl_time"}, SOURCE_KEYS | {"max_crawl_time"}
+# A cap on the new articles of one discovery (a section page of 200,000 links), in both too.
+LIMIT_SETTINGS["max_new_per_discovery"] = (1, 1_000_000, True)
+SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_new_per_discovery"}, SOURCE_KEYS | {"max_new_per_discovery"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -387,6 +396,13 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     if "max_crawl_time" in table:
         values["max_crawl_time"] = _duration(table["max_crawl_time"], "max_crawl_time", locate,
                                              "source", index, label)
+    if "max_new_per_discovery" in table:
+        low, high, _ = LIMIT_SETTINGS["max_new_per_discovery"]
+        value = table["max_new_per_discovery"]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise locate.error(f"{value!r} is not allowed (use a whole number, e.g. 300, from {low} "
+                               f"to {high})", "max_new_per_discovery", "source", index, label)
+        values["max_new_per_discovery"] = value
     if "body_selector" in table:
         values["body_selector"] = _string_list([table["body_selector"]], "body_selector", locate,
                                                index, label)[0]

@@ -159,3 +159,31 @@ def test_a_stopped_command_stops_its_crawl_child(slow_site, how, args, exit_code
     assert stopped["status"] == "stopped (shutdown)" and stopped["finished_at"]
     assert len(rows(cli.db, "select id from crawls")) == 1  # `run --once` started nothing more
 
+
+# -- 3. a section page of endless links: archive pages are not articles, discovery has a cap ------
+def test_tag_pages_are_not_articles_and_the_real_ones_are_reached(make_cli):
+    tags = [f"/tag/topic-{n}" for n in range(10_000, 30_000)]  # long numbers: "article ids"
+    stories = [f"/2026/12/harbour-plan-{i}-is-approved" for i in range(3)]
+    with HostileServer() as server:
+        server.routes["/index.html"] = section(tags + stories)  # the real ones last
+        server.routes.update({p: html(article_html(i)) for i, p in enumerate(stories)})
+        cli = make_cli(sources_text(server.base_url))
+        cli("crawl", timeout=300)
+        fetched = server.paths()
+    stored = {r["url"] for r in rows(cli.db, "select url from articles")}
+    assert stored == {server.base_url + p for p in stories}
+    assert not [p for p in fetched if p.startswith("/tag/")]
+
+
+def test_one_discovery_fetches_at_most_its_cap_and_says_so(make_cli):
+    links = [f"/2026/12/story-number-{i}-of-many" for i in range(2_000)]
+    with HostileServer() as server:
+        server.routes["/index.html"] = section(links)  # every one a 404
+        cli = make_cli(sources_text(server.base_url, source="max_new_per_discovery = 50"))
+        result = cli("crawl", timeout=300)
+        fetched = [p for p in server.paths() if p.startswith("/2026/")]
+    assert sorted(fetched) == sorted(links[:50])  # the first 50 in the page's order, once each
+    note = "site: 1950 more new article links than max_new_per_discovery (50) left for the next discovery"
+    assert [line for line in result.stderr.splitlines() if "max_new_per_discovery" in line] == \
+        [f"[discover] {note}"]
+    assert note in last_crawl(cli.db)["error"]

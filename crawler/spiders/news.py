@@ -54,6 +54,9 @@ class NewsSpider(scrapy.Spider):
         self.db_arg, self.sources_arg = db, sources
         self.requested: set[str] = set()
         self.sitemaps_seen: set[str] = set()  # canonical URLs of sitemaps fetched by this crawl
+        # Per source: new articles asked for, and the new ones over its cap (left for next time).
+        self.taken: dict[str, int] = {}
+        self.over_cap: dict[str, set[str]] = {}
         # A re-check's articles its first phase left to Scrapy (crawler/recheck.py), if it had one.
         self.handed_over = handed_over
         self.notifier = notifier  # and its notifier, already retrying what was pending
@@ -117,7 +120,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response, source: Source):
         problems: list[str] = []
-        entries = discovery.feed_entries(response.body, response.url, problems)
+        entries = discovery.newest_first(  # the newest first: they go within the cap
+            discovery.feed_entries(response.body, response.url, problems), "updated")
         for problem in problems:  # named in the crawl's `error` column (issue 10)
             self.discovery_failed_message(response.url, problem)
         self.crawler.stats.inc_value("newswatch/feeds")
@@ -133,6 +137,7 @@ class NewsSpider(scrapy.Spider):
         kind, entries = discovery.sitemap_entries(body, problems)
         for problem in problems:  # named in the crawl's `error` column
             self.discovery_failed_message(response.url, problem)
+        entries = discovery.newest_first(entries, "lastmod")
         self.crawler.stats.inc_value("newswatch/sitemaps")
         # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
         locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
@@ -191,12 +196,26 @@ class NewsSpider(scrapy.Spider):
         wanted = self.wanted_urls(urls, source)
         known = known_urls(self.db, wanted)
         # A URL listed by the feed, the sitemap and a section page is fetched once per crawl.
-        new = [u for u in wanted if u not in known and u not in self.requested]
+        new = self._within_cap([u for u in wanted if u not in known and u not in self.requested],
+                               source)
         self.requested.update(new)
         self.crawler.stats.inc_value("newswatch/discovered", len(wanted))
         self._apply_hints(known, hints or {})
         for url in new:
             yield self._article_request(url, source)
+
+    def _within_cap(self, new: list[str], source: Source) -> list[str]:
+        """The first of `new` up to the source's max_new_per_discovery for this crawl (this
+        worker's share of it); the others are counted and wait for the next discovery."""
+        cap = self.config.new_per_discovery(source)
+        cap = cap // self.shards + (1 if self.shard < cap % self.shards else 0)
+        room = max(0, cap - self.taken.get(source.name, 0))
+        self.taken[source.name] = self.taken.get(source.name, 0) + min(room, len(new))
+        if len(new) > room:
+            over = self.over_cap.setdefault(source.name, set())
+            over.update(new[room:])
+            self.crawler.stats.set_value(f"newswatch/over_cap/{source.name}", (len(over), cap))
+        return new[:room]
 
     def wanted_urls(self, urls: Iterable[str], source: Source) -> list[str]:
         """The article URLs among `urls`: canonical, each once, in this process's share."""
