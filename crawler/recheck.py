@@ -98,6 +98,7 @@ class HandedOver:
     row: dict
     source: str
     answer: Answer | None = None
+    attempts: int = 0  # failed requests the probe made for it: Scrapy retries only the rest
 
 
 @dataclass
@@ -201,8 +202,9 @@ class _Run:
                         self.pending.append(self._not_modified(ask, answer))
                         if len(self.pending) >= BATCH_ITEMS:
                             self.write()
-                    else:
-                        self.handed_over.append(HandedOver(ask.row, ask.source, answer))
+                    else:  # an answer is Scrapy's first attempt; no answer, a failed one
+                        self.handed_over.append(HandedOver(ask.row, ask.source, answer,
+                                                           ask.attempts if answer is None else 0))
         except TimeoutError:  # the answers still out are dropped: the next run asks again
             self.out_of_time = True
         finally:

@@ -187,3 +187,27 @@ def test_one_discovery_fetches_at_most_its_cap_and_says_so(make_cli):
     assert [line for line in result.stderr.splitlines() if "max_new_per_discovery" in line] == \
         [f"[discover] {note}"]
     assert note in last_crawl(cli.db)["error"]
+
+
+# -- 4. a trickling server costs one attempt budget per URL, whichever path asks ----------------
+def test_a_trickling_server_gets_one_attempt_budget_per_url_on_crawl_and_recheck(make_cli):
+    # 1 + RETRY_TIMES (2) attempts of download_timeout each: the re-check's conditional request
+    # (crawler/probe.py) is one of them, not a fourth.
+    known, new = "/news/known-story", "/news/trickling-from-the-start"
+    with HostileServer() as server:
+        server.routes.update({"/index.html": section([known, new]), new: drip(30),
+                              known: html(article_html(1), ETag='"v1"')})
+        cli = make_cli(sources_text(server.base_url, source="article_pattern = '/news/'",
+                                    settings='download_timeout = "2s"\n'))
+        cli("crawl", timeout=120)
+        first = Counter(server.paths())
+        server.routes[known] = drip(30)  # now it trickles too
+        server.hits.clear()
+        cli("recheck", "--all", timeout=120)
+        again = Counter(server.paths())
+    assert first[new] == 3 and first[known] == 1  # a first crawl: Scrapy's three attempts
+    assert again[known] == 3  # a re-check: the probe's one and Scrapy's two
+    recheck = last_crawl(cli.db)
+    assert recheck["kind"] == "recheck"
+    assert rows(cli.db, "select url, error from checks where crawl_id = ?", [recheck["id"]]) == [
+        {"url": server.base_url + known, "error": "timed out"}]

@@ -288,6 +288,10 @@ class NewsSpider(scrapy.Spider):
             if item.answer is not None:
                 request.meta[PROBED] = item.answer
                 request.meta["newswatch_started"] = item.answer.started
+            # One attempt budget per URL per crawl (1 + RETRY_TIMES, each up to DOWNLOAD_TIMEOUT):
+            # a probe that timed out used one, and RetryMiddleware counts on from meta.
+            if item.attempts:
+                request.meta["retry_times"] = item.attempts
             yield request
 
     def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
