@@ -26,6 +26,9 @@ from urllib.parse import urlsplit
 EXIT_CONFIG = 2
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl belongs to
+# Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
+# download_timeout, 30 s by default) before it kills itself.
+ORPHAN_GRACE_SECONDS = 120
 
 
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
@@ -200,6 +203,8 @@ def stop_when_parent_dies(every: float = 0.5) -> None:
         while os.getppid() == parent:
             time.sleep(every)
         os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(ORPHAN_GRACE_SECONDS)  # still here: stuck where no signal handler runs
+        os.kill(os.getpid(), signal.SIGKILL)  # every write is one transaction: nothing half-written
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 

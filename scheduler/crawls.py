@@ -69,7 +69,7 @@ def _run_one(db: Path, sources: Path, mode: str, children: list, on_start, **opt
 def stops_passed_on(children: list[subprocess.Popen]) -> Iterator[list[int]]:
     """While the crawl runs, SIGTERM / SIGINT to this process go on to its crawl processes, which
     stop cleanly (their rows `stopped (shutdown)`), and this process waits for them rather than
-    dying and leaving them behind. Yields the signals received. Left alone: a caller that handles
+    dying and leaving them behind; a second one kills them. Yields the signals received. Left alone: a caller that handles
     the stop signals itself (the daemon), and any thread but the main one (signals go there)."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread() or any(
@@ -81,7 +81,10 @@ def stops_passed_on(children: list[subprocess.Popen]) -> Iterator[list[int]]:
     def pass_on(signum, frame) -> None:
         received.append(signum)
         for child in children:
-            child.send_signal(signum)  # does nothing to one that has ended
+            if len(received) == 1:
+                child.send_signal(signum)  # does nothing to one that has ended
+            else:  # asked twice: one that is stuck (in C code, deaf to signals) goes now; every
+                child.kill()  # write is one transaction, so this loses no half version
 
     previous = {s: signal.signal(s, pass_on) for s in STOP_SIGNALS}
     try:

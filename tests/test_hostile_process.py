@@ -50,13 +50,25 @@ def running_crawl(db) -> dict | None:
     return found[0] if found else None
 
 
+def state(pid: int) -> str:
+    """Process `pid`'s state letter in /proc (R, S, T stopped, Z zombie, …); X: no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return "X"
+
+
 def alive(pid: int) -> bool:
     """Whether process `pid` runs (a zombie has ended: only its exit status is left)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
+    return state(pid) not in ("Z", "X")
+
+
+def pending(pid: int, signum: int) -> bool:
+    """Whether signal `signum` waits to be delivered to process `pid` (e.g. a stopped one)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("ShdPnd:"):
+            return bool(int(line.split()[1], 16) & 1 << (signum - 1))
+    return False
 
 
 def start_command(cli, *args: str) -> subprocess.Popen:
@@ -159,6 +171,27 @@ def test_a_stopped_command_stops_its_crawl_child(slow_site, how, args, exit_code
     assert stopped["status"] == "stopped (shutdown)" and stopped["finished_at"]
     assert len(rows(cli.db, "select id from crawls")) == 1  # `run --once` started nothing more
 
+
+
+def test_a_second_stop_kills_a_crawl_child_that_cannot_stop(slow_site):
+    cli = slow_site
+    command = start_command(cli, "crawl")
+    try:
+        wait_for(lambda: running_crawl(cli.db) is not None)
+        child = running_crawl(cli.db)["pid"]
+        os.kill(child, signal.SIGSTOP)  # as deaf to SIGTERM as a process stuck in C code
+        wait_for(lambda: state(child) == "T")
+        command.send_signal(signal.SIGTERM)
+        wait_for(lambda: pending(child, signal.SIGTERM))  # passed on (two at once would be one)
+        command.send_signal(signal.SIGTERM)
+        wait_for(lambda: not alive(child), timeout=60)
+        assert command.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        if command.poll() is None:
+            command.kill()
+        command.communicate()
+    # killed: the row is left `running` for the next `newswatch run` to close as interrupted
+    assert last_crawl(cli.db)["status"] == "running"
 
 # -- 3. a section page of endless links: archive pages are not articles, discovery has a cap ------
 def test_tag_pages_are_not_articles_and_the_real_ones_are_reached(make_cli):
