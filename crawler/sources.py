@@ -190,7 +190,8 @@ SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # issue 9
 SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_crawl_time"}, SOURCE_KEYS | {"max_crawl_time"}
 # A cap on the new articles of one discovery (a section page of 200,000 links), in both too.
 LIMIT_SETTINGS["max_new_per_discovery"] = (1, 1_000_000, True)
-SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_new_per_discovery"}, SOURCE_KEYS | {"max_new_per_discovery"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"max_new_per_discovery"}
+SOURCE_KEYS = SOURCE_KEYS | {"max_new_per_discovery"}
 
 
 def load_config(path: str | Path) -> Config:

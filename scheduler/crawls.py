@@ -69,8 +69,9 @@ def _run_one(db: Path, sources: Path, mode: str, children: list, on_start, **opt
 def stops_passed_on(children: list[subprocess.Popen]) -> Iterator[list[int]]:
     """While the crawl runs, SIGTERM / SIGINT to this process go on to its crawl processes, which
     stop cleanly (their rows `stopped (shutdown)`), and this process waits for them rather than
-    dying and leaving them behind; a second one kills them. Yields the signals received. Left alone: a caller that handles
-    the stop signals itself (the daemon), and any thread but the main one (signals go there)."""
+    dying and leaving them behind; a second one kills them. Yields the signals received. Left
+    alone: a caller that handles the stop signals itself (the daemon), and any thread but the
+    main one (signals go there)."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread() or any(
             signal.getsignal(s) not in (signal.SIG_DFL, signal.default_int_handler)
