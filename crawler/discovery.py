@@ -6,7 +6,7 @@ import xml.sax
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from collections.abc import Iterable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from crawler.sources import Source
 from crawler.urls import canonical_url
@@ -18,6 +18,29 @@ from db.schema import parse_iso
 # numeric id: section, tag, about and contact pages do not.
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
 _NUMERIC_ID = re.compile(r"\d{5,}")
+
+# ...nor are archive pages, whatever their last segment looks like: a site's tag, category,
+# author, topic, search and pagination pages list articles, they are not articles
+# ("/tag/topic-190000" carries a long number; one section page linked 190,000 of them).
+# A path segment naming the kind of archive, in the languages of the sites we see most:
+ARCHIVE_SEGMENTS = frozenset({
+    # tags and topics
+    "tag", "tags", "topic", "topics", "keyword", "keywords", "subject", "subjects",
+    "schlagwort", "schlagworte", "stichwort", "thema", "themen",  # German
+    "mot-cle", "mots-cles", "sujet", "sujets", "theme", "themes",  # French
+    "etiqueta", "etiquetas", "tema", "temas", "argomento", "argomenti",  # Spanish, Portuguese, Italian
+    # categories and sections
+    "category", "categories", "section", "sections", "rubrik", "ressort",
+    "categorie", "rubrique", "categoria", "categorias", "seccion", "secao", "sezione",
+    # authors
+    "author", "authors", "autor", "autoren", "auteur", "auteurs", "autores", "autore", "autori",
+    # pagination and search
+    "page", "pages", "seite", "pagina", "search", "suche", "recherche", "buscar", "busca", "cerca",
+})
+# Query parameters of pagination, search and archive listings (WordPress: ?s=, ?paged=, ?cat=;
+# not ?p=, which is a WordPress article's own id).
+ARCHIVE_PARAMS = frozenset({"page", "paged", "s", "q", "query", "search", "tag", "cat",
+                            "category", "author", "topic", "seite", "pagina"})
 
 
 # XML 1.0 §4.6 predefines five entities; any other reference needs a DTD, and newswatch resolves
@@ -118,11 +141,27 @@ def sitemap_entries(body: bytes, problems: list[str] | None = None) -> tuple[str
 
 
 def looks_like_article_link(url: str) -> bool:
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    if not segments:
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments or is_archive_link(parts):
         return False
     last = re.sub(r"\.(s?html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE)
     return bool(_SLUG.fullmatch(last) or _NUMERIC_ID.search(last))
+
+
+def is_archive_link(parts) -> bool:
+    """A tag, category, author, topic, search or pagination page (`parts`: a urlsplit result)."""
+    if any(s.lower() in ARCHIVE_SEGMENTS for s in parts.path.split("/")):
+        return True
+    return any(k.lower() in ARCHIVE_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def newest_first(entries: list[dict], key: str) -> list[dict]:
+    """Feed or sitemap entries by their date `key`, newest first; undated ones after, in order."""
+    moments = [parse_date(e.get(key)) for e in entries]
+    order = sorted(range(len(entries)), key=lambda i: (moments[i] is None,
+                                                       -moments[i].timestamp() if moments[i] else 0))
+    return [entries[i] for i in order]  # sorted() is stable: ties and undated keep their order
 
 
 def section_links(links: Iterable[str], source: Source) -> Iterator[str]:

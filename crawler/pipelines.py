@@ -19,7 +19,7 @@ from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage, content_of
 from crawler.notifications import Notifier
 from crawler.policy import apply_tiers, schedule_for
-from crawler.report import COUNTS
+from crawler.report import COUNTS, cap_notes, closed_status
 from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
 from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
@@ -265,8 +265,10 @@ class StorePipeline(_OpenClose):
         if self.db is None or self.crawl_id is None:
             return
         self.write_batch()  # normally empty: the crawl closes once every item is written
-        errors = self.stats.get_value("newswatch/discovery_errors") or []
-        status = "finished" if reason == "finished" else f"stopped ({reason})"
+        # a capped discovery is named there too: its row says why articles were left out
+        errors = cap_notes(self.stats.get_stats()) + \
+            (self.stats.get_value("newswatch/discovery_errors") or [])
+        status = closed_status(reason, self.crawler.settings.getfloat("NEWSWATCH_MAX_CRAWL_TIME"))
         if (problem := self.stats.get_value(STORAGE_PROBLEM)) is not None:
             status, errors = f"failed ({problem.summary})", [str(problem)]
         try:

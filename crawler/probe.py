@@ -52,6 +52,7 @@ class Ask:
     source: str
     headers: dict[str, str]
     row: dict = field(repr=False)  # the article's row, for whoever records the answer
+    attempts: int = 0  # requests made for it (a failed one counts against Scrapy's retries)
 
 
 @dataclass
@@ -168,6 +169,7 @@ class ConditionalProbe:
                 return None
             self._inc("newswatch/probed")
             started = time.monotonic()
+            ask.attempts += 1
             try:
                 answer = await self._get(ask, host.proxy, started)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):

@@ -23,7 +23,7 @@ from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS, PROGRESS_EVERY
 from crawler.notifications import Notifier
 from crawler.policy import apply_tiers, schedule_for, select_due
 from crawler.probe import Answer, Ask, ConditionalProbe, Limits
-from crawler.report import COUNTS, format_counts, label
+from crawler.report import COUNTS, format_counts, label, time_limit_reason
 from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Config, Source
 from crawler.urls import canonical_url
@@ -99,6 +99,7 @@ class HandedOver:
     row: dict
     source: str
     answer: Answer | None = None
+    attempts: int = 0  # failed requests the probe made for it: Scrapy retries only the rest
 
 
 @dataclass
@@ -115,10 +116,10 @@ def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
              every: bool = False, urls: Sequence[str] | None = None,
              shard: tuple[int, int] | None = None, crawl_id: int | None = None, limits: Limits,
              progress_every: float = PROGRESS_EVERY, verbose: bool = False,
-             asked: list | None = None) -> Precheck:
+             asked: list | None = None, max_crawl_time: float | None = None) -> Precheck:
     """Re-check this worker's share in `db` (the caller's open database, at `db_path`); record
     the 304s in `crawl_id` (a sharded crawl's row) or in a row of its own. `asked` fills up
-    when a stop signal comes: nothing more is asked."""
+    when a stop signal comes: nothing more is asked; after `max_crawl_time` seconds neither."""
     index, shards = shard or (0, 1)
     selected = [config.source(n) for n in source_names] or list(config.sources)
     # As every crawl does when it starts: retry the notifications earlier runs could not
@@ -141,7 +142,7 @@ def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
 
         try:
             if not run.asked:  # a stop that came while Python started: nothing is asked
-                asyncio.run(run.probe(selection.rows, limits, progress_every))
+                asyncio.run(run.probe(selection.rows, limits, progress_every, max_crawl_time))
         except BaseException as exc:  # what was written stays; the row says the re-check failed
             problem = storage_problem(exc, db_path)
             try:
@@ -152,10 +153,11 @@ def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
             raise
         result = run.result()
         result.stats["newswatch/due_left"] = selection.due_left
-        if result.handed_over and not run.asked:
+        if result.handed_over and not run.asked and not run.out_of_time:
             result.notifier, notifier = notifier, None
             return result
-        result.status = "stopped (shutdown)" if run.asked else "finished"
+        result.status = "stopped (shutdown)" if run.asked else \
+            f"stopped ({time_limit_reason(max_crawl_time)})" if run.out_of_time else "finished"
         result.handed_over = []
         end(result.status)
         run.summary(result.status, progress_every > 0, verbose, result.stats)
@@ -183,9 +185,10 @@ class _Run:
         self.stats: dict[str, int] = {}
         self.prober: ConditionalProbe | None = None
         self.storage_failure: Exception | None = None  # the database cannot be written: stop
+        self.out_of_time = False  # max_crawl_time came before every answer did
 
     async def probe(self, chosen: list[tuple[dict, Source]], limits: Limits,
-                    progress_every: float) -> None:
+                    progress_every: float, max_time: float | None = None) -> None:
         asks, later = [], []
         for row, source in chosen:
             ask = Ask(row["url"], source.name, validators(row), row)
@@ -198,7 +201,7 @@ class _Run:
         domains = {s.name: s for _, s in chosen}
         allowed = lambda ask: domains[ask.source].on_allowed_domain(urlsplit(ask.url).hostname or "")
         try:
-            async with ConditionalProbe(limits, allowed) as probe:
+            async with asyncio.timeout(max_time), ConditionalProbe(limits, allowed) as probe:
                 self.prober = probe
                 async for ask, answer in probe.run(asks):
                     if answer is not None and answer.status == 304:
@@ -206,15 +209,18 @@ class _Run:
                         self.pending.append(self._not_modified(ask, answer))
                         if len(self.pending) >= BATCH_ITEMS:
                             self.write()
-                    else:
-                        self.handed_over.append(HandedOver(ask.row, ask.source, answer))
-            self.write()
-            if self.storage_failure is not None:
-                raise self.storage_failure
-            self.stats = dict(probe.stats)
+                    else:  # an answer is Scrapy's first attempt; no answer, a failed one
+                        self.handed_over.append(HandedOver(ask.row, ask.source, answer,
+                                                           ask.attempts if answer is None else 0))
+        except TimeoutError:  # the answers still out are dropped: the next run asks again
+            self.out_of_time = True
         finally:
             for timer in timers:
                 timer.cancel()
+        self.write()
+        if self.storage_failure is not None:
+            raise self.storage_failure
+        self.stats = dict(self.prober.stats) if self.prober is not None else {}
         self.handed_over += [HandedOver(ask.row, ask.source) for ask in later]
 
     def _not_modified(self, ask: Ask, answer: Answer) -> Fetch:

@@ -12,3 +12,29 @@ def format_counts(numbers: dict[str, int]) -> str:
 def label(mode: str, shard: int = 0, shards: int = 1) -> str:
     """`recheck`, or `recheck 2/4` for the second of four worker processes (issue 8)."""
     return mode if shards == 1 else f"{mode} {shard + 1}/{shards}"
+
+
+def closed_status(reason: str, max_crawl_time: float | None = None) -> str:
+    """A crawl row's status for the reason Scrapy closed the spider: `finished`, or `stopped
+    (shutdown)`, `stopped (max_crawl_time 6h reached)` (Scrapy's CLOSESPIDER_TIMEOUT), …"""
+    if reason == "finished":
+        return reason
+    if reason == "closespider_timeout" and max_crawl_time:
+        reason = time_limit_reason(max_crawl_time)
+    return f"stopped ({reason})"
+
+
+def time_limit_reason(seconds: float) -> str:
+    from crawler.sources import format_duration
+
+    return f"max_crawl_time {format_duration(max(1, round(seconds)))} reached"
+
+
+def cap_notes(stats: dict) -> list[str]:
+    """One line per source whose discovery found more new articles than its cap (the spider's
+    `newswatch/over_cap/<source>` stats: (URLs left over, cap))."""
+    prefix = "newswatch/over_cap/"
+    capped = sorted((key[len(prefix):], value) for key, value in stats.items()
+                    if key.startswith(prefix))
+    return [f"{name}: {over} more new article links than max_new_per_discovery ({cap}) left for "
+            "the next discovery" for name, (over, cap) in capped]

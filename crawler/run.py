@@ -16,6 +16,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +28,10 @@ EXIT_CONFIG = 2
 # crawl stopped and said why in one line (a worker of a sharded crawl: on stdout, for its parent).
 EXIT_STORAGE = 3
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl belongs to
+# Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
+# download_timeout, 30 s by default) before it kills itself.
+ORPHAN_GRACE_SECONDS = 120
 
 
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
@@ -54,6 +60,11 @@ def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    env[PARENT_PID] = str(os.getpid())  # the child stops when this process is gone
+    # A process group of its own: Ctrl-C at a terminal reaches this process only, which passes
+    # the stop on once (scheduler.crawls); a second signal would make Scrapy stop uncleanly.
+    if not popen_kwargs.get("start_new_session"):
+        popen_kwargs.setdefault("process_group", 0)
     # The child starts with the stop signals blocked (a signal mask survives fork and exec): one
     # sent before its main() can handle it stays pending instead of killing it half-started.
     unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
@@ -73,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda number, frame: asked.append(number))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    stop_when_parent_dies()
     args = _parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.defaults import PROGRESS_EVERY
@@ -110,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
     shards = args.shard[1] if args.shard else 1
     limits = limit_settings(config, args.source, shards)  # issue 5: limits
+    max_crawl_time = config.crawl_time_limit(args.source)
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
     early = None
     if not probe_first:
@@ -122,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             early = precheck(db, args.db, config, source_names=args.source, every=args.all,
                              urls=args.url or None, shard=args.shard,
                              crawl_id=args.crawl_id if args.shard else None, limits=probe_limits,
-                             progress_every=progress_every, verbose=args.verbose, asked=asked)
+                             progress_every=progress_every, verbose=args.verbose, asked=asked,
+                             max_crawl_time=max_crawl_time)
         except (sqlite3.Error, DatabaseError, OSError) as exc:  # nothing half-written: batches are atomic
             if (problem := storage_problem(exc, args.db)) is not None:
                 return storage_failed(problem, args)
@@ -152,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.set("NEWSWATCH_OWN_CRAWL_ID", early.crawl_id, priority="cmdline")
     if early is not None:
         settings.set("NEWSWATCH_STARTED", early.started, priority="cmdline")
+    # Scrapy's CloseSpider extension stops the crawl cleanly at the wall-clock limit (a
+    # re-check's first phase used part of it); downloads in flight still end (download_timeout).
+    used = time.monotonic() - early.started if early is not None else 0
+    settings.set("CLOSESPIDER_TIMEOUT", max(1.0, max_crawl_time - used), priority="cmdline")
+    settings.set("NEWSWATCH_MAX_CRAWL_TIME", max_crawl_time, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
     if not args.verbose:  # Scrapy looks the versions up (and runs `uname`) even for a quiet log
         settings.set("LOG_VERSIONS", [], priority="cmdline")
@@ -213,6 +232,22 @@ def storage_failed(problem, args: argparse.Namespace) -> int:
     parent (on stdout), which says it once for all of them (scheduler/crawls.py)."""
     print(f"error: {problem}", file=sys.stdout if args.shard else sys.stderr, flush=True)
     return EXIT_STORAGE
+
+
+def stop_when_parent_dies(every: float = 0.5) -> None:
+    """Stop this crawl cleanly (a SIGTERM to itself) once the process that started it is gone,
+    even killed with SIGKILL. Polled rather than Linux's PR_SET_PDEATHSIG, which fires when the
+    *thread* that forked us ends: the scheduler starts crawls from its pool threads."""
+    parent = int(os.environ.get(PARENT_PID) or os.getppid())
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(ORPHAN_GRACE_SECONDS)  # still here: stuck where no signal handler runs
+        os.kill(os.getpid(), signal.SIGKILL)  # every write is one transaction: nothing half-written
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def import_scrapy() -> None:

@@ -77,6 +77,8 @@ NEWSWATCH_SOURCES = None
 # Keep each version's raw page, zlib-compressed, so `newswatch reclean` can re-clean history
 # (also `keep_html = true` in the sources file's [settings]).
 NEWSWATCH_KEEP_HTML = False
+# The sources file's max_crawl_time (seconds), which CLOSESPIDER_TIMEOUT enforces; 0: none.
+NEWSWATCH_MAX_CRAWL_TIME = 0
 
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -1,8 +1,10 @@
 """Load and validate the sources file (TOML) into frozen dataclasses; errors name file, line, key and fix."""
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +56,8 @@ class Source:
     notify_min_words: int | None = None
     notify_skip_minor: bool | None = None
     notify_stealth_only: bool | None = None
+    max_crawl_time: int | None = None  # seconds; None: [settings] max_crawl_time
+    max_new_per_discovery: int | None = None  # None: [settings] max_new_per_discovery
     # Front pages: the start URLs whose article placements are recorded (default: all of them),
     # each read this many times in a row per discovery, without cookies, to see headline tests.
     fronts: tuple[str, ...] | None = None
@@ -69,7 +73,7 @@ class Source:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not self.on_allowed_domain(parts.hostname or ""):
             return False
-        return self.article_pattern is None or re.search(self.article_pattern, url) is not None
+        return self.article_pattern is None or user_pattern(self.article_pattern).search(url) is not None
 
     def on_allowed_domain(self, host: str) -> bool:
         host = host.lower()  # no domains allows no host (load_config never makes such a Source)
@@ -103,6 +107,8 @@ class Config:
     notify_stealth_only: bool = False  # only edits labelled stealth (no notice, no new modified date)
     public_url: str | None = None
     redis: str | None = None  # issue 9: the Redis of distributed crawling (redis://host:port/db)
+    max_crawl_time: int = 6 * 3600  # seconds a crawl may run before it stops (per source too)
+    max_new_per_discovery: int = 300  # new articles one discovery fetches per source (per source too)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -110,6 +116,29 @@ class Config:
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
         raise SourceConfigError(self.path, f"no source named {name!r} (known: {known})")
+
+    def crawl_time_limit(self, names: Sequence[str] = ()) -> int:
+        """Seconds a crawl of sources `names` (all: none given) may run: the longest of theirs,
+        so that no source is cut short by another's."""
+        selected = [self.source(n) for n in names] or list(self.sources)
+        return max((s.max_crawl_time or self.max_crawl_time for s in selected),
+                   default=self.max_crawl_time)
+
+    def new_per_discovery(self, source: Source) -> int:
+        """New article URLs one discovery of `source` fetches; the rest wait for the next one."""
+        return source.max_new_per_discovery or self.max_new_per_discovery
+
+
+@functools.lru_cache(maxsize=256)
+def user_pattern(pattern: str):
+    """A sources file's regular expression, compiled by RE2: it matches in time linear in the
+    text, whatever the pattern; Python's backtracking `re` takes exponential time on patterns
+    such as '(a+)+$' and would hang the crawl (no backreferences or lookarounds in RE2)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the error is ours to report, in one line
+    return re2.compile(pattern, options)
 
 
 def parse_duration(text: object) -> int:
@@ -157,6 +186,12 @@ SOURCE_KEYS = SOURCE_KEYS | NOTIFY_KEYS
 SOURCE_KEYS = SOURCE_KEYS | {"parser"}  # a site parser, "module:function" (docs/site-parsers.md)
 SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
 SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # issue 9
+# A wall-clock limit on every crawl, in [settings] and in each [[source]].
+SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_crawl_time"}, SOURCE_KEYS | {"max_crawl_time"}
+# A cap on the new articles of one discovery (a section page of 200,000 links), in both too.
+LIMIT_SETTINGS["max_new_per_discovery"] = (1, 1_000_000, True)
+SETTINGS_KEYS = SETTINGS_KEYS | {"max_new_per_discovery"}
+SOURCE_KEYS = SOURCE_KEYS | {"max_new_per_discovery"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -245,6 +280,9 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
     if "download_timeout" in raw:
         out["download_timeout"] = _duration(raw["download_timeout"], "download_timeout", locate,
                                             "settings")
+    if "max_crawl_time" in raw:
+        out["max_crawl_time"] = _duration(raw["max_crawl_time"], "max_crawl_time", locate,
+                                          "settings")
     if "user_agent" in raw:
         if not isinstance(raw["user_agent"], str) or not raw["user_agent"].strip():
             raise locate.error("must be a non-empty string", "user_agent", "settings")
@@ -356,6 +394,16 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     if "discover_every" in table:
         values["discover_every"] = _duration(table["discover_every"], "discover_every", locate,
                                              "source", index, label)
+    if "max_crawl_time" in table:
+        values["max_crawl_time"] = _duration(table["max_crawl_time"], "max_crawl_time", locate,
+                                             "source", index, label)
+    if "max_new_per_discovery" in table:
+        low, high, _ = LIMIT_SETTINGS["max_new_per_discovery"]
+        value = table["max_new_per_discovery"]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise locate.error(f"{value!r} is not allowed (use a whole number, e.g. 300, from {low} "
+                               f"to {high})", "max_new_per_discovery", "source", index, label)
+        values["max_new_per_discovery"] = value
     if "body_selector" in table:
         values["body_selector"] = _string_list([table["body_selector"]], "body_selector", locate,
                                                index, label)[0]
@@ -398,14 +446,18 @@ def _string_list(value: object, key: str, locate: _Locator, index: int, label: s
 
 
 def _regex(value: object, locate: _Locator, index: int, label: str) -> str:
+    import re2
+
     try:
         if not isinstance(value, str):
-            raise re.error("not a string")
-        re.compile(value)
-    except re.error as exc:
-        raise locate.error(f"{value!r} is not a valid regular expression ({exc}); in TOML write "
-                           "it in single quotes, e.g. '/news/\\d+/'", "article_pattern", "source",
-                           index, label) from None
+            raise re2.error("not a string")
+        user_pattern(value)
+    except re2.error as exc:
+        why = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) \
+            else str(exc)
+        raise locate.error(f"{value!r} is not a valid regular expression ({why}; RE2 syntax: no "
+                           "backreferences or lookarounds); in TOML write it in single quotes, "
+                           "e.g. '/news/\\d+/'", "article_pattern", "source", index, label) from None
     return value
 
 

@@ -5,6 +5,7 @@ import errno
 import functools
 import json
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -201,6 +202,10 @@ def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), a
         raise SystemExit(result.exit_code)
     if as_json:
         click.echo(json.dumps(result.crawl or {}, ensure_ascii=False))
+    if result.stopped_by is not None:  # the crawl stopped cleanly; exit as the signal asked
+        status = (result.crawl or {}).get("status", "not started")
+        click.echo(f"stopped by {signal.Signals(result.stopped_by).name}: crawl {status}", err=True)
+        raise SystemExit(128 + result.stopped_by)
     if result.exit_code != 0 or result.crawl is None:
         raise click.ClickException(f"the crawl process ended with exit code {result.exit_code}")
 

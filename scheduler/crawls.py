@@ -4,15 +4,18 @@ load APScheduler."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.run import EXIT_STORAGE, child_command, start_child
+from crawler.run import EXIT_STORAGE, STOP_SIGNALS, child_command, start_child
 from crawler.sources import Config
 from db.schema import open_db, storage_problem
 
@@ -23,6 +26,7 @@ __all__ = ["CrawlResult", "default_workers", "run_crawl_child"]
 class CrawlResult:
     exit_code: int
     crawl: dict | None  # the crawl's row in the `crawls` table
+    stopped_by: int | None = None  # the stop signal this process passed on to the crawl, if any
 
 
 def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequence[str] = (),
@@ -35,13 +39,22 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
     that many child processes, which write into one `crawls` row this process opens and closes.
     """
     workers = max(1, min(workers or 1, len(urls) or workers or 1))
-    if workers > 1:
-        return _run_sharded(db, sources, mode, workers, source_names=source_names, every=every,
-                            urls=urls, verbose=verbose, on_start=on_start,
-                            progress_every=progress_every)
-    command = child_command(db, sources, mode, source_names=source_names, every=every, urls=urls,
-                            verbose=verbose, progress_every=progress_every)
-    child = start_child(command)
+    children: list[subprocess.Popen] = []
+    with stops_passed_on(children) as received:
+        if workers > 1:
+            result = _run_sharded(db, sources, mode, workers, source_names=source_names,
+                                  every=every, urls=urls, verbose=verbose, on_start=on_start,
+                                  progress_every=progress_every, children=children)
+        else:
+            result = _run_one(db, sources, mode, children, on_start, source_names=source_names,
+                              every=every, urls=urls, verbose=verbose,
+                              progress_every=progress_every)
+    return CrawlResult(result.exit_code, result.crawl, received[0] if received else None)
+
+
+def _run_one(db: Path, sources: Path, mode: str, children: list, on_start, **options) -> CrawlResult:
+    child = start_child(child_command(db, sources, mode, **options))
+    children.append(child)
     if on_start is not None:
         on_start(child)
     code = _wait(child)
@@ -56,13 +69,42 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
     return CrawlResult(code, row)
 
 
+@contextmanager
+def stops_passed_on(children: list[subprocess.Popen]) -> Iterator[list[int]]:
+    """While the crawl runs, SIGTERM / SIGINT to this process go on to its crawl processes, which
+    stop cleanly (their rows `stopped (shutdown)`), and this process waits for them rather than
+    dying and leaving them behind; a second one kills them. Yields the signals received. Left
+    alone: a caller that handles the stop signals itself (the daemon), and any thread but the
+    main one (signals go there)."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or any(
+            signal.getsignal(s) not in (signal.SIG_DFL, signal.default_int_handler)
+            for s in STOP_SIGNALS):
+        yield received
+        return
+
+    def pass_on(signum, frame) -> None:
+        received.append(signum)
+        for child in children:
+            if len(received) == 1:
+                child.send_signal(signum)  # does nothing to one that has ended
+            else:  # asked twice: one that is stuck (in C code, deaf to signals) goes now; every
+                child.kill()  # write is one transaction, so this loses no half version
+
+    previous = {s: signal.signal(s, pass_on) for s in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def _run_sharded(db: Path, sources: Path, mode: str, workers: int, *, on_start,
-                 progress_every: float | None, **options) -> CrawlResult:
+                 progress_every: float | None, children: list, **options) -> CrawlResult:
     started = time.monotonic()
     names = options.get("source_names") or ()
     # The workers start first and are told their crawl row on stdin once it exists: their
     # Python and Scrapy start-up (~0.5 s) overlaps this process opening the database.
-    children = []
     for index in range(workers):
         command = child_command(db, sources, mode, progress_every=progress_every,
                                 shard=(index, workers), crawl_id="-", **options)

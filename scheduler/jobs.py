@@ -72,7 +72,7 @@ class Daemon:
         self.max_crawls = max_crawls or config.max_crawls
         self.log = EventLog(log_format, echo)
         self.children: set[subprocess.Popen] = set()
-        self.children_lock = threading.Lock()
+        self.children_lock = threading.RLock()  # _stop may come, in the main thread, inside _track
         self.stopping = threading.Event()
         self.storage_failed = False  # a crawl met a full disk or a damaged file (it said so)
         self.scheduler: BlockingScheduler | None = None
@@ -188,6 +188,8 @@ class Daemon:
             db.close()
             if stale:
                 self.log.event("stale_crawls_closed", "warning", count=stale)
+            for signum in (signal.SIGTERM, signal.SIGINT):  # --once too: its crawls stop with it
+                signal.signal(signum, self._stop)
             if once:
                 for source in self.config.sources:
                     self.crawl("discover", (source.name,))
@@ -197,8 +199,6 @@ class Daemon:
             aps.addHandler(EventHandler(self.log))
             aps.propagate = False
             self.scheduler = self.build()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, self._stop)
             self.scheduler.add_listener(lambda event: self._save_next_runs(),
                                         EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
             self.log.event("daemon_started", pid=os.getpid(), sources=len(self.config.sources),

@@ -56,6 +56,9 @@ class NewsSpider(scrapy.Spider):
         self.db_arg, self.sources_arg = db, sources
         self.requested: set[str] = set()
         self.sitemaps_seen: set[str] = set()  # canonical URLs of sitemaps fetched by this crawl
+        # Per source: new articles asked for, and the new ones over its cap (left for next time).
+        self.taken: dict[str, int] = {}
+        self.over_cap: dict[str, set[str]] = {}
         # A re-check's articles its first phase left to Scrapy (crawler/recheck.py), if it had one.
         self.handed_over = handed_over
         self.notifier = notifier  # and its notifier, already retrying what was pending
@@ -119,7 +122,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response, source: Source):
         problems: list[str] = []
-        entries = discovery.feed_entries(response.body, response.url, problems)
+        entries = discovery.newest_first(  # the newest first: they go within the cap
+            discovery.feed_entries(response.body, response.url, problems), "updated")
         for problem in problems:  # named in the crawl's `error` column (issue 10)
             self.discovery_failed_message(response.url, problem)
         self.crawler.stats.inc_value("newswatch/feeds")
@@ -135,6 +139,7 @@ class NewsSpider(scrapy.Spider):
         kind, entries = discovery.sitemap_entries(body, problems)
         for problem in problems:  # named in the crawl's `error` column
             self.discovery_failed_message(response.url, problem)
+        entries = discovery.newest_first(entries, "lastmod")
         self.crawler.stats.inc_value("newswatch/sitemaps")
         # Locations must be absolute per sitemaps.org; resolve relative ones as browsers would.
         locs = [discovery.canonical(urljoin(response.url, e["loc"])) for e in entries]
@@ -199,7 +204,8 @@ class NewsSpider(scrapy.Spider):
         except (sqlite3.Error, OSError) as exc:
             self.storage_failed(exc)
         # A URL listed by the feed, the sitemap and a section page is fetched once per crawl.
-        new = [u for u in wanted if u not in known and u not in self.requested]
+        new = self._within_cap([u for u in wanted if u not in known and u not in self.requested],
+                               source)
         self.requested.update(new)
         self.crawler.stats.inc_value("newswatch/discovered", len(wanted))
         for url in new:
@@ -211,6 +217,19 @@ class NewsSpider(scrapy.Spider):
             raise exc
         stop_for_storage(self.crawler, problem)
         raise CloseSpider("failed") from None
+
+    def _within_cap(self, new: list[str], source: Source) -> list[str]:
+        """The first of `new` up to the source's max_new_per_discovery for this crawl (this
+        worker's share of it); the others are counted and wait for the next discovery."""
+        cap = self.config.new_per_discovery(source)
+        cap = cap // self.shards + (1 if self.shard < cap % self.shards else 0)
+        room = max(0, cap - self.taken.get(source.name, 0))
+        self.taken[source.name] = self.taken.get(source.name, 0) + min(room, len(new))
+        if len(new) > room:
+            over = self.over_cap.setdefault(source.name, set())
+            over.update(new[room:])
+            self.crawler.stats.set_value(f"newswatch/over_cap/{source.name}", (len(over), cap))
+        return new[:room]
 
     def wanted_urls(self, urls: Iterable[str], source: Source) -> list[str]:
         """The article URLs among `urls`: canonical, each once, in this process's share."""
@@ -283,6 +302,10 @@ class NewsSpider(scrapy.Spider):
             if item.answer is not None:
                 request.meta[PROBED] = item.answer
                 request.meta["newswatch_started"] = item.answer.started
+            # One attempt budget per URL per crawl (1 + RETRY_TIMES, each up to DOWNLOAD_TIMEOUT):
+            # a probe that timed out used one, and RetryMiddleware counts on from meta.
+            if item.attempts:
+                request.meta["retry_times"] = item.attempts
             yield request
 
     def _article_request(self, url: str, source: Source, known: dict | None = None) -> scrapy.Request:
