@@ -19,7 +19,7 @@ from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage, content_of
 from crawler.notifications import Notifier
 from crawler.policy import apply_tiers, schedule_for
-from crawler.report import COUNTS, cap_notes, closed_status
+from crawler.report import COUNTS, cap_notes, crawl_status, note_failure
 from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
 from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
@@ -260,6 +260,7 @@ class StorePipeline(_OpenClose):
         self.stats.inc_value(f"newswatch/{COUNTED_AS.get(result.outcome, 'failed')}")
         if item.error:
             self.crawler.spider.logger.info("%s: %s", item.url, item.error)
+            note_failure(self.stats, item.url, item.error)
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.db is None or self.crawl_id is None:
@@ -268,7 +269,8 @@ class StorePipeline(_OpenClose):
         # a capped discovery is named there too: its row says why articles were left out
         errors = cap_notes(self.stats.get_stats()) + \
             (self.stats.get_value("newswatch/discovery_errors") or [])
-        status = closed_status(reason, self.crawler.settings.getfloat("NEWSWATCH_MAX_CRAWL_TIME"))
+        status = crawl_status(reason, self.stats.get_stats(), spider.mode,
+                              self.crawler.settings.getfloat("NEWSWATCH_MAX_CRAWL_TIME"))
         if (problem := self.stats.get_value(STORAGE_PROBLEM)) is not None:
             status, errors = f"failed ({problem.summary})", [str(problem)]
         try:

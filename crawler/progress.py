@@ -9,7 +9,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.pipelines import counts
-from crawler.report import cap_notes, closed_status, format_counts, label
+from crawler.report import cap_notes, crawl_status, format_counts, label
 
 
 class Progress:
@@ -49,7 +49,8 @@ class Progress:
         stats = self.crawler.stats
         seconds = time.monotonic() - self.started
         crawl_id = stats.get_value("newswatch/crawl_id")
-        status = closed_status(reason, self.crawler.settings.getfloat("NEWSWATCH_MAX_CRAWL_TIME"))
+        status = crawl_status(reason, stats.get_stats(), spider.mode,
+                              self.crawler.settings.getfloat("NEWSWATCH_MAX_CRAWL_TIME"))
         print(f"[{_label(spider)}] crawl {crawl_id} {status} in {seconds:.2f}s: "
               f"{format_counts(counts(stats))}", file=sys.stderr, flush=True)
         for note in cap_notes(stats.get_stats()):
@@ -57,6 +58,13 @@ class Progress:
         shown = [] if getattr(spider, "shard", 0) else stats.get_value("newswatch/discovery_errors")
         for error in (shown or [])[:5]:  # every worker of a sharded crawl saw the same ones
             print(f"[{spider.mode}] discovery failed: {error}", file=sys.stderr, flush=True)
+        failures = stats.get_value("newswatch/failures") or []  # each worker its own articles
+        for failure in failures:
+            print(f"[{_label(spider)}] failed: {failure}", file=sys.stderr, flush=True)
+        more = (stats.get_value("newswatch/failed") or 0) - len(failures)
+        if failures and more > 0:
+            print(f"[{_label(spider)}] … and {more} more failed (`newswatch errors` lists them)",
+                  file=sys.stderr, flush=True)
 
 
 def _label(spider) -> str:

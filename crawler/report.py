@@ -38,3 +38,25 @@ def cap_notes(stats: dict) -> list[str]:
                     if key.startswith(prefix))
     return [f"{name}: {over} more new article links than max_new_per_discovery ({cap}) left for "
             "the next discovery" for name, (over, cap) in capped]
+
+
+EVERY_DISCOVERY_FAILED = "failed (every discovery URL failed)"
+SHOWN_FAILURES = 5  # article failures a crawl's summary names; `newswatch errors` lists them all
+
+
+def crawl_status(reason: str, stats: dict, mode: str, max_crawl_time: float | None = None) -> str:
+    """closed_status, except that a discovery whose every feed, sitemap and section page failed
+    (and that found no article link) has failed: nothing was read."""
+    status = closed_status(reason, max_crawl_time)
+    requests = stats.get("newswatch/discovery_requests", 0)
+    if status == "finished" and mode == "discover" and requests and \
+            stats.get("newswatch/discovery_failed", 0) >= requests and not stats.get("newswatch/discovered"):
+        return EVERY_DISCOVERY_FAILED
+    return status
+
+
+def note_failure(stats, url: str, error: str) -> None:
+    """Keep the first few article failures of a crawl for its summary."""
+    shown = stats.get_value("newswatch/failures") or []
+    if len(shown) < SHOWN_FAILURES:
+        stats.set_value("newswatch/failures", shown + [f"{url}: {error}"])

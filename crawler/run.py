@@ -34,6 +34,11 @@ PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl be
 ORPHAN_GRACE_SECONDS = 120
 
 
+# Scrapy's loggers that repeat, once per worker process and per retry, what the crawl's summary
+# says once in words (-v shows them).
+QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
+                 "scrapy.spidermiddlewares.httperror")
+
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
                   every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
                   progress_every: float | None = None, shard: tuple[int, int] | None = None,
@@ -178,7 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # issue 10: a dead server must read as one line per problem. Scrapy logs a failed robots.txt
     # download with its whole traceback; the message already names the error.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(settings)  # configures logging: levels are set after it
+    if not args.verbose:  # each problem is one line of the crawl's summary (crawler.progress)
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
                   urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources),

@@ -102,9 +102,8 @@ def source_status(db: sqlite_utils.Database, source: str, now: datetime) -> dict
                      "and next_check_at <= ?", [source, iso(now)]).fetchone()[0]
     # Every check of the source's URLs, new URLs that never gave an article included.
     checks = {r["outcome"]: r["n"] for r in db.query(
-        "select c.outcome, count(*) as n from checks c left join articles a on a.id = c.article_id "
-        "left join crawls cr on cr.id = c.crawl_id where coalesce(a.source, cr.source) = ? and "
-        "c.checked_at >= ? group by c.outcome", [source, day_ago])}
+        "select c.outcome, count(*) as n from checks c where c.source = ? and c.checked_at >= ? "
+        "group by c.outcome", [source, day_ago])}
     total = sum(checks.values())
     failed = sum(checks.get(o, 0) for o in ("missing", "blocked", "suspect", "error"))
     unchecked = db.execute("select count(*) from articles where source = ? and next_check_at is null "

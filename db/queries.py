@@ -102,14 +102,14 @@ def failing_urls(db: sqlite_utils.Database, since: datetime | None = None, *,
         where.append("c.checked_at >= ?")
         params.append(iso(since))
     if source is not None:
-        where.append("coalesce(a.source, cr.source) = ?")
+        where.append("c.source = ?")
         params.append(source)
     sql = (
-        "select c.url, coalesce(a.source, cr.source) as source, a.id as article_id, a.status, "
+        "select c.url, c.source, a.id as article_id, a.status, "
         "count(*) as failures, max(c.checked_at) as last_at, "
         "(select c2.outcome from checks c2 where c2.url = c.url order by c2.id desc limit 1) as last_outcome, "
         "(select c2.error from checks c2 where c2.url = c.url order by c2.id desc limit 1) as last_error "
-        "from checks c left join articles a on a.id = c.article_id left join crawls cr on cr.id = c.crawl_id "
+        "from checks c left join articles a on a.id = c.article_id "
         "where " + " and ".join(where) + " group by c.url order by last_at desc")
     if limit:
         sql += f" limit {int(limit)}"

@@ -545,6 +545,16 @@ having count(distinct p.link_text) > 1
 MIGRATIONS.append(_m011_fronts)
 
 
+def _m012_check_source(db: sqlite_utils.Database) -> None:
+    """The source of every check, also of a URL that never gave an article (failures by source)."""
+    db["checks"].add_column("source", str)
+    db.execute("update checks set source = (select a.source from articles a where a.id = checks.article_id)")
+    db.execute("create index idx_checks_source on checks (source, checked_at)")
+
+
+MIGRATIONS.append(_m012_check_source)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)

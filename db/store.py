@@ -507,9 +507,9 @@ def _insert_check(db: sqlite_utils.Database, fetch: Fetch, article_id: int | Non
                   version_id: int | None, *, error: str | None = None) -> int:
     cursor = db.execute(
         "insert into checks (article_id, url, crawl_id, checked_at, http_status, outcome, error, "
-        "version_id, duration_ms, result_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "version_id, duration_ms, result_id, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [article_id, fetch.url, fetch.crawl_id, iso(fetch.checked_at), fetch.http_status, outcome,
-         error or fetch.error, version_id, fetch.duration_ms, fetch.result_id])
+         error or fetch.error, version_id, fetch.duration_ms, fetch.result_id, fetch.source])
     return cursor.lastrowid
 
 

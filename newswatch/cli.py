@@ -17,6 +17,7 @@ import click
 
 from crawler.paths import DEFAULT_DB, DEFAULT_SOURCES
 from crawler.sources import Config, SourceConfigError, load_config, parse_duration
+from crawler.report import EVERY_DISCOVERY_FAILED
 from crawler.urls import lookup_forms
 from db import queries
 from db.schema import (DatabaseError, StorageFull, StorageProblem, open_db, parse_iso,
@@ -206,6 +207,9 @@ def _run_crawl(paths: Paths, mode: str, source_names, *, every=False, urls=(), a
         status = (result.crawl or {}).get("status", "not started")
         click.echo(f"stopped by {signal.Signals(result.stopped_by).name}: crawl {status}", err=True)
         raise SystemExit(128 + result.stopped_by)
+    if result.exit_code == 0 and result.crawl and result.crawl["status"] == EVERY_DISCOVERY_FAILED:
+        raise click.ClickException("every discovery URL failed, nothing was read (the lines above "
+                                   "say why; `newswatch errors` lists failed articles)")
     if result.exit_code != 0 or result.crawl is None:
         raise click.ClickException(f"the crawl process ended with exit code {result.exit_code}")
 

@@ -3,6 +3,7 @@ parameters, no scheme, an old slug) finds the tracked article."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from datetime import datetime
 
@@ -129,3 +130,44 @@ def test_canonical_urls(url, canonical):
     from crawler.urls import canonical_url
 
     assert canonical_url(url) == canonical
+
+
+def test_a_dead_site_is_one_line_per_problem_and_a_failed_crawl(tmp_path):
+    from tests.conftest import Cli
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens once it is closed
+    sources = tmp_path / "s.toml"
+    sources.write_text(f'[[source]]\nname = "dead"\nfeeds = ["http://127.0.0.1:{port}/feed.xml"]\n'
+                       f'sitemaps = ["http://127.0.0.1:{port}/sitemap.xml"]\n', encoding="utf-8")
+    result = Cli(tmp_path / "n.db", sources, tmp_path)("crawl", check=False)
+    assert result.returncode == 1
+    assert "scrapy" not in result.stderr  # Scrapy's own retry and robots.txt lines: only with -v
+    for path in ("feed.xml", "sitemap.xml"):
+        assert result.stderr.count(f"discovery failed: http://127.0.0.1:{port}/{path}: connection refused") == 1
+    assert "every discovery URL failed" in result.stderr.splitlines()[-1]
+
+
+def test_failed_articles_are_named_in_the_summary_and_by_errors(tmp_path):
+    from tests.conftest import Cli
+    from tests.hostile import HostileServer, html, response, rss
+
+    with HostileServer() as server:
+        base = server.base_url
+        server.routes["/feed.xml"] = response(200, rss([(f"{base}/news/{name}", name) for name in
+                                                        ("photo.jpg", "report.pdf", "gone-story.html")]).encode(),
+                                              {"Content-Type": "application/rss+xml"})
+        server.routes["/news/photo.jpg"] = response(200, b"\xff\xd8\xff", {"Content-Type": "image/jpeg"})
+        server.routes["/news/report.pdf"] = response(200, b"%PDF-1.4", {"Content-Type": "application/pdf"})
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[settings]\nworkers = 1\n[[source]]\nname = "s"\nfeeds = ["{base}/feed.xml"]\n',
+                           encoding="utf-8")
+        cli = Cli(tmp_path / "n.db", sources, tmp_path)
+        result = cli("crawl")
+    failed = [line for line in result.stderr.splitlines() if "] failed: " in line]
+    assert len(failed) == 3 and any("photo.jpg" in line for line in failed)
+    listed = run(cli, "errors", "--json").output.splitlines()
+    assert len(listed) == 3
+    status = run(cli, "status").output
+    assert "failed 24h:" in status and "errors 0%" not in status

@@ -116,6 +116,7 @@ class NewsSpider(scrapy.Spider):
                     yield request
 
     def _discovery_request(self, url: str, callback, source: Source) -> scrapy.Request:
+        self.crawler.stats.inc_value("newswatch/discovery_requests")
         return scrapy.Request(url, callback=callback, errback=self.discovery_failed,
                               cb_kwargs={"source": source}, dont_filter=True,
                               meta={"newswatch_source": source.name})
@@ -268,7 +269,8 @@ class NewsSpider(scrapy.Spider):
         errors = self.crawler.stats.get_value("newswatch/discovery_errors", [])
         errors.append(f"{url}: {why}")
         self.crawler.stats.set_value("newswatch/discovery_errors", errors)
-        self.logger.warning("discovery failed: %s: %s", url, why)
+        # shown once per crawl at its end (crawler.progress), not once per worker process here
+        self.logger.info("discovery failed: %s: %s", url, why)
         return None
 
     def track_requests(self) -> Iterable[scrapy.Request]:
