@@ -42,7 +42,7 @@ QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlew
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
                   every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
                   progress_every: float | None = None, shard: tuple[int, int] | None = None,
-                  crawl_id: int | str | None = None) -> list[str]:
+                  crawl_id: int | str | None = None, max_crawls: int | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
     if shard is not None:  # issue 8: one of N worker processes, adding to the crawl row crawl_id
@@ -57,6 +57,8 @@ def child_command(db: Path | str, sources: Path | str, mode: str, *, source_name
         command.append("--verbose")
     if progress_every is not None:
         command += ["--progress-every", str(progress_every)]
+    if max_crawls is not None:
+        command += ["--max-crawls", str(max_crawls)]
     return command
 
 
@@ -126,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code:
             return code
     shards = args.shard[1] if args.shard else 1
-    limits = limit_settings(config, args.source, shards)  # issue 5: limits
+    limits = limit_settings(config, args.source, shards, args.max_crawls)  # issue 5: limits
     max_crawl_time = config.crawl_time_limit(args.source)
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
     early = None
@@ -274,7 +276,8 @@ def _without_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
-def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1) -> dict:
+def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1,
+                   max_crawls: int | None = None) -> dict:
     """The sources file's limits as Scrapy settings.
 
     Scrapy has no global rate: DOWNLOAD_DELAY spaces the requests of one domain (one download
@@ -287,8 +290,8 @@ def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1) ->
     """
     selected = [config.source(n) for n in source_names] or list(config.sources)
     domains = {d for s in selected for d in s.allowed_domains} or {"?"}
-    # `newswatch run --max-crawls N` tells its child crawls N through the environment.
-    crawls = int(os.environ.get("NEWSWATCH_MAX_CRAWLS") or config.max_crawls)
+    # `newswatch run --max-crawls N` runs up to N crawls at once: each child is told N.
+    crawls = max_crawls or config.max_crawls
     split = shards if shards > 1 and not shard_by_domain(domains) else 1
     delay = crawls * len(domains) * split / config.requests_per_second
     concurrency = max(1, config.concurrent_per_domain // split)
@@ -338,6 +341,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress-every", type=float)
+    parser.add_argument("--max-crawls", type=int, help="crawls the daemon runs at once (they share the rate)")
     parser.add_argument("--shard", type=_shard, help="K/N: this process fetches the K-th of N shares")
     parser.add_argument("--crawl-id", type=_crawl_id,
                         help="with --shard: the crawl row to add counts to; - reads it from stdin")

@@ -32,7 +32,7 @@ class CrawlResult:
 def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequence[str] = (),
                     every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
                     on_start=None, progress_every: float | None = None,
-                    workers: int | None = None) -> CrawlResult:
+                    workers: int | None = None, max_crawls: int | None = None) -> CrawlResult:
     """Run one crawl in a child process, wait for it and return its `crawls` row.
 
     With `workers` > 1 (issue 8: one Scrapy process uses one core) the crawl is sharded over
@@ -44,11 +44,12 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
         if workers > 1:
             result = _run_sharded(db, sources, mode, workers, source_names=source_names,
                                   every=every, urls=urls, verbose=verbose, on_start=on_start,
-                                  progress_every=progress_every, children=children)
+                                  progress_every=progress_every, children=children,
+                                  max_crawls=max_crawls)
         else:
             result = _run_one(db, sources, mode, children, on_start, source_names=source_names,
                               every=every, urls=urls, verbose=verbose,
-                              progress_every=progress_every)
+                              progress_every=progress_every, max_crawls=max_crawls)
     return CrawlResult(result.exit_code, result.crawl, received[0] if received else None)
 
 

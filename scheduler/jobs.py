@@ -113,7 +113,8 @@ class Daemon:
                         datetime.now(timezone.utc))
             result = run_crawl_child(self.db, self.sources, mode, source_names=source_names,
                                      on_start=self._track, progress_every=0,
-                                     workers=default_workers(self.config))
+                                     workers=default_workers(self.config),
+                                     max_crawls=self.max_crawls)  # they share the rate
             row = result.crawl or {}
             self.storage_failed |= result.exit_code == EXIT_STORAGE
             outcome = row.get("status") or f"exit {result.exit_code}"
@@ -182,7 +183,6 @@ class Daemon:
 
     def run(self, once: bool = False) -> None:
         with RunLock(self.db):
-            os.environ["NEWSWATCH_MAX_CRAWLS"] = str(self.max_crawls)  # children share the ceiling
             db = open_db(self.db)  # migrate before any child starts
             stale = operations.close_stale_crawls(db, operations.pid_alive, datetime.now(timezone.utc))
             db.close()
