@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CLEANER_VERSION = "0.3"
+CLEANER_VERSION = "0.4"
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,8 @@ class Article:
     byline: tuple[str, ...] = ()  # visible byline first; names only, no "By"
     published: str | None = None  # ISO 8601 with UTC offset when known
     modified: str | None = None
-    body: str = ""  # one block per line, joined with "\n"
+    body: str = ""  # one block per line, joined with "\n"; image captions are not in it
+    captions: tuple[str, ...] = ()  # captions of the article's images in page order, credits removed
     canonical_url: str | None = None
     language: str | None = None
     cleaner_version: str = CLEANER_VERSION

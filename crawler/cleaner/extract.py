@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .article import Article
+from .captions import take_captions
 from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
 from .metadata import (page_signals, 
@@ -14,8 +15,9 @@ from .metadata import (page_signals,
     lone_headline, visible_title,
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
+from .lines import article_lines
 from .selectors import InvalidSelector, select
-from .text import block_lines, normalize_line, normalize_text
+from .text import linked_lines, normalize_line, normalize_text
 from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
 # C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
@@ -81,13 +83,14 @@ def _clean(html: object, url: str | None, encoding: str | None,
     byline = visible_byline(body, headline if _attached(headline, body) else None, known) or known
     language = meta.language or _jsonld_language(meta)
     published, modified = find_dates(meta, tree, language)
-    lines = _body_lines(body, headline, meta, chosen)
+    captions: list[str] = []
+    lines = _body_lines(body, headline, meta, chosen, captions)
     if _too_short(lines, meta) and not chosen:
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
     problems += selector_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
-                   body="\n".join(lines), canonical_url=meta.canonical, language=language,
-                   problems=tuple(problems), **page_signals(meta))
+                   body="\n".join(lines), captions=tuple(captions), canonical_url=meta.canonical,
+                   language=language, problems=tuple(problems), **page_signals(meta))
 
 
 def _visible_body(tree: etree._Element, drop_selectors: tuple[str, ...]) -> tuple[etree._Element, list[str]]:
@@ -134,16 +137,20 @@ def _select_by_css(body: etree._Element, body_selector: str | None) -> tuple[lis
 
 
 def _body_lines(body: etree._Element, headline: etree._Element | None, meta: PageMeta,
-                chosen: list[etree._Element]) -> list[str]:
-    """Body lines from the configured container, else the scored container and its siblings."""
+                chosen: list[etree._Element], captions: list[str] | None = None) -> list[str]:
+    """Body lines from the configured container, else the scored container and its siblings;
+    the image captions found there are moved to `captions`."""
     nodes = chosen or _widen_short(find_article(body) or [body])
     lines: list[str] = []
     for node in nodes:
         _drop_header_parts(node, headline)
+        found = take_captions(node)
+        if captions is not None:
+            captions += [c for c in found if c not in captions]
         if not chosen:
             clean_container(node)
         drop_promo_lines(node)
-        lines += block_lines(node)
+        lines += article_lines(linked_lines(node))
     standfirst = _standfirst(body, headline, nodes[0], meta)
     if standfirst and (not lines or lines[0] != standfirst):
         lines.insert(0, standfirst)
