@@ -53,7 +53,8 @@ def _label_key(text: str) -> str:
 
 def _is_date_line(line: str) -> bool:
     words = _WORDS.findall(line.lower())
-    return (len(line) <= _DATE_LINE_CHARS and any(w.isdigit() for w in words)
+    # Digits alone are a table row or code ("2020-08-01 │ 400"), not a date stamp.
+    return (len(line) <= _DATE_LINE_CHARS and any(w.isdigit() for w in words) and not all(w.isdigit() for w in words)
             and all(w.isdigit() or w in DATE_LINE_WORDS for w in words))
 
 

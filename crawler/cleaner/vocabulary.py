@@ -314,6 +314,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d+ comments?",
     r"(?:slide|image|photo|picture) \d+ (?:of|/) \d+",
     r"\d+ (?:of|/) \d+",
+    r"\d{1,3}",  # a slide counter or a share count alone on its line
     # print/e-mail/text-size tool bars
     r"(?:story tools|text size|font size|share this|share this article|share on)\s*:.{0,200}",
     r"(?:e-?mail|print)(?: this)?(?: article| story)?\s*(?:[|•·]\s*(?:e-?mail|print|share|comments?|save|"
