@@ -100,3 +100,26 @@ def test_sentences_that_mention_furniture_words_stay() -> None:
     for line in ("Copyright law has changed twice since 2008, the court said in its ruling on Monday.",
                  "Click-through rates fell, and the board said it would subscribe to a new service."):
         assert not is_furniture_line(line)
+
+
+def _table_page(title_tag: str, head: str = "") -> str:
+    cells = "".join(f"<p>{p}</p>" for p in _PROSE)
+    return (f"<html><head><title>{title_tag}</title>{head}</head><body><table><tr><td>"
+            "<font size=4><b>Pier to be rebuilt</b></font><br><font size=2>By Jane Roe</font>"
+            f"</td></tr><tr><td>{cells}</td></tr></table></body></html>")
+
+
+@pytest.mark.parametrize(("title_tag", "url", "head"), [
+    ("Harbour Gazette - Pier to be rebuilt", "https://www.harbourgazette.com/2008/pier.html", ""),
+    ("Pier to be rebuilt | Harbour Gazette", "https://www.harbourgazette.com/2008/pier.html", ""),
+    ("The Coast Post :: Pier to be rebuilt", "https://example.net/a/1", "<meta property='og:site_name' content='The Coast Post'>"),
+    ("HARBOURGAZETTE.COM - Pier to be rebuilt", None, ""),
+])
+def test_site_name_leaves_the_title_on_layouts_without_h1(title_tag: str, url: str | None, head: str) -> None:
+    article = clean(_table_page(title_tag, head), url or "http://harbourgazette.com/story?id=7")
+    assert article.title == "Pier to be rebuilt"
+
+
+def test_header_repeated_in_the_story_cell_is_not_body() -> None:
+    article = clean(_table_page("Pier to be rebuilt | Harbour Gazette"), "https://www.harbourgazette.com/p")
+    assert article.body == "\n".join(_PROSE)

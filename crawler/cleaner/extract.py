@@ -11,7 +11,7 @@ from .captions import take_captions
 from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
 from .metadata import (page_signals, 
-    PageMeta, find_dates, metadata_byline, read_page_meta, title_candidates, visible_byline,
+    PageMeta, find_dates, is_site_name, metadata_byline, read_page_meta, title_candidates, visible_byline,
     lone_headline, visible_title,
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
@@ -75,7 +75,7 @@ def _clean(html: object, url: str | None, encoding: str | None,
         return Article(problems=("document is empty",))
     meta = read_page_meta(tree, url)  # before pruning: JSON-LD lives in <script>
     body, problems = _visible_body(tree, drop_selectors)
-    title, headline = visible_title(body, title_candidates(meta))
+    title, headline = visible_title(body, title_candidates(meta), meta.site_keys)
     chosen, selector_problems = _select_by_css(body, body_selector)
     remove_boilerplate(body, keep=chosen)
     title, headline = _settle_title(body, title, headline, meta)
@@ -87,6 +87,7 @@ def _clean(html: object, url: str | None, encoding: str | None,
     lines = _body_lines(body, headline, meta, chosen, captions)
     if _too_short(lines, meta) and not chosen:
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
+    lines = _without_header_repeats(lines, title, byline)
     problems += selector_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
                    body="\n".join(lines), captions=tuple(captions), canonical_url=meta.canonical,
@@ -112,12 +113,24 @@ def _settle_title(body: etree._Element, title: str, headline: etree._Element | N
     if not candidates:
         return lone_headline(body)
     visible = lone_headline(body, strict=True)
-    return visible if visible[0] else (candidates[0], None)
+    return visible if visible[0] and not is_site_name(visible[0], meta.site_keys) else (candidates[0], None)
 
 
 def _attached(el: etree._Element | None, body: etree._Element) -> bool:
     """Still in the page (pruning may have removed it)."""
     return el is not None and (el is body or body in el.iterancestors())
+
+
+def _comparable(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _without_header_repeats(lines: list[str], title: str, byline: tuple[str, ...]) -> list[str]:
+    """Old table layouts repeat the headline and the byline at the top of the story cell;
+    they are already the title and byline fields."""
+    repeats = {_comparable(title)} | {_comparable(f"{prefix} {name}") for name in byline for prefix in ("", "by")}
+    repeats.discard("")
+    return [line for line in lines if _comparable(line) not in repeats]
 
 
 def _jsonld_language(meta: PageMeta) -> str | None:

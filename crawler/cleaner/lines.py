@@ -11,7 +11,7 @@ from .vocabulary import (
 
 # Past this length a line is prose, whatever words it starts with.
 _MAX_FURNITURE_CHARS = 300
-_DATE_LINE_CHARS = 90
+_DATE_LINE_CHARS = 120
 # A line of this many words, mostly outside links, is article prose.
 PROSE_WORDS = 8
 PROSE_CHARS = 40  # scripts written without spaces (Chinese, Japanese, Thai)
@@ -58,6 +58,13 @@ def _is_date_line(line: str) -> bool:
             and all(w.isdigit() or w in DATE_LINE_WORDS for w in words))
 
 
+def _is_stamp(line: str) -> bool:
+    """"Le Monde | 04.05.2015 à 13h36 • Mis à jour le … | Par": date segments and short labels."""
+    items = [item for item in _MENU_SPLIT.split(f" {line.strip(' |•·')} ") if item.strip()]
+    return (len(items) > 1 and any(_is_date_line(item) for item in items)
+            and all(_is_date_line(item) or len(item.split()) <= 2 for item in items))
+
+
 def _is_menu(line: str) -> bool:
     items = _MENU_SPLIT.split(f" {line.strip(' |•·')} ")
     return len(items) >= MENU_ITEMS_MIN and all(len(item.split()) <= MENU_ITEM_MAX_WORDS for item in items)
@@ -73,7 +80,7 @@ def is_furniture_line(line: str) -> bool:
         return True
     if not strip_credit(line).strip(_LABEL_TRIM):
         return True
-    return bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line)
+    return bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line) or _is_stamp(line)
 
 
 def _is_prose(line: str, linked: float) -> bool:

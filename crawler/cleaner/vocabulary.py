@@ -295,6 +295,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"get (?:our|the)\b.{0,60}\b(?:newsletters?|delivered|in your inbox)\b.{0,60}",
     r"by (?:subscribing|signing up|clicking|registering|entering your e-?mail)\b.{0,250}",
     r"(?:thanks|thank you) for (?:signing up|subscribing)\b.{0,60}",
+    r"subscribe to\s*:.{0,80}",
     r"(?:invalid|enter (?:a valid|your)) e-?mail(?: address)?\b.{0,40}",
     # follow / contact lines: "Follow us on Twitter", "Follow @NAME", "Email NAME at … or follow him @…"
     r"follow (?:us|@\w+|\w+(?: \w+){0,5} on (?:twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok))\b.{0,100}",
@@ -302,13 +303,15 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at .{0,60}\bor follow\b.{0,80}",
     r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
     r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
-    r"follow .{1,60} on(?: and)?",
+    r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
     # app promos and "click here" calls to action
     r"click here\b.{0,100}",
     r".{0,20}\b(?:download|get) (?:the|our) .{0,40}\bapp\b.{0,60}",
     # standards footers and topic lists
     r"our standards: .{0,200}",
     r"(?:topics|tags|filed under|categories)\s*:.{0,200}",
+    # reviewer and fact-check stamps under health and science stories
+    r"(?:medically |fact[- ]checked and )?reviewed by .{1,80}",
     # comment-thread meta
     r"posted by .{1,60} (?:on|at) .{0,40}\d.{0,30}",
     r"\d+ comments?",
@@ -334,7 +337,7 @@ DATE_LINE_WORDS: frozenset[str] = frozenset({
     "december", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday",
     "wednesday", "thursday", "friday", "saturday", "sunday", "and", "read", "min", "mins", "reading",
     "veröffentlicht", "aktualisiert", "am", "um", "uhr", "publié", "le", "mis", "à", "jour", "publicado",
-    "actualizado", "el", "de", "las", "hs",
+    "actualizado", "el", "de", "las", "hs", "h",
 })
 # Lines wholly inside links (menus, related headlines, tool bars) go; a caption or sentence
 # with an inline link keeps its unlinked words.
