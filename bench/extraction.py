@@ -225,7 +225,7 @@ def figcaption_lines(html: bytes | str) -> list[str]:
 
 SETS = [
     DevSet("readability-test-pages", "expected.txt: Readability's own output (reviewed), captions included, so the cleaner "
-           "is scored on body + captions", False,
+           "is scored on body + captions in page order", False,
            readability_pages),
     DevSet("l3s-gn1", "expected.txt: body only (no headline, byline, dateline or captions)", True,
            lambda: labelled_pages("l3s-gn1")),
@@ -289,7 +289,7 @@ def score_tools(pages: list[Page], tools: dict, keep_outputs: bool = False) -> d
             run, meta = tools[name]
             out = _timed(scores[name], run, page)
             if page.captions_in_label and out.get("captions"):
-                out["text"] = f"{out['text']}\n{out['captions']}"
+                out["text"] = in_page_order(page, out["text"], out["captions"])
             p, r = precision_recall(page.text, out["text"])
             score = scores[name]
             score.precisions.append(p)
@@ -301,6 +301,24 @@ def score_tools(pages: list[Page], tools: dict, keep_outputs: bool = False) -> d
                 out.update(_safe(meta, page, {}))
             _score_meta(score, page, out)
     return scores
+
+
+def in_page_order(page: Page, body: str, captions: str) -> str:
+    """Body and caption lines merged in the order they appear in the page's text (captions are
+    kept apart by the cleaner; a label that keeps them inline is compared in page order)."""
+    doc = lxml.html.fromstring(page.html)
+    for el in doc.iter("script", "style", "noscript", "template"):
+        el.drop_tree()
+    text = " ".join(doc.text_content().split())
+    merged, last = [], 0
+    for line in body.split("\n"):
+        pos = text.find(line, last)
+        last = pos if pos >= 0 else last
+        merged.append((last, 0, line))
+    for line in captions.split("\n"):
+        pos = text.find(line)
+        merged.append((pos if pos >= 0 else len(text), 1, line))
+    return "\n".join(line for _, _, line in sorted(merged, key=lambda m: (m[0], m[1])))
 
 
 def _timed(score: Score, run: Callable, page: Page) -> dict:

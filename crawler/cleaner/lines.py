@@ -14,7 +14,10 @@ _MAX_FURNITURE_CHARS = 300
 _DATE_LINE_CHARS = 120
 # A line of this many words, mostly outside links, is article prose.
 PROSE_WORDS = 8
-PROSE_CHARS = 40  # scripts written without spaces (Chinese, Japanese, Thai)
+PROSE_CHARS = 40
+# Other stories' headlines: linked lines of this many words, at least this many in a row.
+HEADLINE_WORDS = 4
+RELATED_RUN_MIN = 2  # scripts written without spaces (Chinese, Japanese, Thai)
 _LABEL_TRIM = " \t:：»›…|-–—.!·•→←▶►"
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERNS), re.I | re.S)
 _MENU_SPLIT = re.compile(r"\s[|•·]\s")
@@ -88,13 +91,31 @@ def _is_prose(line: str, linked: float) -> bool:
 
 
 def article_lines(lines: list[tuple[str, float]]) -> list[str]:
-    """Container lines without furniture lines, and without the runs of lines wholly inside links
-    before the first and after the last prose line (related headlines, menus, tool bars).
+    """Container lines without furniture lines, without the lines wholly inside links before the
+    first and after the last prose line (menus, tool bars, related headlines), and without runs
+    of headline-like link lines between paragraphs (related and trending lists inside the story).
 
-    Link lines between prose lines stay: an article's own lists of links (sources, products,
-    tools) sit there.
+    A lone link line or a list of short link items between paragraphs stays: an article's own
+    lists of sources, products or tools sit there.
     """
     prose = [i for i, (line, linked) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
+    linked_run = _headline_link_runs(lines)
     return [line for i, (line, linked) in enumerate(lines)
-            if not is_furniture_line(line) and (first <= i <= last or linked < LINKED_LINE_SHARE)]
+            if not is_furniture_line(line) and not linked_run[i]
+            and (first <= i <= last or linked < LINKED_LINE_SHARE)]
+
+
+def _headline_link_runs(lines: list[tuple[str, float]]) -> list[bool]:
+    """Lines in a run of RELATED_RUN_MIN or more consecutive link lines that read like headlines."""
+    marks = [linked >= LINKED_LINE_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked in lines]
+    out = [False] * len(lines)
+    i = 0
+    while i < len(marks):
+        j = i
+        while j < len(marks) and marks[j]:
+            j += 1
+        if j - i >= RELATED_RUN_MIN:
+            out[i:j] = [True] * (j - i)
+        i = j + 1
+    return out
