@@ -15,7 +15,7 @@ from .metadata import (page_signals,
     lone_headline, visible_title,
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
-from .lines import article_lines
+from .lines import article_lines, is_furniture_line
 from .selectors import InvalidSelector, select
 from .text import linked_lines, normalize_line, normalize_text
 from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
@@ -29,6 +29,10 @@ _MIN_BODY_CHARS = 200
 _SHORT_ARTICLE_CHARS = 500
 # A standfirst is a sentence or two.
 _STANDFIRST_CHARS = (20, 400)
+# A body with fewer characters than this in sentence-like lines (this many words or more) gets
+# a second opinion from trafilatura.
+_MIN_PROSE_CHARS = 250
+_PROSE_WORDS = 8
 # A body this short after every guard is treated as "nothing found by pruning".
 _NEARLY_EMPTY = 50
 
@@ -87,6 +91,8 @@ def _clean(html: object, url: str | None, encoding: str | None,
     lines = _body_lines(body, headline, meta, chosen, captions)
     if _too_short(lines, meta) and not chosen:
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
+    if not chosen and _prose_chars(lines) < _MIN_PROSE_CHARS:
+        lines = _second_opinion(text, title, lines)
     lines = _without_header_repeats(lines, title, byline)
     problems += selector_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
@@ -261,6 +267,17 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
             lines = [line for line in rescue(text) if line != title]
             best = lines if _chars(lines) >= 2 * _chars(best) + _NEARLY_EMPTY else best
     return best
+
+
+def _prose_chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if len(line.split()) >= _PROSE_WORDS)
+
+
+def _second_opinion(text: str, title: str, lines: list[str]) -> list[str]:
+    """A body with almost no sentences is a menu or a sidebar the scoring took for the story:
+    trafilatura's selection replaces it when it holds clearly more prose."""
+    rescue = [line for line in _trafilatura_lines(text) if line != title and not is_furniture_line(line)]
+    return rescue if _prose_chars(rescue) >= 2 * _prose_chars(lines) + _MIN_PROSE_CHARS else lines
 
 
 def _jsonld_lines(meta: PageMeta) -> list[str]:
