@@ -56,10 +56,18 @@ def test_author_contact_and_follow_lines_go(furniture: str) -> None:
     "<p>Copyright 2024 The Gazette. All rights reserved.</p>", "<p>Posted: 2:35 pm PST December 30, 2007</p>",
     "<p>Last Updated: Monday, 14 January 2008, 17:52 GMT</p>", "<p>5 min read</p>",
     "<p>Home | News | Sport | Weather | Contact us</p>", "<p>E-mail this to a friend</p>",
-    "<p>Print this story | Email this story | Discuss</p>",
+    "<p>Print this story | Email this story | Discuss</p>", "<p>Harbourtown, March 3, 2024</p>",
+    "<p>March 3, 2024; Page A7</p>", "<p>Published Mar. 3, 2024 — Reads 118</p>", "<p>2024-03-03 10:40:17</p>",
+    "<p>Last Update: 3/3 3:36 pm</p>",
 ])
 def test_label_stamp_and_tool_lines_go(furniture: str) -> None:
     _body_is_prose(_page(before=furniture))
+
+
+def test_related_headline_run_with_dates_between_paragraphs_goes() -> None:
+    related = "".join(f"<p><a href='/n/{i}'>Council names new harbour master in surprise move</a> 3/3/24 7:05 PM</p>"
+                      for i in range(3))
+    _body_is_prose(_page(middle=related))
 
 
 def test_related_headline_run_at_the_edge_goes_but_links_between_paragraphs_stay() -> None:

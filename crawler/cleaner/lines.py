@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from .vocabulary import (
     CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
-    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES,
+    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
 )
 
 # Past this length a line is prose, whatever words it starts with.
@@ -61,9 +61,15 @@ def _is_date_line(line: str) -> bool:
             and all(w.isdigit() or w in DATE_LINE_WORDS for w in words))
 
 
+_STAMP_SPLIT = re.compile(r"\s[|•·—–-]\s|[;,]\s")
+
+
 def _is_stamp(line: str) -> bool:
-    """"Le Monde | 04.05.2015 à 13h36 • Mis à jour le … | Par": date segments and short labels."""
-    items = [item for item in _MENU_SPLIT.split(f" {line.strip(' |•·')} ") if item.strip()]
+    """"Le Monde | 04.05.2015 à 13h36 • Mis à jour le … | Par", "New Delhi, January 11, 2008",
+    "December 27, 2007; Page A7": date segments and short labels (a place, a page, a name)."""
+    if len(line) > _DATE_LINE_CHARS:
+        return False
+    items = [item for item in _STAMP_SPLIT.split(f" {line.strip(' |•·')} ") if item.strip()]
     return (len(items) > 1 and any(_is_date_line(item) for item in items)
             and all(_is_date_line(item) or len(item.split()) <= 2 for item in items))
 
@@ -108,7 +114,7 @@ def article_lines(lines: list[tuple[str, float]]) -> list[str]:
 
 def _headline_link_runs(lines: list[tuple[str, float]]) -> list[bool]:
     """Lines in a run of RELATED_RUN_MIN or more consecutive link lines that read like headlines."""
-    marks = [linked >= LINKED_LINE_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked in lines]
+    marks = [linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked in lines]
     out = [False] * len(lines)
     i = 0
     while i < len(marks):

@@ -318,6 +318,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:slide|image|photo|picture) \d+ (?:of|/) \d+",
     r"\d+ (?:of|/) \d+",
     r"\d{1,3}",  # a slide counter or a share count alone on its line
+    r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
     # print/e-mail/text-size tool bars
     r"(?:story tools|text size|font size|share this|share this article|share on)\s*:.{0,200}",
     r"(?:e-?mail|print)(?: this)?(?: article| story)?\s*(?:[|•·]\s*(?:e-?mail|print|share|comments?|save|"
@@ -337,8 +338,11 @@ DATE_LINE_WORDS: frozenset[str] = frozenset({
     "december", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday",
     "wednesday", "thursday", "friday", "saturday", "sunday", "and", "read", "min", "mins", "reading",
     "veröffentlicht", "aktualisiert", "am", "um", "uhr", "publié", "le", "mis", "à", "jour", "publicado",
-    "actualizado", "el", "de", "las", "hs", "h",
+    "actualizado", "el", "de", "las", "hs", "h", "update", "page", "reads", "views", "votes", "comments",
+    "shares", "likes", "replies",
 })
 # Lines wholly inside links (menus, related headlines, tool bars) go; a caption or sentence
 # with an inline link keeps its unlinked words.
 LINKED_LINE_SHARE = 0.9
+# Lines of a related-headline run may carry an unlinked date or count after the link.
+RUN_LINKED_SHARE = 0.7
