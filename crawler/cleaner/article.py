@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CLEANER_VERSION = "0.3"
+CLEANER_VERSION = "0.4"
 
 
 @dataclass(frozen=True)
@@ -14,12 +14,12 @@ class Article:
     byline: tuple[str, ...] = ()  # visible byline first; names only, no "By"
     published: str | None = None  # ISO 8601 with UTC offset when known
     modified: str | None = None
-    body: str = ""  # one block per line, joined with "\n"
+    body: str = ""  # one block per line, joined with "\n"; image captions are not in it
     canonical_url: str | None = None
     language: str | None = None
     cleaner_version: str = CLEANER_VERSION
     problems: tuple[str, ...] = field(default=())  # why fields are empty, for bad input
-    captions: tuple[str, ...] = ()  # image captions, one a line: versioned apart from the body
+    captions: tuple[str, ...] = ()  # image captions in page order, credits removed: versioned apart from the body
     # What the page says of itself, for telling an article from a page standing in for it
     # (crawler.outcomes): its <title>, a robots `noindex`, JSON-LD isAccessibleForFree.
     page_title: str = ""

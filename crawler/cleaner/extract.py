@@ -7,15 +7,17 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .article import Article
+from .captions import take_captions
 from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
 from .metadata import (page_signals, 
-    PageMeta, find_dates, metadata_byline, read_page_meta, title_candidates, visible_byline,
+    PageMeta, find_dates, is_site_name, metadata_byline, read_page_meta, title_candidates, visible_byline,
     lone_headline, visible_title,
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
+from .lines import article_lines, is_furniture_line
 from .selectors import InvalidSelector, select
-from .text import block_lines, normalize_line, normalize_text
+from .text import linked_lines, normalize_line, normalize_text
 from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
 # C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
@@ -27,6 +29,10 @@ _MIN_BODY_CHARS = 200
 _SHORT_ARTICLE_CHARS = 500
 # A standfirst is a sentence or two.
 _STANDFIRST_CHARS = (20, 400)
+# A body with fewer characters than this in sentence-like lines (this many words or more) gets
+# a second opinion from trafilatura.
+_MIN_PROSE_CHARS = 250
+_PROSE_WORDS = 8
 # A body this short after every guard is treated as "nothing found by pruning".
 _NEARLY_EMPTY = 50
 
@@ -73,7 +79,7 @@ def _clean(html: object, url: str | None, encoding: str | None,
         return Article(problems=("document is empty",))
     meta = read_page_meta(tree, url)  # before pruning: JSON-LD lives in <script>
     body, problems = _visible_body(tree, drop_selectors)
-    title, headline = visible_title(body, title_candidates(meta))
+    title, headline = visible_title(body, title_candidates(meta), meta.site_keys)
     chosen, selector_problems = _select_by_css(body, body_selector)
     remove_boilerplate(body, keep=chosen)
     title, headline = _settle_title(body, title, headline, meta)
@@ -81,13 +87,17 @@ def _clean(html: object, url: str | None, encoding: str | None,
     byline = visible_byline(body, headline if _attached(headline, body) else None, known) or known
     language = meta.language or _jsonld_language(meta)
     published, modified = find_dates(meta, tree, language)
-    lines = _body_lines(body, headline, meta, chosen)
+    captions: list[str] = []
+    lines = _body_lines(body, headline, meta, chosen, captions)
     if _too_short(lines, meta) and not chosen:
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
+    if not chosen and _prose_chars(lines) < _MIN_PROSE_CHARS:
+        lines = _second_opinion(text, title, lines)
+    lines = _without_header_repeats(lines, title, byline)
     problems += selector_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
-                   body="\n".join(lines), canonical_url=meta.canonical, language=language,
-                   problems=tuple(problems), **page_signals(meta))
+                   body="\n".join(lines), captions=tuple(captions), canonical_url=meta.canonical,
+                   language=language, problems=tuple(problems), **page_signals(meta))
 
 
 def _visible_body(tree: etree._Element, drop_selectors: tuple[str, ...]) -> tuple[etree._Element, list[str]]:
@@ -109,12 +119,24 @@ def _settle_title(body: etree._Element, title: str, headline: etree._Element | N
     if not candidates:
         return lone_headline(body)
     visible = lone_headline(body, strict=True)
-    return visible if visible[0] else (candidates[0], None)
+    return visible if visible[0] and not is_site_name(visible[0], meta.site_keys) else (candidates[0], None)
 
 
 def _attached(el: etree._Element | None, body: etree._Element) -> bool:
     """Still in the page (pruning may have removed it)."""
     return el is not None and (el is body or body in el.iterancestors())
+
+
+def _comparable(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _without_header_repeats(lines: list[str], title: str, byline: tuple[str, ...]) -> list[str]:
+    """Old table layouts repeat the headline and the byline at the top of the story cell;
+    they are already the title and byline fields."""
+    repeats = {_comparable(title)} | {_comparable(f"{prefix} {name}") for name in byline for prefix in ("", "by")}
+    repeats.discard("")
+    return [line for line in lines if _comparable(line) not in repeats]
 
 
 def _jsonld_language(meta: PageMeta) -> str | None:
@@ -134,16 +156,20 @@ def _select_by_css(body: etree._Element, body_selector: str | None) -> tuple[lis
 
 
 def _body_lines(body: etree._Element, headline: etree._Element | None, meta: PageMeta,
-                chosen: list[etree._Element]) -> list[str]:
-    """Body lines from the configured container, else the scored container and its siblings."""
+                chosen: list[etree._Element], captions: list[str] | None = None) -> list[str]:
+    """Body lines from the configured container, else the scored container and its siblings;
+    the image captions found there are moved to `captions`."""
     nodes = chosen or _widen_short(find_article(body) or [body])
     lines: list[str] = []
     for node in nodes:
         _drop_header_parts(node, headline)
+        found = take_captions(node)
+        if captions is not None:
+            captions += [c for c in found if c not in captions]
         if not chosen:
             clean_container(node)
         drop_promo_lines(node)
-        lines += block_lines(node)
+        lines += article_lines(linked_lines(node))
     standfirst = _standfirst(body, headline, nodes[0], meta)
     if standfirst and (not lines or lines[0] != standfirst):
         lines.insert(0, standfirst)
@@ -241,6 +267,17 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
             lines = [line for line in rescue(text) if line != title]
             best = lines if _chars(lines) >= 2 * _chars(best) + _NEARLY_EMPTY else best
     return best
+
+
+def _prose_chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if len(line.split()) >= _PROSE_WORDS)
+
+
+def _second_opinion(text: str, title: str, lines: list[str]) -> list[str]:
+    """A body with almost no sentences is a menu or a sidebar the scoring took for the story:
+    trafilatura's selection replaces it when it holds clearly more prose."""
+    rescue = [line for line in _trafilatura_lines(text) if line != title and not is_furniture_line(line)]
+    return rescue if _prose_chars(rescue) >= 2 * _prose_chars(lines) + _MIN_PROSE_CHARS else lines
 
 
 def _jsonld_lines(meta: PageMeta) -> list[str]:

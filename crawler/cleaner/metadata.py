@@ -5,7 +5,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -33,6 +33,7 @@ class PageMeta:
     title_tag: str = ""
     canonical: str | None = None
     language: str | None = None
+    site_keys: frozenset[str] = frozenset()  # the site's name and host, squashed ("theage", "bbcnews")
 
 
 def _iter_jsonld_objects(value: Any) -> Iterator[dict[str, Any]]:
@@ -85,8 +86,37 @@ def read_page_meta(tree: etree._Element, url: str | None) -> PageMeta:
     meta = read_meta(tree)
     title_el = next(tree.iter("title"), None)
     title_tag = normalize_line(element_text(title_el)) if title_el is not None else ""
-    return PageMeta(meta=meta, jsonld=read_jsonld(tree), title_tag=title_tag,
-                    canonical=_canonical(tree, meta, url), language=_language(tree, meta))
+    jsonld = read_jsonld(tree)
+    canonical = _canonical(tree, meta, url)
+    return PageMeta(meta=meta, jsonld=jsonld, title_tag=title_tag, canonical=canonical,
+                    language=_language(tree, meta), site_keys=_site_keys(meta, jsonld, canonical or url))
+
+
+# Host labels that say nothing about the site's name.
+_HOST_NOISE = frozenset({"www", "m", "mobile", "amp", "news", "edition", "en", "com", "co", "org", "net", "uk",
+                         "au", "ca", "in", "de", "fr", "es", "it", "nl", "gov", "ac", "int", "info", "biz", "tv"})
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+|_", "", text).casefold()
+
+
+def _site_keys(meta: dict[str, str], jsonld: dict[str, Any], url: str | None) -> frozenset[str]:
+    """The site's own name, from og:site_name / application-name / JSON-LD publisher and its host."""
+    publisher = jsonld.get("publisher")
+    names = [meta.get("og:site_name"), meta.get("application-name"), (meta.get("twitter:site") or "").lstrip("@"),
+             publisher.get("name") if isinstance(publisher, dict) else None]
+    host = urlsplit(url).hostname or "" if url else ""
+    names += [label for label in host.split(".") if label not in _HOST_NOISE]
+    return frozenset(k for k in (_squash(n) for n in names if isinstance(n, str)) if len(k) >= 3)
+
+
+def is_site_name(part: str, site_keys: frozenset[str]) -> bool:
+    """A <title> part naming the site: "The Age", "BBC NEWS", "CNN.com", "Earthtimes.org"."""
+    key = _squash(part)
+    if len(key) < 3 or len(part.split()) > 6:
+        return False
+    return any(key == k or key.startswith(k) or (k.startswith(key) and len(key) >= 0.6 * len(k)) for k in site_keys)
 
 
 def _canonical(tree: etree._Element, meta: dict[str, str], url: str | None) -> str | None:
@@ -115,18 +145,41 @@ def _language(tree: etree._Element, meta: dict[str, str]) -> str | None:
 # ---------------------------------------------------------------- title
 
 def title_candidates(pm: PageMeta) -> list[str]:
-    """Headline strings from metadata, best first, including <title> without the site name."""
+    """Headline strings from metadata, best first, each without a part that names the site,
+    and <title> without the site name."""
     found = [pm.jsonld.get("headline")] + [pm.meta.get(k) for k in (
         "dc:title", "dc.title", "dcterm:title", "dcterms.title", "og:title", "twitter:title", "title",
         "parsely-title")]
-    found.append(strip_site_name(pm.title_tag))
+    found = [without_site_name(t, pm.site_keys) if isinstance(t, str) else t for t in found]
+    found.append(strip_site_name(pm.title_tag, pm.site_keys))
     found.append(pm.title_tag)
-    return [normalize_line(str(t)) for t in found if isinstance(t, str) and normalize_line(t)]
+    return [normalize_line(str(t)) for t in found
+            if isinstance(t, str) and normalize_line(t) and not is_site_name(t, pm.site_keys)]
 
 
-def strip_site_name(title: str) -> str:
-    """'Headline | Site' -> 'Headline' (Readability's rule: drop the last part; if that leaves
-    under 3 words drop the first part instead; if 4 words or fewer remain keep the whole)."""
+def without_site_name(title: str, site_keys: frozenset[str]) -> str:
+    """'Site Name - Headline' or 'Headline | Section | Site' -> the parts that do not name the site."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2 or not site_keys:
+        return title
+    while len(parts) > 1 and is_site_name(parts[0], site_keys):
+        parts = parts[1:]
+    while len(parts) > 1 and is_site_name(parts[-1], site_keys):
+        parts = parts[:-1]
+    if len(parts) == len(_TITLE_SEPARATORS.split(title)):
+        return title
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end] if 0 <= start < end else title
+
+
+def strip_site_name(title: str, site_keys: frozenset[str] = frozenset()) -> str:
+    """'Headline | Site' -> 'Headline': the parts naming the site when the page says its name,
+    else Readability's rule (drop the last part; if that leaves under 3 words drop the first
+    part instead; if 4 words or fewer remain keep the whole)."""
+    known = without_site_name(title, site_keys)
+    if known != title:
+        return known
     separators = list(_TITLE_SEPARATORS.finditer(title))
     if not separators:
         return title
@@ -145,19 +198,22 @@ def _overlaps(a: str, b: str) -> bool:
     return len(short) > 10 and short in long_ and len(short) >= 0.5 * len(long_)
 
 
-def _headline_parts(candidates: list[str]) -> list[str]:
-    """Pieces of "Headline | Section | Site" titles, minus the last one (the site name)."""
+def _headline_parts(candidates: list[str], site_keys: frozenset[str] = frozenset()) -> list[str]:
+    """Pieces of "Headline | Section | Site" titles, minus the site name (the last one unless
+    another piece names the site)."""
     parts: list[str] = []
     for candidate in candidates:
         pieces = [p for p in _TITLE_SEPARATORS.split(candidate) if _comparable(p)]
-        parts += pieces[:-1] if len(pieces) > 1 else []
+        named = [p for p in pieces if not is_site_name(p, site_keys)]
+        parts += named if 0 < len(named) < len(pieces) else pieces[:-1] if len(pieces) > 1 else []
     return parts
 
 
-def visible_title(body: etree._Element, candidates: list[str]) -> tuple[str, etree._Element | None]:
+def visible_title(body: etree._Element, candidates: list[str],
+                  site_keys: frozenset[str] = frozenset()) -> tuple[str, etree._Element | None]:
     """The on-page headline agreeing with metadata: an <h1>, else an element showing that text."""
-    exact = {_comparable(c) for c in candidates if _comparable(c)}
-    wanted = exact | {_comparable(p) for p in _headline_parts(candidates)}
+    exact = {_comparable(c) for c in candidates if _comparable(c) and not is_site_name(c, site_keys)}
+    wanted = exact | {_comparable(p) for p in _headline_parts(candidates, site_keys)}
     for h in body.iter("h1"):
         text = heading_text(h)
         key = _comparable(text)

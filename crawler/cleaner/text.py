@@ -43,11 +43,16 @@ class _LineBuilder:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.linked: list[float] = []  # per line: share of its characters inside <a>
         self._parts: list[str] = []
+        self._linked_chars = 0
+        self.in_link = 0
 
     def add(self, text: str | None) -> None:
         if text:
             self._parts.append(text)
+            if self.in_link:
+                self._linked_chars += len(text.strip())
 
     def add_pre(self, text: str | None) -> None:
         """Preformatted text keeps its line breaks."""
@@ -64,7 +69,9 @@ class _LineBuilder:
             line = normalize_line("".join(self._parts))
             if line:
                 self.lines.append(line)
+                self.linked.append(min(1.0, self._linked_chars / max(1, len(line.replace(" ", "")))))
             self._parts = []
+            self._linked_chars = 0
 
 
 def _tag(el: etree._Element) -> str:
@@ -74,6 +81,16 @@ def _tag(el: etree._Element) -> str:
 
 def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset()) -> list[str]:
     """Visible text of root, one line per block; captions stay on one line with their credit."""
+    return _walk_lines(root, inline_tags).lines
+
+
+def linked_lines(root: etree._Element) -> list[tuple[str, float]]:
+    """block_lines with, for each line, the share of its characters that sit inside links."""
+    out = _walk_lines(root, frozenset())
+    return list(zip(out.lines, out.linked))
+
+
+def _walk_lines(root: etree._Element, inline_tags: frozenset[str]) -> _LineBuilder:
     out = _LineBuilder()
     pre_depth = 0
     inline_depth = 0
@@ -90,11 +107,13 @@ def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset())
                 out.add(" ")
             pre_depth += tag in ("pre", "listing", "xmp")
             inline_depth += tag in inline_tags
+            out.in_link += tag == "a"
             (out.add_pre if pre_depth else out.add)(el.text)
         else:
             if tag:
                 pre_depth -= tag in ("pre", "listing", "xmp")
                 inline_depth -= tag in inline_tags
+                out.in_link -= tag == "a"
                 if tag in BLOCK_TAGS and tag not in _CELL_TAGS and not inline_depth:
                     out.cut()
                 elif tag == "br" and inline_depth:
@@ -102,7 +121,7 @@ def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset())
             if el is not root:
                 (out.add_pre if pre_depth else out.add)(el.tail)
     out.cut()
-    return out.lines
+    return out
 
 
 def element_text(el: etree._Element) -> str:

@@ -138,6 +138,18 @@ CONTENT_TOKENS: frozenset[str] = frozenset({
     "story-body", "storybody", "story-content", "post-body", "main-content", "article-text",
 })
 
+# Tokens that mark an image caption (figcaption aside): WordPress `wp-caption-text`, the
+# newspaper "cutline". Their text goes to Article.captions, not the body.
+CAPTION_TOKENS: frozenset[str] = frozenset({
+    "caption", "wp-caption-text", "image-caption", "photo-caption", "img-caption", "media-caption",
+    "caption-text", "figure-caption", "cutline", "legend", "photo-legend", "image-legend",
+})
+# Tokens that mark the credit inside or beside a caption.
+CREDIT_TOKENS: frozenset[str] = frozenset({
+    "credit", "credits", "photo-credit", "image-credit", "caption-credit", "copyright", "photographer",
+    "media-credit", "img-credit", "source-credit", "attribution",
+})
+
 # Tokens that mark a standfirst / dek / summary shown under the headline.
 STANDFIRST_TOKENS: frozenset[str] = frozenset({
     "standfirst", "subtitle", "sub-title", "subheading", "sub-heading", "subhead", "dek",
@@ -215,7 +227,122 @@ GUARDED_RE = _compile_tokens(tuple(t for name, family in BOILERPLATE_TOKENS.item
                                    if name not in UNGUARDED_FAMILIES for t in family))
 CONTENT_RE = _compile_tokens(CONTENT_TOKENS)
 STANDFIRST_RE = _compile_tokens(STANDFIRST_TOKENS)
+CAPTION_RE = _compile_tokens(CAPTION_TOKENS)
+CREDIT_RE = _compile_tokens(CREDIT_TOKENS)
 BYLINE_RE = _compile_tokens(BYLINE_TOKENS)
 FURNITURE_RE = _compile_tokens(FURNITURE_TOKENS | BYLINE_TOKENS)
 CONTAINER_POSITIVE_RE = _compile_tokens(CONTAINER_POSITIVE_TOKENS)
 CONTAINER_NEGATIVE_RE = _compile_tokens(CONTAINER_NEGATIVE_TOKENS)
+
+
+# ---------------------------------------------------------------- line-level furniture
+# Lines of the chosen container that read as page furniture by their words alone, whatever
+# markup they sit in (old table layouts and custom CMSs carry no telling class names).
+# Each pattern is matched case-insensitively against the whole normalised line.
+
+# Photo and image credits, alone on a line or at the end of a caption: "Photo: NAME, AGENCY",
+# "(Getty Images)", "Credit: …", "Foto: …", "© NAME". Credits are not article text and churn
+# (agencies re-license, CDNs rename).
+CREDIT_LABELS: tuple[str, ...] = (
+    "photo", "photos", "photograph", "photography", "picture", "pictures", "image", "images", "credit",
+    "credits", "photo credit", "image credit", "source", "foto", "fotos", "bild", "crédit", "crédito",
+    "crédits", "illustration", "video", "graphic", "file photo", "photo illustration",
+)
+PHOTO_AGENCIES: tuple[str, ...] = (
+    "getty images", "getty", "afp", "ap", "ap photo", "reuters", "epa", "shutterstock", "istock",
+    "istockphoto", "alamy", "associated press", "dpa", "anadolu", "xinhua", "pa", "pa wire", "pa images",
+    "bloomberg", "efe", "ansa", "imago", "sipa", "wenn", "courtesy", "handout", "file",
+)
+# Lines that are a label and nothing else (compared like LABEL_ONLY_TEXTS): widget captions,
+# gallery controls, tool bars and section labels that old layouts put inside the story table.
+LABEL_ONLY_LINES: frozenset[str] = frozenset({
+    # gallery / lightbox controls
+    "caption", "close", "expand", "enlarge", "click to enlarge", "click here to enlarge", "view gallery",
+    "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
+    "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
+    # tools
+    "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
+    "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
+    "email this story", "e-mail this to a friend", "email to a friend", "font size", "text size",
+    "increase font size", "decrease font size", "large font", "normal font", "small font", "send this article",
+    "save", "save article", "bookmark", "listen", "listen to this article", "copy link", "link copied",
+    "gift this article", "report a typo", "report an error", "back to top", "top", "more", "show more",
+    # section labels and promos
+    "breaking news", "breaking", "exclusive", "live", "live updates", "developing story", "opinion", "analysis",
+    "see also", "related content", "related links", "related internet links", "related bbc links", "more videos",
+    "more video", "topics", "tags", "trending", "trending stories", "trending now", "most popular", "most shared",
+    "most viewed", "most read", "more stories", "more news", "top stories", "latest news", "featured",
+    "featured post", "featured stories", "sponsored", "promoted", "partner content", "recommended",
+    "recommended for you", "don't miss", "dont miss", "see more", "read more", "more from", "up next",
+    "have your say", "post your comment", "post a comment", "leave a comment", "add a comment",
+    "report this comment", "newsletter", "newsletter sign up", "newsletter signup", "sign up", "subscribe",
+    "subscribe now", "sign up now", "thanks for signing up", "thank you for signing up",
+    "continue reading", "continue reading the main story", "story continues below", "story highlights",
+    "advertisement", "ad", "advertising", "story continues below advertisement",
+    "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "reklama", "lesen sie auch",
+    "lire aussi", "à lire aussi", "leia também", "lea también", "te puede interesar", "mehr zum thema",
+})
+# Whole-line patterns of furniture (case-insensitive, anchored at both ends by the caller).
+FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
+    # copyright and syndication notices: "© 2008 AP", "Copyright 2012 The Associated Press. All rights reserved…"
+    r"(?:©|\(c\) ?(?:\d{4}|\w)|copyright (?:©|\(c\) )?\d{4}|all rights reserved).{0,300}",
+    r".{0,120}\ball rights reserved\b.{0,200}",
+    r".{0,80}\bthis material may not be published, broadcast, rewritten or redistributed\b.{0,40}",
+    r"brought to you by \w.{0,40}",
+    r"a version of this article appeared .{0,250}",
+    # newsletters, sign-ups and their fine print, in the article or beside it
+    r"(?:sign up|signup|subscribe|register)\b.{0,80}\b(?:newsletters?|e-?mails?|alerts?|updates|inbox)\b.{0,80}",
+    r"get (?:our|the)\b.{0,60}\b(?:newsletters?|delivered|in your inbox)\b.{0,60}",
+    r"by (?:subscribing|signing up|clicking|registering|entering your e-?mail)\b.{0,250}",
+    r"(?:thanks|thank you) for (?:signing up|subscribing)\b.{0,60}",
+    r"subscribe to\s*:.{0,80}",
+    r"(?:invalid|enter (?:a valid|your)) e-?mail(?: address)?\b.{0,40}",
+    # follow / contact lines: "Follow us on Twitter", "Follow @NAME", "Email NAME at … or follow him @…"
+    r"follow (?:us|@\w+|\w+(?: \w+){0,5} on (?:twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok))\b.{0,100}",
+    r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at \S+@\S+.{0,120}",
+    r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at .{0,60}\bor follow\b.{0,80}",
+    r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
+    r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
+    r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
+    # app promos and "click here" calls to action
+    r"click here\b.{0,100}",
+    r".{0,20}\b(?:download|get) (?:the|our) .{0,40}\bapp\b.{0,60}",
+    # standards footers and topic lists
+    r"our standards: .{0,200}",
+    r"(?:topics|tags|filed under|categories)\s*:.{0,200}",
+    # reviewer and fact-check stamps under health and science stories
+    r"(?:medically |fact[- ]checked and )?reviewed by .{1,80}",
+    # comment-thread meta
+    r"posted by .{1,60} (?:on|at) .{0,40}\d.{0,30}",
+    r"\d+ comments?",
+    r"(?:slide|image|photo|picture) \d+ (?:of|/) \d+",
+    r"\d+ (?:of|/) \d+",
+    r"\d{1,3}",  # a slide counter or a share count alone on its line
+    r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
+    # print/e-mail/text-size tool bars
+    r"(?:story tools|text size|font size|share this|share this article|share on)\s*:.{0,200}",
+    r"(?:e-?mail|print)(?: this)?(?: article| story)?\s*(?:[|•·]\s*(?:e-?mail|print|share|comments?|save|"
+    r"printer[- ]friendly|print version|text size|discuss(?: story)?|rss)\b.{0,40})+",
+)
+# A line made of this many or more short items separated by "|" or "•" is a menu.
+MENU_ITEMS_MIN = 3
+MENU_ITEM_MAX_WORDS = 4
+# Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
+DATE_LINE_WORDS: frozenset[str] = frozenset({
+    "posted", "published", "updated", "last", "first", "modified", "on", "at", "date", "time", "am", "pm",
+    "a", "m", "p", "gmt", "utc", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt", "bst", "cet", "cest",
+    "ist", "aest", "aedt", "et", "pt", "ct", "mt", "hkt", "sgt", "jst", "kst", "ago", "minute", "minutes", "hour",
+    "hours", "day", "days", "week", "weeks", "just", "now", "yesterday", "today", "st", "nd", "rd", "th", "of",
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "and", "read", "min", "mins", "reading",
+    "veröffentlicht", "aktualisiert", "am", "um", "uhr", "publié", "le", "mis", "à", "jour", "publicado",
+    "actualizado", "el", "de", "las", "hs", "h", "update", "page", "reads", "views", "votes", "comments",
+    "shares", "likes", "replies",
+})
+# Lines wholly inside links (menus, related headlines, tool bars) go; a caption or sentence
+# with an inline link keeps its unlinked words.
+LINKED_LINE_SHARE = 0.9
+# Lines of a related-headline run may carry an unlinked date or count after the link.
+RUN_LINKED_SHARE = 0.7

@@ -1,0 +1,150 @@
+"""Churn on real markup: mutate only the page around the labelled article and see if the cleaned article moves.
+
+For each dev page: rotate the texts of the links in link lists (list items, blocks that are
+mostly links: menus, related and trending headlines) that are not part of the label, and shift
+the digits of counters and timestamps outside the label (view, share and comment counts,
+"Updated 5 minutes ago", dates). The label, the title and captions are never
+touched. A page "churns" when its cleaned title, byline, body or captions differ between the
+page as serialized and the mutated page: every such page would be stored as a false edit.
+"""
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+import lxml.html
+from lxml import etree
+
+from crawler.cleaner import clean
+from crawler.cleaner.encoding import decode_html
+
+# Only short texts are counters or timestamps; longer ones are prose.
+_COUNTER_CHARS = 60
+# Link texts of this many words or fewer are list items or headlines, not sentences.
+_LINK_WORDS = 20
+_SKIP_TAGS = ("script", "style", "noscript", "template", "title", "h1", "figure", "figcaption", "head")
+
+
+class LabelledPage(Protocol):
+    html: bytes | str
+    text: str
+    title: str | None
+    author: str | None
+    url: str
+    name: str
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text)).lower()
+
+
+def _outside(text: str, label: str) -> bool:
+    """True when the text's words are not a run of the label (or title) words."""
+    key = _key(text)
+    return bool(key) and f" {key} " not in label
+
+
+_BLOCKS = frozenset({"p", "li", "td", "th", "tr", "dd", "dt", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                     "div", "section", "article", "table", "ul", "ol", "pre"})
+
+
+def _block_in_label(el: etree._Element, label: str, cache: dict) -> bool:
+    """The text node's nearest block is mostly label text: the label only formats it differently
+    (tables flattened to "a | b", lists to "- item"), so it is the article, not the page around it."""
+    block = next((a for a in (el, *el.iterancestors()) if a.tag in _BLOCKS), None)
+    if block is None:
+        return False
+    if block not in cache:
+        words = _key(block.text_content()).split()
+        grams = [" ".join(words[i:i + 4]) for i in range(len(words) - 3)]
+        cache[block] = bool(grams) and sum(f" {g} " in label for g in grams) >= 0.5 * len(grams)
+    return cache[block]
+
+
+def _skipped(el: etree._Element) -> bool:
+    return any(a.tag in _SKIP_TAGS for a in (el, *el.iterancestors()) if isinstance(a.tag, str))
+
+
+# What changes between two fetches of the same article: counters and timestamps.
+_COUNTER = re.compile(
+    r"^\W*\d[\d,.]*\W*$|\d[\d,.]*\s*(?:k\b|m\b)?\s*(?:comments?|views?|shares?|likes?|reads?|visits?|times|"
+    r"replies|votes|followers|reactions|minutes?|mins?|hours?|hrs?|h|m|days?|weeks?|ago|seconds?|secs?)\b|"
+    r"\b(?:updated|posted|published|ago|today|yesterday)\b|\d{1,2}:\d{2}|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|\b\d{1,2} (?:jan|feb|mar|apr|may|"
+    r"jun|jul|aug|sep|oct|nov|dec)", re.I)
+
+
+def _in_link_list(a: etree._Element) -> bool:
+    """A link in a list item, or in a block that is mostly links (menus, related and trending lists)."""
+    for ancestor in a.iterancestors():
+        if ancestor.tag == "li":
+            return True
+        if ancestor.tag in _BLOCKS:
+            text = len(_key(ancestor.text_content())) or 1
+            linked = sum(len(_key(x.text_content())) for x in ancestor.iter("a"))
+            return linked >= 0.5 * text
+    return False
+
+
+def _shift_digits(text: str) -> str:
+    return re.sub(r"\d", lambda m: str((int(m.group()) + 3) % 10), text)
+
+
+def mutate_outside_label(doc: etree._Element, label: str) -> int:
+    """Rotate link texts and shift counters outside the label; returns how many texts changed."""
+    cache: dict = {}
+    links = [a for a in doc.iter("a") if len(a) == 0 and a.text and a.text.strip()
+             and len(a.text.split()) <= _LINK_WORDS and _outside(a.text, label) and not _skipped(a)
+             and _in_link_list(a) and not _block_in_label(a, label, cache)]
+    texts = [a.text for a in links]
+    for a, text in zip(links, texts[1:] + texts[:1]):
+        a.text = text
+    changed = len(links) if len(set(texts)) > 1 else 0
+    for el in doc.iter():
+        if not isinstance(el.tag, str) or _skipped(el):
+            continue
+        for attr in ("text", "tail"):
+            value = getattr(el, attr)
+            if attr == "tail" and _skipped(el.getparent() if el.getparent() is not None else el):
+                continue
+            owner = el if attr == "text" else el.getparent()
+            if (value and re.search(r"\d", value) and len(value.strip()) <= _COUNTER_CHARS and _COUNTER.search(value)
+                    and _outside(value, label) and not _block_in_label(owner, label, cache)):
+                setattr(el, attr, _shift_digits(value))
+                changed += 1
+    return changed
+
+
+def _cleaned(html: str, url: str) -> tuple:
+    a = clean(html, url)
+    return a.title, a.byline, a.body, getattr(a, "captions", ())
+
+
+def page_churns(page: LabelledPage) -> bool | None:
+    """Whether the cleaned article changes when only the page around it does (None: nothing to mutate)."""
+    html = page.html if isinstance(page.html, str) else decode_html(page.html, None)[0]
+    # The byline is article content too (labels leave it out): its names are never mutated.
+    names = " ".join(clean(html, page.url).byline + (getattr(page, "author", None) or "",))
+    label = f" {_key(page.text)} {_key(page.title or '')} {_key(names)} "
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    before = lxml.html.tostring(doc, encoding="unicode")
+    if not mutate_outside_label(doc, label):
+        return None
+    after = lxml.html.tostring(doc, encoding="unicode")
+    return _cleaned(before, page.url) != _cleaned(after, page.url)
+
+
+def churned_pages(pages: list[LabelledPage]) -> tuple[int, int, list[str]]:
+    """(pages whose cleaned article changed, pages mutated, their names)."""
+    names, total = [], 0
+    for page in pages:
+        verdict = page_churns(page)
+        if verdict is None:
+            continue
+        total += 1
+        if verdict:
+            names.append(page.name)
+    return len(names), total, names

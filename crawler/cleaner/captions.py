@@ -1,0 +1,43 @@
+"""Image captions: taken out of the article container into their own field, credits removed."""
+from __future__ import annotations
+
+from lxml import etree
+
+from .lines import is_furniture_line, strip_credit
+from .prune import class_tokens, drop
+from .text import block_lines
+from .vocabulary import CAPTION_RE, CREDIT_RE
+
+# A "caption" holding more than this is a wrapper named after its figure, not a caption.
+_MAX_CAPTION_CHARS = 600
+
+
+def _is_caption(el: etree._Element) -> bool:
+    if el.tag == "figcaption":
+        return True
+    return el.tag in ("div", "p", "span", "small", "dd") and bool(CAPTION_RE.search(class_tokens(el)))
+
+
+def _caption_text(el: etree._Element) -> str:
+    for credit in [c for c in el.iter() if c is not el and isinstance(c.tag, str) and CREDIT_RE.search(class_tokens(c))]:
+        drop(credit)
+    lines = [strip_credit(line) for line in block_lines(el)]
+    return " ".join(line for line in lines if line and not is_furniture_line(line))
+
+
+def take_captions(container: etree._Element) -> list[str]:
+    """Remove the captions (and credit lines beside images) from the container; return their texts."""
+    found: list[str] = []
+    for el in list(container.iter()):
+        if el is container or not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        if any(a is not container and _is_caption(a) for a in el.iterancestors()):
+            continue  # already handled with its outer caption
+        if _is_caption(el) and sum(len(t) for t in el.itertext()) <= _MAX_CAPTION_CHARS:
+            text = _caption_text(el)
+            drop(el)
+            if text and text not in found:
+                found.append(text)
+        elif CREDIT_RE.search(class_tokens(el)) and len("".join(el.itertext())) <= 200:
+            drop(el)  # a credit beside an image, outside any caption
+    return found

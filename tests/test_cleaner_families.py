@@ -1,0 +1,133 @@
+"""Each family of page furniture the cleaner removes, on a small synthetic page of its own."""
+from __future__ import annotations
+
+import pytest
+
+from crawler.cleaner import clean
+from crawler.cleaner.lines import is_furniture_line, strip_credit
+
+_PROSE = [
+    "The harbour board voted on Tuesday to rebuild the eastern pier, ending a dispute that has run for years.",
+    "Engineers said the work would start in the spring and take about eighteen months to finish.",
+    "Fishermen who use the pier every morning welcomed the decision but asked for a temporary berth.",
+    "The board will publish the full plans next month, and residents can comment until the end of June.",
+]
+
+
+def _page(before: str = "", middle: str = "", after: str = "", head: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in _PROSE[:2]) + middle + "".join(f"<p>{p}</p>" for p in _PROSE[2:])
+    return (f"<html><head><title>Pier to be rebuilt</title>{head}</head><body><div class='wrap'>"
+            f"<h1>Pier to be rebuilt</h1><div class='txt'>{before}{paragraphs}{after}</div></div></body></html>")
+
+
+def _body_is_prose(html: str) -> None:
+    assert clean(html).body == "\n".join(_PROSE)
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>Photo: Jane Roe, Reuters</p>", "<p>(Getty Images)</p>", "<p>Credit: Sam Okafor</p>",
+    "<p>Foto: Anna Berg / dpa</p>", "<p>© Lee Chan</p>", "<p>Caption</p>", "<p>Close</p>", "<p>Expand</p>",
+    "<p>6</p>", "<p>3 of 12</p>", "<p>Image 1 of 4</p>",
+])
+def test_credit_and_gallery_furniture_lines_go(furniture: str) -> None:
+    _body_is_prose(_page(middle=furniture))
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>Subscribe for our daily newsletter</p>",
+    "<p>By subscribing I accept the terms of use and the privacy policy.</p>",
+    "<p>Sign up for our Morning Briefing email</p>", "<p>Thanks for signing up!</p>",
+])
+def test_newsletter_lines_inside_the_article_go(furniture: str) -> None:
+    _body_is_prose(_page(middle=furniture))
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>Email Jane Roe at jroe@example.org or follow her @janeroe.</p>", "<p>Follow us on Twitter</p>",
+    "<p>Follow @harbourdesk</p>", "<p>Join our forums and let us know at the community page</p>",
+])
+def test_author_contact_and_follow_lines_go(furniture: str) -> None:
+    _body_is_prose(_page(after=furniture))
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>BREAKING NEWS</p>", "<p>Opinion</p>", "<p>Trending</p>", "<p>DON'T MISS</p>", "<p>Topics</p>",
+    "<p>CLICK HERE TO GET THE HARBOUR NEWS APP</p>", "<p>Our Standards: The Thomson Trust Principles.</p>",
+    "<p>Copyright 2024 The Gazette. All rights reserved.</p>", "<p>Posted: 2:35 pm PST December 30, 2007</p>",
+    "<p>Last Updated: Monday, 14 January 2008, 17:52 GMT</p>", "<p>5 min read</p>",
+    "<p>Home | News | Sport | Weather | Contact us</p>", "<p>E-mail this to a friend</p>",
+    "<p>Print this story | Email this story | Discuss</p>", "<p>Harbourtown, March 3, 2024</p>",
+    "<p>March 3, 2024; Page A7</p>", "<p>Published Mar. 3, 2024 — Reads 118</p>", "<p>2024-03-03 10:40:17</p>",
+    "<p>Last Update: 3/3 3:36 pm</p>",
+])
+def test_label_stamp_and_tool_lines_go(furniture: str) -> None:
+    _body_is_prose(_page(before=furniture))
+
+
+def test_related_headline_run_with_dates_between_paragraphs_goes() -> None:
+    related = "".join(f"<p><a href='/n/{i}'>Council names new harbour master in surprise move</a> 3/3/24 7:05 PM</p>"
+                      for i in range(3))
+    _body_is_prose(_page(middle=related))
+
+
+def test_related_headline_run_at_the_edge_goes_but_links_between_paragraphs_stay() -> None:
+    related = "".join(f"<p><a href='/n/{i}'>Council names new harbour master in surprise move {i}</a></p>"
+                      for i in range(3))
+    _body_is_prose(_page(after=related))
+    sources = "<ul><li><a href='https://example.org/plan'>The harbour board's plan</a></li></ul>"
+    assert "The harbour board's plan" in clean(_page(middle=sources)).body
+
+
+def test_code_and_tables_of_numbers_are_not_date_stamps() -> None:
+    assert not is_furniture_line("2020-08-01 18:00:00+00 │ 400 │ 24")
+    assert is_furniture_line("12/30 10:34:59 ET")
+
+
+def test_captions_leave_the_body_without_their_credit() -> None:
+    figure = ("<figure><img src='p.jpg'><figcaption>Boats in the old harbour. <span class='credit'>Photo: "
+              "Jane Roe/AFP</span></figcaption></figure><div class='wp-caption-text'>The pier in 1950 "
+              "(Getty Images)</div>")
+    article = clean(_page(middle=figure))
+    assert article.body == "\n".join(_PROSE)
+    assert article.captions == ("Boats in the old harbour.", "The pier in 1950")
+
+
+@pytest.mark.parametrize(("caption", "kept"), [
+    ("Boats at dawn. Photo: Jane Roe, Reuters", "Boats at dawn."),
+    ("Boats at dawn (AP Photo/Evan Vucci)", "Boats at dawn"),
+    ("Boats at dawn. Picture: Woman's Day Source: news.example", "Boats at dawn."),
+    ("Boats at dawn. © Lee Chan", "Boats at dawn."),
+    ("Boats at dawn. REUTERS/Kevin Lamarque", "Boats at dawn."),
+    ("The photo shows boats at dawn.", "The photo shows boats at dawn."),
+])
+def test_credits_are_stripped_from_captions(caption: str, kept: str) -> None:
+    assert strip_credit(caption) == kept
+
+
+def test_sentences_that_mention_furniture_words_stay() -> None:
+    for line in ("Copyright law has changed twice since 2008, the court said in its ruling on Monday.",
+                 "Click-through rates fell, and the board said it would subscribe to a new service."):
+        assert not is_furniture_line(line)
+
+
+def _table_page(title_tag: str, head: str = "") -> str:
+    cells = "".join(f"<p>{p}</p>" for p in _PROSE)
+    return (f"<html><head><title>{title_tag}</title>{head}</head><body><table><tr><td>"
+            "<font size=4><b>Pier to be rebuilt</b></font><br><font size=2>By Jane Roe</font>"
+            f"</td></tr><tr><td>{cells}</td></tr></table></body></html>")
+
+
+@pytest.mark.parametrize(("title_tag", "url", "head"), [
+    ("Harbour Gazette - Pier to be rebuilt", "https://www.harbourgazette.com/2008/pier.html", ""),
+    ("Pier to be rebuilt | Harbour Gazette", "https://www.harbourgazette.com/2008/pier.html", ""),
+    ("The Coast Post :: Pier to be rebuilt", "https://example.net/a/1", "<meta property='og:site_name' content='The Coast Post'>"),
+    ("HARBOURGAZETTE.COM - Pier to be rebuilt", None, ""),
+])
+def test_site_name_leaves_the_title_on_layouts_without_h1(title_tag: str, url: str | None, head: str) -> None:
+    article = clean(_table_page(title_tag, head), url or "http://harbourgazette.com/story?id=7")
+    assert article.title == "Pier to be rebuilt"
+
+
+def test_header_repeated_in_the_story_cell_is_not_body() -> None:
+    article = clean(_table_page("Pier to be rebuilt | Harbour Gazette"), "https://www.harbourgazette.com/p")
+    assert article.body == "\n".join(_PROSE)
