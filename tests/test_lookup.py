@@ -151,7 +151,7 @@ def test_a_dead_site_is_one_line_per_problem_and_a_failed_crawl(tmp_path):
 
 def test_failed_articles_are_named_in_the_summary_and_by_errors(tmp_path):
     from tests.conftest import Cli
-    from tests.hostile import HostileServer, html, response, rss
+    from tests.hostile import HostileServer, response, rss
 
     with HostileServer() as server:
         base = server.base_url
