@@ -28,6 +28,10 @@ class Edit:
     after: str = ""  # new headline / author / body block ("" for remove)
 
 
+# Paragraphs are numbered as the stored article (and `newswatch diff`'s ¶N) numbers them: the
+# standfirst above the body is the first paragraph, so body paragraph 0 is ¶2.
+FIRST_PARAGRAPH = 2
+
 def edit_articles(root: Path, paths: Sequence[str] | None = None, *, count: int = 3, seed: int = 1,
                   kind: str = "mixed") -> list[Edit]:
     """Edit articles in place (HTML files and site.json) and return what changed."""
@@ -107,7 +111,7 @@ def edit_number(article: dict, rng: random.Random) -> Edit | None:
     old_text, new_number = article["paragraphs"][i], corrected(match.group(0), rng)
     new_text = old_text[:match.start()] + new_number + old_text[match.end():]
     article["paragraphs"][i] = new_text
-    return Edit(article["path"], "number", f"number in paragraph {i + 1} corrected from {match.group(0)} to {new_number}",
+    return Edit(article["path"], "number", f"number in paragraph {i + FIRST_PARAGRAPH} corrected from {match.group(0)} to {new_number}",
                 "body", old_text, new_text)
 
 
@@ -145,7 +149,7 @@ def edit_reword(article: dict, rng: random.Random) -> Edit | None:
     sentences = SENTENCE_END.split(old_text)
     sentences[j] = sentences[j].replace(old, new, 1)
     article["paragraphs"][i] = new_text = " ".join(sentences)
-    return Edit(article["path"], "reword", f"sentence {j + 1} of paragraph {i + 1} reworded: "
+    return Edit(article["path"], "reword", f"sentence {j + 1} of paragraph {i + FIRST_PARAGRAPH} reworded: "
                 f"\u201c{old.strip()}\u201d \u2192 \u201c{new.strip()}\u201d", "body", old_text, new_text)
 
 
@@ -157,7 +161,7 @@ def edit_remove(article: dict, rng: random.Random) -> Edit | None:
     i = rng.choice(candidates)
     text = article["paragraphs"].pop(i)
     article["kinds"].pop(i)
-    return Edit(article["path"], "remove", f"paragraph {i + 1} removed: \u201c{text[:60]}\u2026\u201d", "body", text, "")
+    return Edit(article["path"], "remove", f"paragraph {i + FIRST_PARAGRAPH} removed: \u201c{text[:60]}\u2026\u201d", "body", text, "")
 
 
 def edit_typo(article: dict, rng: random.Random) -> Edit | None:
@@ -170,7 +174,7 @@ def edit_typo(article: dict, rng: random.Random) -> Edit | None:
         if pattern.search(text):
             article["paragraphs"][i] = fixed = pattern.sub(typo["right"], text, count=1)
             article["typo"] = None
-            return Edit(article["path"], "typo", f"typo fixed in paragraph {i + 1}: {typo['wrong']} \u2192 {typo['right']}",
+            return Edit(article["path"], "typo", f"typo fixed in paragraph {i + FIRST_PARAGRAPH}: {typo['wrong']} \u2192 {typo['right']}",
                         "body", text, fixed)
     article["typo"] = None
     return None
