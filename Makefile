@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pywb, the web archive of tests/test_backfill.py, pins redis 2.x: it cannot share .venv with the
+# redis extra, so it gets a virtualenv of its own.
+PYWB := .venv-pywb/bin/wayback
 
 .PHONY: demo test bench install system-deps clean
 
@@ -14,7 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(PYWB):
+	$(PYTHON) -m venv .venv-pywb
+	.venv-pywb/bin/python -m pip install --quiet 'pywb>=2.10,<3'
+
+install: $(STAMP) $(PYWB)
 
 # Debian packages some tests and benchmarks need (listed in .ci/apt-packages.txt).
 system-deps:
@@ -23,11 +30,11 @@ system-deps:
 demo: $(STAMP)
 	$(BIN)/newswatch demo
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(PYWB) system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-pywb *.egg-info .pytest_cache

@@ -34,7 +34,7 @@ def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, sourc
         if pages is None:
             report["skipped_without_html"] += 1
             continue
-        rebuilt = rebuild(pages, article, _selectors(config, article["source"]), clean_page)
+        rebuilt = rebuild(pages, article, page_selectors(config, article["source"]), clean_page)
         if rebuilt is None:
             report["failed"] += 1
         elif [r.digest for r in rebuilt] == [p["content_hash"] for p in pages]:
@@ -67,7 +67,8 @@ def rebuild(pages: list[dict], article: dict, selectors: dict, clean_page) -> li
     return out or None
 
 
-def _selectors(config: Config | None, name: str) -> dict:
+def page_selectors(config: Config | None, name: str) -> dict:
+    """The cleaning options of the source `name` (its selectors and site parser), for `clean_page`."""
     try:
         source = config.source(name) if config else None
     except SourceConfigError:

@@ -109,6 +109,10 @@ class Config:
     redis: str | None = None  # issue 9: the Redis of distributed crawling (redis://host:port/db)
     max_crawl_time: int = 6 * 3600  # seconds a crawl may run before it stops (per source too)
     max_new_per_discovery: int = 300  # new articles one discovery fetches per source (per source too)
+    # Web archives of `newswatch backfill` (CDX endpoints; none: the Internet Archive's) and
+    # the pace of our requests to each.
+    archives: tuple[str, ...] = ()
+    archive_requests_per_second: float = 1.0
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -192,6 +196,7 @@ SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_crawl_time"}, SOURCE_KEYS | {
 LIMIT_SETTINGS["max_new_per_discovery"] = (1, 1_000_000, True)
 SETTINGS_KEYS = SETTINGS_KEYS | {"max_new_per_discovery"}
 SOURCE_KEYS = SOURCE_KEYS | {"max_new_per_discovery"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"archives", "archive_requests_per_second"}  # newswatch backfill
 
 
 def load_config(path: str | Path) -> Config:
@@ -301,6 +306,26 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
             raise locate.error(f"{url!r} is not a Redis URL (use e.g. 'redis://10.0.0.5:6379/0')",
                                "redis", "settings")
         out["redis"] = url
+    out.update(_archive_keys(raw, locate))
+    return out
+
+
+def _archive_keys(raw: dict, locate: _Locator) -> dict:
+    """[settings] archives (CDX endpoint URLs) and archive_requests_per_second."""
+    out: dict = {}
+    if "archives" in raw:
+        urls = raw["archives"]
+        if not isinstance(urls, list) or not all(isinstance(u, str) and urlsplit(u).scheme in
+                                                 ("http", "https") and urlsplit(u).hostname for u in urls):
+            raise locate.error("must be a list of CDX endpoint URLs (e.g. "
+                               "['https://web.archive.org/cdx/search/cdx'])", "archives", "settings")
+        out["archives"] = tuple(urls)
+    if "archive_requests_per_second" in raw:
+        rate = raw["archive_requests_per_second"]
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.01 <= rate <= 100:
+            raise locate.error(f"{rate!r} is not allowed (use a number, e.g. 0.5, from 0.01 to 100)",
+                               "archive_requests_per_second", "settings")
+        out["archive_requests_per_second"] = float(rate)
     return out
 
 

@@ -208,7 +208,7 @@ def article_history(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     article = article_by_url(db, url, *also)
     article["versions"] = list(db.query(
         "select id, version, captured_at, title, byline, words_added, words_removed, title_changed, "
-        "byline_changed, body_changed, captions_changed, content_hash from versions "
+        "byline_changed, body_changed, captions_changed, content_hash, origin, archive_url from versions "
         "where article_id = ? order by version",
         [article["id"]]))
     article["checks"] = list(db.query(

@@ -194,3 +194,81 @@ def _settle_article(db: sqlite_utils.Database, article_id: int, kept: list[dict]
         if old != f.status:
             db.execute("insert into events (article_id, at, kind, old, new, detail) values "
                        "(?, ?, 'status', ?, ?, ?)", [article_id, at, old, f.status, f"doctor: {f.reason}"])
+
+
+@dataclass
+class ArchivedVersion:
+    """A web archive's capture of an article, cleaned: a candidate version from before we watched."""
+
+    content: Content
+    captured_at: str  # the capture's time, as `iso` writes it
+    archive_url: str  # the replay URL of the original page (the `id_` form)
+
+    @property
+    def digest(self) -> str:
+        return content_hash(self.content.title, self.content.byline, self.content.body,
+                            self.content.captions)
+
+
+def insert_archived_versions(db: sqlite_utils.Database, article_id: int,
+                             captures: list[ArchivedVersion]) -> list[int]:
+    """Add the captures that predate the article's first crawled version as versions marked
+    `origin = 'archive'`, in one transaction; all versions are renumbered 1..n in time order
+    with their change records computed again. A capture already imported (same replay URL, or
+    same content at the same time) or equal to its neighbour adds nothing. Returns new ids."""
+    with write_transaction(db):
+        rows = [dict(zip(_VERSION_FIELDS + ("origin", "archive_url"), r)) for r in db.execute(
+            f"select {', '.join(_VERSION_FIELDS)}, origin, archive_url from versions "
+            "where article_id = ? order by version", [article_id])]
+        first_crawl = min((r["captured_at"] for r in rows if r["origin"] == "crawl"), default=None)
+        seen = {r["archive_url"] for r in rows} | {(r["content_hash"], r["captured_at"]) for r in rows}
+        fresh = [c for c in captures if (first_crawl is None or c.captured_at < first_crawl)
+                 and c.archive_url not in seen and (c.digest, c.captured_at) not in seen]
+        timeline = _with_captures(rows, fresh)
+        added = [item for item in timeline if isinstance(item, ArchivedVersion)]
+        if not added:
+            return []
+        next_id = max(db.execute("select coalesce(max(id), 0) from versions").fetchone()[0],
+                      db.execute("select coalesce(max(id), 0) from versions_superseded").fetchone()[0]) + 1
+        top = max((r["version"] for r in rows), default=0)
+        kept = []
+        for item in timeline:
+            if isinstance(item, ArchivedVersion):
+                item = _insert_archived(db, next_id + len(kept), article_id, top + len(kept) + 1, item)
+            kept.append(item)
+        _renumber(db, article_id, kept)
+        last = kept[-1]
+        db.execute("update articles set current_version_id = ?, version_count = ?, title = "
+                   "coalesce(title, ?) where id = ?", [last["id"], len(kept), last["title"], article_id])
+    return [r["id"] for r in kept if r["origin"] == "archive" and r["id"] >= next_id]
+
+
+def _with_captures(rows: list[dict], fresh: list[ArchivedVersion]) -> list:
+    """Stored rows and fresh captures in time order, without a capture that repeats its neighbour."""
+    merged = sorted([(r["captured_at"], 0, r) for r in rows] + [(c.captured_at, 1, c) for c in fresh],
+                    key=lambda t: (t[0], t[1]))
+    timeline: list = []
+    for _, _, item in merged:
+        digest = item.digest if isinstance(item, ArchivedVersion) else item["content_hash"]
+        before = timeline[-1] if timeline else None
+        before_digest = None if before is None else (
+            before.digest if isinstance(before, ArchivedVersion) else before["content_hash"])
+        if isinstance(item, ArchivedVersion) and digest == before_digest:
+            continue
+        if isinstance(before, ArchivedVersion) and digest == before_digest:
+            timeline.pop()  # the capture only repeats the stored version after it
+        timeline.append(item)
+    return timeline
+
+
+def _insert_archived(db, version_id: int, article_id: int, number: int, item: ArchivedVersion) -> dict:
+    new = _fields(item.content)
+    db.execute(
+        "insert into versions (id, article_id, version, captured_at, title, byline, published, modified, "
+        "body, content_hash, cleaner_version, captions, origin, archive_url) values (?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, 'archive', ?)",
+        [version_id, article_id, number, item.captured_at, new["title"], new["byline"], new["published"],
+         new["modified"], new["body"], item.digest, item.content.cleaner_version, new["captions"],
+         item.archive_url])
+    return {"id": version_id, "captured_at": item.captured_at, "content_hash": item.digest,
+            "origin": "archive", **new}

@@ -555,6 +555,17 @@ def _m012_check_source(db: sqlite_utils.Database) -> None:
 MIGRATIONS.append(_m012_check_source)
 
 
+def _m013_archive_origin(db: sqlite_utils.Database) -> None:
+    """Where a version comes from: our own crawl, or a web archive's capture (`newswatch backfill`),
+    with that capture's replay URL."""
+    for table in ("versions", "versions_superseded"):
+        db[table].add_column("origin", str, not_null_default="crawl")
+        db[table].add_column("archive_url", str)
+
+
+MIGRATIONS.append(_m013_archive_origin)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)

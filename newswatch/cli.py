@@ -140,6 +140,8 @@ def cli(ctx, db: str, sources: str) -> None:
 REDIS_OPTION = dict(metavar="URL", envvar="NEWSWATCH_REDIS", default=None,
                     help="Redis of distributed crawling, e.g. redis://10.0.0.5:6379/0 "
                          "[env NEWSWATCH_REDIS; default [settings] redis].")
+ARCHIVE_HELP = ("CDX endpoint of a web archive, e.g. http://127.0.0.1:8080/my-coll/cdx (repeatable) "
+                "[default: [settings] archives, else the Internet Archive's].")
 WORKERS_HELP = ("Crawl processes, the articles split between them (per-domain limits still hold) "
                 "[default: [settings] workers, else one per core].")
 
@@ -781,7 +783,8 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
     for v in article["versions"]:
         fields = ",".join(f for f in ("title", "byline", "body", "captions") if v.get(f"{f}_changed"))
         delta = f"+{v['words_added']}/-{v['words_removed']} [{fields}]" if v["version"] > 1 else "first seen"
-        click.echo(f"  v{v['version']}  {v['captured_at']}  {delta}  {v['title']}")
+        origin = f"  (archive: {v['archive_url']})" if v.get("origin") == "archive" else ""
+        click.echo(f"  v{v['version']}  {v['captured_at']}  {delta}  {v['title']}{origin}")
     if article["placements"]:
         click.echo("on front pages:")
     for p in article["placements"]:
@@ -824,8 +827,13 @@ def show(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "unified"]), default="text",
               show_default=True, help="Sentence-aligned text, JSON or an HTML page; or a plain unified diff.")
 @click.option("--color/--no-color", default=None, help="Coloured word diff (default: when stdout is a terminal).")
+@click.option("--against-archive", "against", is_flag=False, flag_value="now", default=None, metavar="[WHEN]",
+              help="Compare our current version with a web archive's capture nearest WHEN (default now: "
+                   "20261101, 2026-11-01 or 7d); nothing is stored.")
+@click.option("--archive", "archives", multiple=True, metavar="URL", help=ARCHIVE_HELP)
 @common_options
-def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: bool | None) -> None:
+def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: bool | None,
+         against: str | None, archives: tuple[str, ...]) -> None:
     """Show how an article changed between versions A and B (default: the last two).
 
     Sentence by sentence: added (+), deleted (-), rewritten (~, with the word changes inline)
@@ -837,8 +845,11 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
     from db.changes import compare
     from newswatch import render
 
-    db = open_db(paths.db, readonly=True)
-    old, new = (render.printable(v) for v in queries.version_pair(db, url, a, b, also=lookup_forms(url)))
+    if against is not None:
+        old, new = (render.printable(v) for v in _diff_against_archive(paths, url, against, archives))
+    else:
+        db = open_db(paths.db, readonly=True)
+        old, new = (render.printable(v) for v in queries.version_pair(db, url, a, b, also=lookup_forms(url)))
     url, a, b = old["url"], old["version"], new["version"]
     if color is None:
         color = sys.stdout.isatty()
@@ -1044,6 +1055,82 @@ def demo(paths: Paths, articles: int, edits: int) -> None:
     from newswatch.demo import run_demo
 
     run_demo(paths.db, articles=articles, edits=edits, echo=click.echo)
+
+
+# -- web archives -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, metavar="[URL]...")
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source's articles.")
+@click.option("--since", default=None, metavar="WHEN",
+              help="Only captures since then: a duration back from now (30d) or an ISO date [default: all].")
+@click.option("--archive", "archives", multiple=True, metavar="URL", help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
+@common_options
+def backfill(paths: Paths, urls: tuple[str, ...], source_names: tuple[str, ...], since: str | None,
+             archives: tuple[str, ...], as_json: bool) -> None:
+    """Fill articles' history from a web archive's captures from before we first fetched them.
+
+    Asks each archive's CDX API for the captures of each tracked article (these URLs, else the
+    articles of --source, else all), fetches each capture with a new digest as it was served,
+    cleans it like our own fetches and stores the distinct versions before our first one, marked
+    origin 'archive'. Error pages and walls in the archive are never versions; running it again
+    adds nothing new. One request at a time per archive, [settings] archive_requests_per_second.
+    """
+    from crawler.wayback import backfill_article, clients
+
+    config = load_config(paths.sources) if paths.sources.exists() else Config(path=paths.sources)
+    db = open_db(paths.db)
+    articles = [find_article(db, url) for url in urls] if urls else list(db.query(
+        "select * from articles" + (f" where source in ({', '.join('?' * len(source_names))})"
+                                    if source_names else "") + " order by id", list(source_names)))
+    archive_clients = clients(config, archives)
+    failed = 0
+    for article in articles:
+        report = backfill_article(db, article, archive_clients, config, since=parse_since(since))
+        failed += bool(report.errors)
+        click.echo(json.dumps(vars(report), ensure_ascii=False) if as_json else report.line())
+    if not articles:
+        click.echo("no tracked article to backfill", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+def _archive_moment(text: str) -> datetime | None:
+    """`--against-archive` alone: now; else 14 digits of a CDX timestamp, a duration or an ISO date."""
+    if text == "now":
+        return None
+    if text.isdigit() and 4 <= len(text) <= 14:
+        try:
+            return datetime.strptime(text.ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    return parse_since(text)
+
+
+def _diff_against_archive(paths: Paths, url: str, when: str, archives: tuple[str, ...]):
+    """Our current version and the archive's nearest capture, as versions to compare; stores nothing."""
+    from crawler.items import content_of
+    from crawler.wayback import ArchiveError, clients, nearest_archived
+    from db.store import normalize_body, normalize_line
+
+    config = load_config(paths.sources) if paths.sources.exists() else Config(path=paths.sources)
+    db = open_db(paths.db, readonly=True)
+    article = find_article(db, url)
+    ours = queries.get_version(db, article["url"], None)
+    client = clients(config, archives)[0]
+    try:
+        capture, cleaned = nearest_archived(client, article, _archive_moment(when), config)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    content = content_of(cleaned)
+    theirs = {"url": article["url"], "version": f"archive {capture.timestamp}", "id": None,
+              "captured_at": capture.captured_at, "archive_url": client.replay_url(capture),
+              "title": normalize_line(content.title), "byline": normalize_line(content.byline),
+              "body": normalize_body(content.body), "published": content.published,
+              "captions": normalize_body(content.captions)}
+    return theirs, ours
 
 
 # -- distributed crawling (issue 9) ------------------------------------------------------------

@@ -1,0 +1,169 @@
+"""`newswatch backfill` and `diff --against-archive` against a real pywb on 127.0.0.1, serving a
+collection built here from WARC files written with warcio, for an article first tracked from a
+real HTTP server. pywb pins redis 2.x, which cannot share a virtualenv with the redis extra: it
+lives in its own (.venv-pywb, made by `make install`; NEWSWATCH_PYWB names another bin/)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newswatch.demosite import DemoServer
+from tests.conftest import REPO, Cli
+
+PYWB_BIN = Path(os.environ.get("NEWSWATCH_PYWB") or REPO / ".venv-pywb" / "bin")
+COLLECTION = "news"
+PARAGRAPHS = [
+    "The city council voted on Tuesday to close the old river bridge to cars from next spring.",
+    "Engineers found cracks in two of the bridge's supports during an inspection in October.",
+    "Repairs would cost about 14 million dollars, according to the council's transport office.",
+    "Cyclists and people on foot will still be able to cross while the council studies options.",
+    "Shop owners on the east bank said they feared losing customers during the long closure.",
+]
+SENTENCE = "The mayor said the decision was not taken lightly."
+
+
+def article_page(extra: str, nav: str = "Home · World · Politics") -> str:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + f"<p>{extra}</p>"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><meta property='og:type' content='article'>"
+            f"<title>Council closes river bridge – "
+            f"Daily</title></head><body><nav><a href='/'>{nav}</a></nav><article>"
+            f"<h1>Council closes river bridge</h1><p class='byline'>By Ann Smith</p>{body}</article>"
+            f"<footer>© Daily</footer></body></html>")
+
+
+NOT_FOUND = ("<html><head><title>Page not found – Daily</title></head><body><nav>Home</nav>"
+             "<h1>Page not found</h1><p>Sorry, the page you were looking for does not exist.</p></body></html>")
+# The archive's history of the article: text A (twice, one digest), an error page, text B, and text
+# B again under other navigation (chrome churn). Our own crawl later sees text C.
+TEXT_A, TEXT_B, TEXT_C = SENTENCE, "The mayor said the decision was hard.", "The mayor has resigned."
+CAPTURES = [("2026-11-01T10:00:00Z", article_page(TEXT_A)), ("2026-11-02T10:00:00Z", article_page(TEXT_A)),
+            ("2026-11-03T10:00:00Z", NOT_FOUND), ("2026-11-04T10:00:00Z", article_page(TEXT_B)),
+            ("2026-11-05T10:00:00Z", article_page(TEXT_B, nav="Home · Sport · Weather · Podcasts"))]
+
+
+def write_warc(path: Path, url: str) -> None:
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for when, page in CAPTURES:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=BytesIO(page.encode()), http_headers=headers,
+                warc_headers_dict={"WARC-Date": when}))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_pywb(root: Path) -> tuple[subprocess.Popen, str]:
+    """`wayback` on 127.0.0.1 in `root`, answering; a port taken meanwhile is retried on another."""
+    for _ in range(3):
+        port = free_port()
+        process = subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        while process.poll() is None:
+            try:
+                urllib.request.urlopen(f"{base}/{COLLECTION}/cdx?url=x&output=json", timeout=2)
+                return process, base
+            except OSError:
+                time.sleep(0.2)
+    raise AssertionError("pywb did not start")
+
+
+@pytest.fixture
+def world(tmp_path):
+    """The live article on a real HTTP server, tracked; pywb with the article's captures; a Cli."""
+    if not (PYWB_BIN / "wayback").exists():
+        pytest.skip(f"pywb not installed in {PYWB_BIN} (run `make install`)")
+    site = tmp_path / "site"
+    (site / "news").mkdir(parents=True)
+    (site / "news" / "bridge.html").write_text(article_page(TEXT_C), encoding="utf-8")
+    with DemoServer(site) as server:
+        url = f"{server.base_url}/news/bridge.html"
+        archive = tmp_path / "archive"
+        archive.mkdir()
+        write_warc(tmp_path / "captures.warc.gz", url)
+        for args in (["init", COLLECTION], ["add", COLLECTION, str(tmp_path / "captures.warc.gz")]):
+            subprocess.run([str(PYWB_BIN / "wb-manager"), *args], cwd=archive, check=True, capture_output=True)
+        process, base = start_pywb(archive)
+        try:
+            cli = Cli(tmp_path / "n.db", tmp_path / "sources.toml", tmp_path)
+            added = cli("add", url)
+            assert "version 1 stored" in added.stdout, added.stdout + added.stderr
+            yield cli, url, f"{base}/{COLLECTION}/cdx"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def versions(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select version, captured_at, origin, archive_url is not null, body "
+                            "from versions order by version").fetchall()
+
+
+def changes(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select v.version, p.version from change_records c join versions v on "
+                            "v.id = c.version_id join versions p on p.id = c.previous_version_id "
+                            "order by v.version").fetchall()
+
+
+def test_backfill_stores_the_distinct_archived_texts_before_our_first_version(world):
+    cli, url, cdx = world
+    [ours] = versions(cli.db)
+    [report] = cli.json_lines("backfill", url, "--archive", cdx, "--json")
+    assert (report["added"], report["stand_ins"], report["errors"]) == (2, 1, [])
+    stored = versions(cli.db)
+    assert [(v[0], v[1][:10], v[2], v[3]) for v in stored] == [
+        (1, "2026-11-01", "archive", 1), (2, "2026-11-04", "archive", 1), (3, ours[1][:10], "crawl", 0)]
+    assert [TEXT_A in stored[0][4], TEXT_B in stored[1][4], TEXT_C in stored[2][4]] == [True] * 3
+    assert changes(cli.db) == [(2, 1), (3, 2)]
+    history = cli("history", url).stdout
+    assert history.count("(archive: ") == 2 and "id_/" + url in history
+
+
+def test_a_second_backfill_adds_nothing(world):
+    cli, url, cdx = world
+    cli("backfill", "--archive", cdx)
+    before = versions(cli.db), changes(cli.db)
+    out = cli("backfill", "--archive", cdx).stdout
+    assert "0 archive versions added" in out
+    assert (versions(cli.db), changes(cli.db)) == before
+
+
+def test_a_dead_archive_gives_one_line_and_no_change(world):
+    cli, url, _ = world
+    with socket.socket() as reserved:  # bound, not listening: connections are refused
+        reserved.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{reserved.getsockname()[1]}/news/cdx"
+        before = versions(cli.db)
+        result = cli("backfill", url, "--archive", dead, check=False)
+    assert result.returncode == 1
+    assert result.stdout.strip().count("\n") == 0 and "no answer" in result.stdout and url in result.stdout
+    assert versions(cli.db) == before
+
+
+def test_diff_against_the_archive_prints_a_diff_and_stores_nothing(world):
+    cli, url, cdx = world
+    before = versions(cli.db)
+    out = cli("diff", url, "--archive", cdx, "--against-archive", "20261101").stdout
+    assert TEXT_A.split()[-1] in out and "archive 2026110" in out  # the capture nearest 1 November
+    assert versions(cli.db) == before
+    latest = cli("diff", url, "--against-archive", "--archive", cdx, "--format", "json").stdout
+    assert "hard" in json.dumps(json.loads(latest))  # nearest now: text B (the churn capture)
