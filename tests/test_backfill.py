@@ -167,3 +167,28 @@ def test_diff_against_the_archive_prints_a_diff_and_stores_nothing(world):
     assert versions(cli.db) == before
     latest = cli("diff", url, "--against-archive", "--archive", cdx, "--format", "json").stdout
     assert "hard" in json.dumps(json.loads(latest))  # nearest now: text B (the churn capture)
+
+
+def test_a_busy_archive_is_asked_again_after_its_retry_after():
+    """429 with Retry-After, then a 503, then the answer (the Wayback Machine's JSON shape); the
+    waits go to an injected clock, never to a real sleep."""
+    from urllib.parse import urlencode
+
+    from crawler.wayback import ArchiveClient
+    from tests.hostile import HostileServer, response
+
+    page = "http://news.example/a"
+    table = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+             ["example,news)/a", "20261101100000", page, "text/html", "200", "ABC", "10"]]
+    answers = [response(429, b"slow down", {"Retry-After": "3"}), response(503, b"busy"),
+               response(200, json.dumps(table).encode(), {"Content-Type": "application/json"})]
+    with HostileServer() as server:
+        server.routes["/web/cdx?" + urlencode({"url": page, "output": "json"})] = \
+            lambda sock: sock.sendall(answers.pop(0))
+        waits: list[float] = []
+        client = ArchiveClient(f"{server.base_url}/web/cdx", "newswatch-test (+mailto:a@b.example)",
+                               requests_per_second=1000, sleep=waits.append)
+        [capture] = client.captures(page)
+    assert (capture.timestamp, capture.url, capture.status, capture.digest) == ("20261101100000", page, "200", "ABC")
+    assert [w for w in waits if w >= 0.5] == [3.0, 2.0]  # Retry-After, then the back-off's 2 s
+    assert client.replay_url(capture) == f"{server.base_url}/web/20261101100000id_/{page}"
