@@ -95,7 +95,7 @@ class ArchiveClient:
             query["limit"] = str(limit)
         body = self.get(f"{self.cdx_url}?{urllib.parse.urlencode(query)}", url).decode("utf-8", "replace")
         try:
-            return [row for row in _cdx_rows(body)]
+            return list(_cdx_rows(body))
         except (ValueError, KeyError, TypeError) as exc:
             raise ArchiveError(self.cdx_url, url, f"not a CDX JSON answer ({exc})") from None
 

@@ -1085,10 +1085,10 @@ def backfill(paths: Paths, urls: tuple[str, ...], source_names: tuple[str, ...],
     articles = [find_article(db, url) for url in urls] if urls else list(db.query(
         "select * from articles" + (f" where source in ({', '.join('?' * len(source_names))})"
                                     if source_names else "") + " order by id", list(source_names)))
-    archive_clients = clients(config, archives)
+    archive_clients, start = clients(config, archives), parse_since(since)
     failed = 0
     for article in articles:
-        report = backfill_article(db, article, archive_clients, config, since=parse_since(since))
+        report = backfill_article(db, article, archive_clients, config, since=start)
         failed += bool(report.errors)
         click.echo(json.dumps(vars(report), ensure_ascii=False) if as_json else report.line())
     if not articles:

@@ -140,10 +140,14 @@ def test_backfill_stores_the_distinct_archived_texts_before_our_first_version(wo
 
 def test_a_second_backfill_adds_nothing(world):
     cli, url, cdx = world
-    cli("backfill", "--archive", cdx)
+    assert "2 archive versions added" in cli("backfill", "--archive", cdx).stdout
     before = versions(cli.db), changes(cli.db)
-    out = cli("backfill", "--archive", cdx).stdout
-    assert "0 archive versions added" in out
+    # again, this time from the sources file's archive and for the article's source
+    with cli.sources.open("a", encoding="utf-8") as sources:
+        sources.write(f'\n[settings]\narchives = ["{cdx}"]\narchive_requests_per_second = 50\n')
+    [source] = [line.split('"')[1] for line in cli.sources.read_text().splitlines() if line.startswith("name")]
+    out = cli("backfill", "--source", source).stdout
+    assert out.startswith(url) and "0 archive versions added" in out
     assert (versions(cli.db), changes(cli.db)) == before
 
 
