@@ -845,6 +845,9 @@ def diff(paths: Paths, url: str, a: int | None, b: int | None, fmt: str, color: 
     from db.changes import compare
     from newswatch import render
 
+    if against is not None and (a is not None or b is not None):
+        raise UsageProblem("--against-archive compares the current version with the archive: "
+                           "give no version numbers")
     if against is not None:
         old, new = (render.printable(v) for v in _diff_against_archive(paths, url, against, archives))
     else:

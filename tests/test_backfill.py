@@ -171,6 +171,8 @@ def test_diff_against_the_archive_prints_a_diff_and_stores_nothing(world):
     assert versions(cli.db) == before
     latest = cli("diff", url, "--against-archive", "--archive", cdx, "--format", "json").stdout
     assert "hard" in json.dumps(json.loads(latest))  # nearest now: text B (the churn capture)
+    mixed = cli("diff", url, "1", "--against-archive", "--archive", cdx, check=False)
+    assert mixed.returncode == 2 and "give no version numbers" in mixed.stderr
 
 
 def test_a_busy_archive_is_asked_again_after_its_retry_after():
