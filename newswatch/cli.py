@@ -1008,15 +1008,17 @@ def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: boo
 def reclean(paths: Paths, source: str | None, as_json: bool) -> None:
     """Re-clean stored HTML with the current cleaner and rebuild versions that come out different.
 
-    Needs the raw HTML of every version of an article ([settings] keep_html = true when it was
-    crawled); other articles are skipped. An article whose re-cleaned versions equal its stored
+    Needs the raw HTML of every version of an article ([settings] keep_html = true, or its WARC
+    capture with archive = "warc", when it was crawled); other articles are skipped. An article whose re-cleaned versions equal its stored
     ones is left alone; otherwise its old versions move to `versions_superseded` (keeping their
     cleaner_version) and the re-cleaned ones replace them.
     """
+    from crawler.archive import archive_folder
     from crawler.reclean import reclean_db
 
     config = load_config(paths.sources) if paths.sources.exists() else None
-    report = reclean_db(open_db(paths.db), config=config, source=source)
+    report = reclean_db(open_db(paths.db), config=config, source=source,
+                        archive=archive_folder(paths.db))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return

@@ -151,3 +151,29 @@ def test_kill_during_a_warc_write_leaves_a_readable_file_and_no_dangling_version
     pointed = [r for r in rows if r["warc_file"] is not None]
     assert len(pointed) >= 4 and all((r["warc_file"], r["warc_offset"]) in by_place for r in pointed)
     assert all(by_place[(r["warc_file"], r["warc_offset"])]["uri"] == r["url"] for r in pointed)
+
+
+def test_reclean_reads_the_pages_of_captured_versions_from_the_warc(tmp_path):
+    from crawler.cleaner import clean
+    from crawler.reclean import reclean_db
+    from db.schema import open_db
+
+    with served_site(tmp_path, 3, seed=11, extra=ARCHIVED) as (server, cli):
+        cli("crawl")
+        edit_articles(server.root, count=1, seed=5)
+        cli("recheck", "--all")
+        report = json.loads(cli("reclean", "--json").stdout)
+    assert report == {"articles": 3, "unchanged": 3, "recleaned": 0, "skipped_without_html": 0,
+                      "failed": 0}
+    db = open_db(cli.db)
+    assert db["version_html"].count == 0  # every page came from the WARC files
+
+    def retitled(html, url, **kw):  # a "new" cleaner: another headline, so every version changes
+        a = clean(html, url, **kw)
+        return type(a)(**{**a.__dict__, "title": "Re-cleaned: " + a.title, "cleaner_version": "t-2"})
+
+    old = {(r["url"], r["version"]): (r["warc_file"], r["warc_offset"]) for r in versions(cli.db)}
+    assert reclean_db(db, clean_page=retitled, archive=tmp_path / "archive")["recleaned"] == 3
+    new = {(r["url"], r["version"]): (r["warc_file"], r["warc_offset"]) for r in versions(cli.db)}
+    assert new == old  # each rebuilt version still points at the capture it was cleaned from
+    assert all(r["title"].startswith("Re-cleaned: ") for r in db.query("select title from versions"))
