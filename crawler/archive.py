@@ -203,34 +203,43 @@ def export_captures(folder: str | Path, captures: Iterable[dict], output: str | 
                     fmt: str = "warc") -> int:
     """Pack the captures' records (rows of db.archives.selected_captures) into one WARC file, or a
     WACZ (the `wacz` package) of it; written to a temp file and renamed: never half a file."""
+    import tempfile
+
     output = Path(output)
-    temp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    warc = temp if fmt == "warc" else output.with_name(f".{output.stem}.{os.getpid()}.warc.gz")
-    try:
-        count = _copy_records(folder, captures, warc)
+    # the temp folder is beside the output, so that the rename is atomic (same file system)
+    with tempfile.TemporaryDirectory(prefix=f".{output.name}.", dir=output.parent) as work:
+        temp = Path(work) / output.name
+        warc = temp if fmt == "warc" else Path(work) / f"{output.stem}.warc.gz"
+        count = _copy_records(folder, captures, warc, Path(work) / "pages.jsonl")
         if fmt == "wacz":
-            _pack_wacz(warc, temp, count)
+            _pack_wacz(warc, Path(work) / "pages.jsonl", temp, count)
         os.replace(temp, output)
-    finally:
-        for path in {temp, warc}:
-            path.unlink(missing_ok=True)
     return count
 
 
-def _copy_records(folder: str | Path, captures: Iterable[dict], warc: Path) -> int:
-    """Each capture's gzip members, byte for byte (a gzip file may hold many members, RFC 1952)."""
+def _copy_records(folder: str | Path, captures: Iterable[dict], warc: Path, pages: Path) -> int:
+    """Each capture's gzip members, byte for byte (a gzip file may hold many members, RFC 1952),
+    and the WACZ page list: one entry per version, at its capture's date."""
+    from warcio.archiveiterator import ArchiveIterator
+
     count = 0
-    with open(warc, "wb") as out:
+    with open(warc, "wb") as out, open(pages, "w", encoding="utf-8") as listing:
+        listing.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Versions"}) + "\n")
         for row in captures:
-            out.write(read_records(folder, Capture(row["warc_file"], row["warc_offset"],
-                                                   row["warc_length"])))
+            blob = read_records(folder, Capture(row["warc_file"], row["warc_offset"], row["warc_length"]))
+            out.write(blob)
+            record = next(r for r in ArchiveIterator(io.BytesIO(blob)) if r.rec_type == "response")
+            listing.write(json.dumps({
+                "url": record.rec_headers.get_header("WARC-Target-URI"),
+                "ts": record.rec_headers.get_header("WARC-Date"),
+                "title": f"v{row['version']}: {row.get('title') or row['url']}"}, ensure_ascii=False) + "\n")
             count += 1
         out.flush()
         os.fsync(out.fileno())
     return count
 
 
-def _pack_wacz(warc: Path, output: Path, count: int) -> None:
+def _pack_wacz(warc: Path, pages: Path, output: Path, count: int) -> None:
     import contextlib
     import sys
 
@@ -239,6 +248,6 @@ def _pack_wacz(warc: Path, output: Path, count: int) -> None:
     if count == 0:
         raise ExportFailed("no captured versions in the selection: nothing to pack into a WACZ")
     with contextlib.redirect_stdout(sys.stderr):  # its progress lines are not our output
-        status = wacz_main(["create", "-o", str(output), "--detect-pages", str(warc)])
+        status = wacz_main(["create", "-o", str(output), "-p", str(pages), str(warc)])
     if status != 0:
         raise ExportFailed(f"wacz create exited {status} on {warc}")

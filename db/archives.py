@@ -39,6 +39,6 @@ def selected_captures(db: sqlite_utils.Database, *, source: str | None = None,
         where.append("v.article_id = ?")
         params.append(article_id)
     return db.query(
-        "select a.url, v.version, v.captured_at, v.warc_file, v.warc_offset, v.warc_length "
+        "select a.url, v.version, v.title, v.captured_at, v.warc_file, v.warc_offset, v.warc_length "
         "from versions v join articles a on a.id = v.article_id where " + " and ".join(where) +
         " order by v.captured_at, v.id", params)

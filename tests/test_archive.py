@@ -115,7 +115,7 @@ def test_warc_and_wacz_exports_of_an_article_and_a_source(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert no_file.returncode == 2 and "add -o FILE" in no_file.stderr
-    assert not list(tmp_path.glob(".*.tmp"))  # written through a temp file, renamed
+    assert not list(tmp_path.glob(".one*"))  # written in a temp folder, renamed, the folder gone
 
 
 def responses_of(path: Path) -> list[dict]:
