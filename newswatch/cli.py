@@ -962,8 +962,13 @@ def archive(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
     for row in rows:
         out = {"url": article["url"], "version": row["version"], "file": None, "offset": None}
         if row["warc_file"] is not None:
-            record = read_response(folder, Capture(row["warc_file"], row["warc_offset"],
-                                                   row["warc_length"]))
+            try:
+                record = read_response(folder, Capture(row["warc_file"], row["warc_offset"],
+                                                       row["warc_length"]))
+            except (OSError, ValueError) as exc:
+                raise UsageProblem(f"v{row['version']}: its capture in {folder / row['warc_file']} "
+                                   f"cannot be read ({exc}); the WARC files belong in the archive/ "
+                                   "folder beside the database") from None
             out.update(file=str(folder / row["warc_file"]), offset=row["warc_offset"],
                        target_uri=record["target_uri"], date=record["date"])
         if as_json:

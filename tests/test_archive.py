@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import STALL_ENV
@@ -57,7 +58,7 @@ def versions(db: Path) -> list[dict]:
 
 def test_one_response_record_per_new_version_with_uri_date_and_digest(tmp_path):
     with served_site(tmp_path, 4, seed=3, extra=ARCHIVED) as (server, cli):
-        cli("crawl")
+        cli("crawl", "--workers", "2")  # two processes append to the same file, under the lock
         folder = tmp_path / "archive"
         assert len(responses(folder)) == len(versions(cli.db)) == 4
         cli("recheck", "--all")  # nothing changed: no new version, no new record
@@ -76,6 +77,23 @@ def test_one_response_record_per_new_version_with_uri_date_and_digest(tmp_path):
     warcio_check(*folder.glob("*.warc.gz"))
 
 
+def test_a_bad_archive_value_is_a_one_line_error_naming_the_key(tmp_path):
+    from crawler.sources import SourceConfigError, load_config
+
+    path = tmp_path / "s.toml"
+    path.write_text('[settings]\narchive_max_mb = 0\n[[source]]\nname = "a"\n'
+                    'feeds = ["http://127.0.0.1/f"]\narchive = "zip"\n')
+    with pytest.raises(SourceConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "archive_max_mb" in message and "line 2" in message and "\n" not in message
+    path.write_text('[[source]]\nname = "a"\nfeeds = ["http://127.0.0.1/f"]\narchive = "zip"\n')
+    with pytest.raises(SourceConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "line 4" in message and "'zip' is not an archive format" in message
+
+
 def test_archive_command_prints_file_offset_uri_and_date(tmp_path):
     with served_site(tmp_path, 2, seed=5, extra=ARCHIVED) as (server, cli):
         cli("crawl")
@@ -83,11 +101,15 @@ def test_archive_command_prints_file_offset_uri_and_date(tmp_path):
         shown = json.loads(cli("archive", row["url"], "--version", "1", "--json").stdout)
         text = cli("archive", row["url"]).stdout
         missing = cli("archive", row["url"], "--version", "9", check=False)
+        (tmp_path / "archive" / row["warc_file"]).rename(tmp_path / "moved.warc.gz")
+        lost = cli("archive", row["url"], check=False)
     assert shown["file"] == str(tmp_path / "archive" / row["warc_file"])
     assert shown["offset"] == row["warc_offset"] and shown["target_uri"] == row["url"]
     assert shown["date"][:19] == row["captured_at"][:19]
     assert f"offset {row['warc_offset']}" in text and row["warc_file"] in text
     assert missing.returncode == 2 and "versions 1..1, not 9" in missing.stderr
+    assert lost.returncode == 2 and "cannot be read" in lost.stderr and "Traceback" not in lost.stderr
+    assert len(lost.stderr.strip().splitlines()) == 1
 
 
 def test_a_source_without_archive_writes_no_warc(tmp_path):
