@@ -199,3 +199,30 @@ def test_reclean_reads_the_pages_of_captured_versions_from_the_warc(tmp_path):
     new = {(r["url"], r["version"]): (r["warc_file"], r["warc_offset"]) for r in versions(cli.db)}
     assert new == old  # each rebuilt version still points at the capture it was cleaned from
     assert all(r["title"].startswith("Re-cleaned: ") for r in db.query("select title from versions"))
+
+
+def test_a_gzipped_page_is_archived_as_received_and_cleaned_decoded(make_cli, tmp_path):
+    import gzip
+
+    from tests.hostile import HostileServer, article_html, html, response
+
+    page = gzip.compress(article_html(1))
+    with HostileServer() as server:
+        url = f"{server.base_url}/news/harbour-plan.html"
+        server.routes["/feed.xml"] = response(200, (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title>'
+            f"<link>{url}</link></item></channel></rss>").encode(), {"Content-Type": "application/rss+xml"})
+        server.routes["/news/harbour-plan.html"] = html(page, **{"Content-Encoding": "gzip"})
+        cli = make_cli(f'[settings]\n{ARCHIVED}\n[[source]]\nname = "h"\n'
+                       f'feeds = ["{server.base_url}/feed.xml"]\n')
+        cli("crawl")
+    [row] = versions(cli.db)
+    assert row["url"] == url and row["version"] == 1
+    with open(tmp_path / "archive" / row["warc_file"], "rb") as stream:
+        stream.seek(row["warc_offset"])
+        record = next(iter(ArchiveIterator(stream)))
+        assert record.http_headers.get_header("Content-Encoding") == "gzip"
+        assert record.raw_stream.read() == page  # the bytes as they came over the wire
+    warcio_check(tmp_path / "archive" / row["warc_file"])
+    shown = json.loads(cli("archive", url, "--json").stdout)
+    assert shown["target_uri"] == url
