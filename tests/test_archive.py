@@ -226,3 +226,26 @@ def test_a_gzipped_page_is_archived_as_received_and_cleaned_decoded(make_cli, tm
     warcio_check(tmp_path / "archive" / row["warc_file"])
     shown = json.loads(cli("archive", url, "--json").stdout)
     assert shown["target_uri"] == url
+
+
+def test_the_writer_rotates_at_the_cap_and_cuts_a_torn_tail_before_appending(tmp_path):
+    from datetime import datetime, timezone
+
+    from crawler.archive import HttpExchange, WarcWriter
+
+    def exchange(n: int) -> HttpExchange:
+        return HttpExchange(url=f"http://127.0.0.1/news/{n}.html", fetched_at=datetime.now(timezone.utc),
+                            status=200, response_headers=[("Content-Type", "text/html")],
+                            body=os.urandom(3000))  # random: gzip cannot shrink it below the cap
+
+    writer = WarcWriter(tmp_path, max_bytes=8000)
+    first = writer.write([exchange(1), exchange(2)])
+    assert first[0].file == first[1].file and first[1].offset == first[0].length
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    with open(files[0], "ab") as torn:  # a writer killed half-way through a record
+        torn.write(b"\x1f\x8b\x08\x00partial")
+    [third] = writer.write([exchange(3)])  # 3 records would pass 8000 bytes: a new file
+    assert third.file != first[0].file and third.file.endswith("-0002.warc.gz")
+    assert files[0].stat().st_size == first[1].offset + first[1].length  # the torn tail cut off
+    warcio_check(*tmp_path.glob("*.warc.gz"))
+    assert [r["uri"].rsplit("/", 1)[1] for r in responses(tmp_path)] == ["1.html", "2.html", "3.html"]
