@@ -20,8 +20,8 @@ from warcio.warcwriter import WARCWriter
 PREFIX = "newswatch"
 STATE = ".state.json"  # the current file and where its last complete record ends
 LOCK = ".lock"  # fcntl lock: one writer at a time, across the worker processes of a crawl
-# Test-only: with this set to a path, the writer writes half of a capture, creates the path and
-# waits, so that a test can kill -9 it in the middle of a write (tests/test_archive.py).
+# Test-only: with this set to a path, the writer writes half of a capture, writes its pid to the
+# path and waits, so that a test can kill -9 it in the middle of a write (tests/test_archive.py).
 STALL_ENV = "NEWSWATCH_ARCHIVE_STALL"
 
 
@@ -125,7 +125,8 @@ class WarcWriter:
         out.write(blob[:len(blob) // 2])
         out.flush()
         os.fsync(out.fileno())
-        Path(stall).touch()
+        Path(f"{stall}.tmp").write_text(str(os.getpid()))  # who to kill: the writing process
+        os.replace(f"{stall}.tmp", stall)
         while True:  # the test kills the process here
             time.sleep(1)
 

@@ -159,8 +159,9 @@ def test_kill_during_a_warc_write_leaves_a_readable_file_and_no_dangling_version
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(stalled.exists)  # half a record is on disk, its version not pointed at it
+            os.kill(int(stalled.read_text()), signal.SIGKILL)  # the crawl process writing it
         finally:
-            os.killpg(child.pid, signal.SIGKILL)
+            os.killpg(child.pid, signal.SIGKILL)  # and the command that started it
             child.wait()
         folder = tmp_path / "archive"
         torn = next(folder.glob("*.warc.gz"))
