@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from db.store import Content
 
 if TYPE_CHECKING:  # the cleaner loads when a page is cleaned, not with every crawl
+    from crawler.archive import HttpExchange
     from crawler.cleaner import Article
 
 
@@ -35,6 +36,7 @@ class FetchedPage:
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline
     version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
     cycle: str | None = None  # issue 9: the distributed work cycle the fetch belongs to
+    exchange: HttpExchange | None = field(default=None, repr=False)  # for WARC capture
 
 
 def content_of(article: Article, fetched_at: datetime | None = None,

@@ -65,3 +65,38 @@ class UseProbedResponse:
         cls = responsetypes.from_args(headers=headers, url=request.url, body=answer.body)
         return cls(request.url, status=answer.status, headers=headers, body=answer.body,
                    request=request)
+
+
+EXCHANGE = "newswatch_exchange"  # request meta key: the request and response as on the wire
+
+
+class CaptureExchange:
+    """For sources archived in WARC files: keeps the request headers as sent and the response
+    (status, headers, body) as received, before decompression, for crawler.archive. Sits next to
+    the downloader, so it sees what the other middlewares added and nothing they decoded."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        spider = self.crawler.spider
+        name = request.meta.get("newswatch_source")
+        if name is None or not hasattr(spider, "config") or \
+                not spider.config.archives(spider.config.source(name)):
+            return response
+        sent = _pairs(request.headers)
+        if not any(k.lower() == "host" for k, _ in sent):
+            sent.insert(0, ("Host", urlsplit(request.url).netloc))
+        # The body arrives de-chunked: a Transfer-Encoding header would misdescribe it (RFC 9112 §6.1).
+        received = [(k, v) for k, v in _pairs(response.headers) if k.lower() != "transfer-encoding"]
+        request.meta[EXCHANGE] = (request.method, sent, response.status, received, response.body,
+                                  getattr(response, "protocol", None) or "HTTP/1.1")
+        return response
+
+
+def _pairs(headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]

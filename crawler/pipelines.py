@@ -325,3 +325,41 @@ class NotifyPipeline(_OpenClose):
             self.stats.set_value("newswatch/notifications_sent", notifier.sender.sent)
             self.stats.set_value("newswatch/notifications_failed", notifier.sender.failed)
         return deferToThread(drain)  # waiting for the last sends must not block the reactor
+
+
+class ArchivePipeline(_OpenClose):
+    """After StorePipeline: the WARC records of each fetch that made a version (every 200 with
+    archive_all_fetches), fsynced, then the version's pointer to them (crawler/archive.py)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.writer = self.db = None
+
+    def spider_opened(self, spider) -> None:
+        config = spider.config
+        if config.archive != "warc" and not any(s.archive == "warc" for s in config.sources):
+            return
+        from crawler.archive import WarcWriter, archive_folder
+
+        db_file = paths.db_path(self.crawler.settings, spider.db_arg)
+        self.writer = WarcWriter(archive_folder(db_file), config.archive_max_mb * 2**20)
+        self.db = open_db(db_file)
+        self.all_fetches = config.archive_all_fetches
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        exchange, item.exchange = item.exchange, None  # the raw page is not kept past here
+        if self.writer is None or exchange is None:
+            return item
+        if item.version_id is None and not (self.all_fetches and exchange.status == 200):
+            return item
+        from db.archives import record_capture
+
+        capture, = self.writer.write([exchange])
+        self.stats.inc_value("newswatch/archived")
+        if item.version_id is not None:
+            record_capture(self.db, item.version_id, capture.file, capture.offset, capture.length)
+        return item
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.db is not None:
+            self.db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.cleaner import Article
@@ -20,9 +21,11 @@ if TYPE_CHECKING:  # loaded by open_db
 
 
 def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, source: str | None = None,
-               clean_page: Callable[..., Article] = clean_with_parser) -> dict[str, int]:
+               clean_page: Callable[..., Article] = clean_with_parser,
+               archive: Path | None = None) -> dict[str, int]:
     """Counts of articles: checked, unchanged, recleaned, skipped (a version without stored HTML),
-    failed (a page the current cleaner finds no article in: left as it was)."""
+    failed (a page the current cleaner finds no article in: left as it was). `archive`: the WARC
+    folder, where the pages of versions captured there and not in version_html are read."""
     report = dict.fromkeys(("articles", "unchanged", "recleaned", "skipped_without_html", "failed"), 0)
     sql, params = "select id, url, source from articles", []
     if source is not None:
@@ -30,7 +33,7 @@ def reclean_db(db: sqlite_utils.Database, *, config: Config | None = None, sourc
     now = iso(datetime.now(timezone.utc))
     for article in list(db.query(sql + " order by id", params)):
         report["articles"] += 1
-        pages = stored_pages(db, article["id"])
+        pages = stored_pages(db, article["id"], _capture_reader(archive))
         if pages is None:
             report["skipped_without_html"] += 1
             continue
@@ -65,6 +68,16 @@ def rebuild(pages: list[dict], article: dict, selectors: dict, clean_page) -> li
         else:
             out.append(item)
     return out or None
+
+
+def _capture_reader(archive: Path | None) -> Callable[[dict], bytes] | None:
+    """Reads a version's page (payload, Content-Encoding undone) from its WARC capture."""
+    if archive is None:
+        return None
+    from crawler.archive import Capture, read_response
+
+    return lambda row: read_response(archive, Capture(row["warc_file"], row["warc_offset"],
+                                                      row["warc_length"]))["payload"]
 
 
 def page_selectors(config: Config | None, name: str) -> dict:

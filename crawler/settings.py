@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.StayOnSource": 50,
     # A re-check answer the conditional probe already has is not downloaded again.
     "crawler.middlewares.UseProbedResponse": 60,
+    # Next to the downloader (after HttpCache 900): the exchange as on the wire, for WARC capture.
+    "crawler.middlewares.CaptureExchange": 950,
 }
 # Each article callback returns one item: Scrapy's default of 100 parallel item tasks per
 # callback only costs task churn (issue #8 measured +38% on a fetch-only crawl with 1).
@@ -64,6 +66,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 200,
     # After the version's transaction committed; sends off the reactor thread (issue 7).
     "crawler.pipelines.NotifyPipeline": 300,
+    # After the version's transaction committed: its WARC records, then the version's pointer.
+    "crawler.pipelines.ArchivePipeline": 250,
 }
 EXTENSIONS = {
     "crawler.throttle.ConditionalAwareAutoThrottle": 0,

@@ -63,6 +63,7 @@ class Source:
     fronts: tuple[str, ...] | None = None
     front_samples: int = 2
     parser: SiteParser | None = None  # `parser = "module:function"`, imported at load
+    archive: str | None = None  # "warc" or "none" (docs/archives.md); None: [settings] archive
 
     @property
     def front_urls(self) -> tuple[str, ...]:
@@ -113,6 +114,14 @@ class Config:
     # the pace of our requests to each.
     archives: tuple[str, ...] = ()
     archive_requests_per_second: float = 1.0
+    # WARC capture of the fetches that made a version (crawler/archive.py, docs/archives.md).
+    archive: str = "none"
+    archive_all_fetches: bool = False  # every 200, not only those that made a version
+    archive_max_mb: int = 100  # a WARC file is closed when it would grow past this size
+
+    def archives(self, source: Source) -> bool:
+        """Whether the fetches of `source` are captured in WARC files."""
+        return (source.archive or self.archive) == "warc"
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -197,6 +206,9 @@ LIMIT_SETTINGS["max_new_per_discovery"] = (1, 1_000_000, True)
 SETTINGS_KEYS = SETTINGS_KEYS | {"max_new_per_discovery"}
 SOURCE_KEYS = SOURCE_KEYS | {"max_new_per_discovery"}
 SETTINGS_KEYS = SETTINGS_KEYS | {"archives", "archive_requests_per_second"}  # newswatch backfill
+ARCHIVE_MODES = ("warc", "none")
+SOURCE_KEYS = SOURCE_KEYS | {"archive"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"archive", "archive_all_fetches", "archive_max_mb"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -306,11 +318,12 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
             raise locate.error(f"{url!r} is not a Redis URL (use e.g. 'redis://10.0.0.5:6379/0')",
                                "redis", "settings")
         out["redis"] = url
-    out.update(_archive_keys(raw, locate))
+    out.update(_archive_keys(raw, locate, "settings"))
+    out.update(_web_archive_keys(raw, locate))
     return out
 
 
-def _archive_keys(raw: dict, locate: _Locator) -> dict:
+def _web_archive_keys(raw: dict, locate: _Locator) -> dict:
     """[settings] archives (CDX endpoint URLs) and archive_requests_per_second."""
     out: dict = {}
     if "archives" in raw:
@@ -326,6 +339,29 @@ def _archive_keys(raw: dict, locate: _Locator) -> dict:
             raise locate.error(f"{rate!r} is not allowed (use a number, e.g. 0.5, from 0.01 to 100)",
                                "archive_requests_per_second", "settings")
         out["archive_requests_per_second"] = float(rate)
+    return out
+
+
+def _archive_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,
+                  label: str | None = None) -> dict:
+    """archive ("warc" | "none"); in [settings] also archive_all_fetches and archive_max_mb."""
+    out: dict = {}
+    if "archive" in raw:
+        if raw["archive"] not in ARCHIVE_MODES:
+            raise locate.error(f"{raw['archive']!r} is not an archive format (use \"warc\" or "
+                               "\"none\")", "archive", table, index, label)
+        out["archive"] = raw["archive"]
+    if "archive_all_fetches" in raw:
+        if not isinstance(raw["archive_all_fetches"], bool):
+            raise locate.error(f"{raw['archive_all_fetches']!r} is not true or false",
+                               "archive_all_fetches", table)
+        out["archive_all_fetches"] = raw["archive_all_fetches"]
+    if "archive_max_mb" in raw:
+        value = raw["archive_max_mb"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise locate.error(f"{value!r} is not a size in MB (use a whole number, e.g. 100)",
+                               "archive_max_mb", table)
+        out["archive_max_mb"] = value
     return out
 
 
@@ -439,6 +475,8 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     values.update(_front_keys(table, values, locate, index, label))
     if "parser" in table:
         values["parser"] = _parser(table["parser"], locate, index, label)
+    values.update(_archive_keys({"archive": table["archive"]} if "archive" in table else {},
+                                locate, "source", index, label))
     return Source(**values)
 
 

@@ -4,6 +4,7 @@ with versions that were not the article taken out (`newswatch doctor`). The old 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,16 +31,21 @@ class Rebuilt:
                             self.content.captions)
 
 
-def stored_pages(db: sqlite_utils.Database, article_id: int) -> list[dict] | None:
-    """The article's versions with the page each was cleaned from; None when one has no page."""
+def stored_pages(db: sqlite_utils.Database, article_id: int,
+                 read_capture: Callable[[dict], bytes] | None = None) -> list[dict] | None:
+    """The article's versions with the page each was cleaned from (from version_html, else from
+    its WARC capture through `read_capture(row)`); None when one has no page."""
     rows = list(db.query(
-        "select v.id, v.version, v.captured_at, v.check_id, v.content_hash, h.codec, h.html "
+        "select v.id, v.version, v.captured_at, v.check_id, v.content_hash, h.codec, h.html, "
+        "v.warc_file, v.warc_offset, v.warc_length "
         "from versions v left join version_html h on h.version_id = v.id "
         "where v.article_id = ? order by v.version", [article_id]))
-    if not rows or any(r["html"] is None for r in rows):
+    has_page = lambda r: r["html"] is not None or (r["warc_file"] and read_capture)  # noqa: E731
+    if not rows or not all(has_page(r) for r in rows):
         return None
     for row in rows:
-        row["html"] = zlib.decompress(row.pop("html"))
+        html = row.pop("html")
+        row["html"] = zlib.decompress(html) if html is not None else read_capture(row)
     return rows
 
 
@@ -65,6 +71,10 @@ def replace_versions(db: sqlite_utils.Database, article_id: int, rebuilt: list[R
             marks = ",".join("?" * len(item.old_ids))
             db.execute("update version_html set version_id = ? where version_id = ?",
                        [version_id, item.old_ids[0]])
+            # the WARC capture of the page the version was cleaned from goes with it, like its html
+            db.execute("update versions set (warc_file, warc_offset, warc_length) = (select warc_file, "
+                       "warc_offset, warc_length from versions_superseded where id = ? "
+                       "order by superseded_at desc limit 1) where id = ?", [item.old_ids[0], version_id])
             db.execute(f"update checks set version_id = ? where version_id in ({marks})",
                        [version_id, *item.old_ids])
             previous = {"id": version_id, **_fields(item.content)}

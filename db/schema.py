@@ -566,6 +566,18 @@ def _m013_archive_origin(db: sqlite_utils.Database) -> None:
 MIGRATIONS.append(_m013_archive_origin)
 
 
+def _m014_archive_captures(db: sqlite_utils.Database) -> None:
+    """Where each version's capture is in the WARC archive (crawler/archive.py): the file under
+    archive/, the byte offset of its response record and the length of its records."""
+    for table in ("versions", "versions_superseded"):
+        for column, kind in (("warc_file", str), ("warc_offset", int), ("warc_length", int)):
+            if column not in db[table].columns_dict:
+                db[table].add_column(column, kind)
+
+
+MIGRATIONS.append(_m014_archive_captures)
+
+
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
         return list(MIGRATIONS)

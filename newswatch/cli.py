@@ -909,24 +909,89 @@ def search(paths: Paths, query: str, current_only: bool, source: str | None, lim
 
 
 @cli.command()
+@click.argument("url", required=False)
 @click.option("--what", type=click.Choice(sorted(queries.EXPORTS)), default="changes", show_default=True,
               help="Which rows: tracked articles, every version (with its text) or every edit.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc", "wacz"]), default="jsonl",
+              show_default=True, help="warc / wacz: the WARC captures of the versions (needs -o).")
 @click.option("--since", default=None, help="Only rows from this time on (a duration or an ISO date).")
 @click.option("--source", default=None, metavar="NAME", help="Only this source.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of stdout.")
 @common_options
-def export(paths: Paths, what: str, fmt: str, since: str | None, source: str | None,
+def export(paths: Paths, url: str | None, what: str, fmt: str, since: str | None, source: str | None,
            output: str | None) -> None:
-    """Export articles, versions or changes as JSON Lines or CSV (oldest first)."""
+    """Export articles, versions or changes as JSON Lines or CSV (oldest first), or the WARC
+    captures of versions (of a source, a time range, or the article at URL) as WARC or WACZ."""
     from newswatch import render
 
+    if fmt in ("warc", "wacz"):
+        return _export_captures(paths, url, fmt, parse_since(since), source, output)
+    if url is not None:
+        raise UsageProblem("a URL selects captures: use it with --format warc or wacz")
     rows = queries.export_rows(open_db(paths.db, readonly=True), what, since=parse_since(since),
                                source=source)
     with output_file(output, "w") as out:
         count = render.write_rows(rows, fmt, out)
     click.echo(f"{count} {what} exported", err=True)
+
+
+def _export_captures(paths: Paths, url: str | None, fmt: str, since: datetime | None,
+                     source: str | None, output: str | None) -> None:
+    from crawler.archive import ExportFailed, archive_folder, export_captures
+    from db.archives import selected_captures
+
+    if output is None:
+        raise UsageProblem(f"--format {fmt} writes a file: add -o FILE (e.g. -o captures.{fmt})")
+    db = open_db(paths.db, readonly=True)
+    article_id = find_article(db, url)["id"] if url else None
+    rows = selected_captures(db, source=source, since=since, article_id=article_id)
+    try:
+        count = export_captures(archive_folder(paths.db), rows, output, fmt)
+    except (ExportFailed, OSError) as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"{count} captures exported to {output}", err=True)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: every version).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per version.")
+@common_options
+def archive(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
+    """Where the WARC capture of each version of URL is: file, offset, target URI and date.
+
+    Versions are captured when the sources file sets archive = "warc" (docs/archives.md)."""
+    from crawler.archive import Capture, archive_folder, read_response
+    from db.archives import captures_of
+
+    db = open_db(paths.db, readonly=True)
+    article = find_article(db, url)
+    rows = captures_of(db, article["id"])
+    if number is not None:
+        if not any(r["version"] == number for r in rows):
+            raise queries.VersionNotFound(article["url"], number, len(rows))
+        rows = [r for r in rows if r["version"] == number]
+    folder = archive_folder(paths.db)
+    for row in rows:
+        out = {"url": article["url"], "version": row["version"], "file": None, "offset": None}
+        if row["warc_file"] is not None:
+            try:
+                record = read_response(folder, Capture(row["warc_file"], row["warc_offset"],
+                                                       row["warc_length"]))
+            except (OSError, ValueError) as exc:
+                raise UsageProblem(f"v{row['version']}: its capture in {folder / row['warc_file']} "
+                                   f"cannot be read ({exc}); the WARC files belong in the archive/ "
+                                   "folder beside the database") from None
+            out.update(file=str(folder / row["warc_file"]), offset=row["warc_offset"],
+                       target_uri=record["target_uri"], date=record["date"])
+        if as_json:
+            click.echo(json.dumps(out, ensure_ascii=False))
+        elif out["file"] is None:
+            click.echo(f"v{row['version']}  not captured")
+        else:
+            click.echo(f"v{row['version']}  {out['file']}  offset {out['offset']}  "
+                       f"{out['target_uri']}  {out['date']}")
 
 
 @cli.command()
@@ -962,15 +1027,17 @@ def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: boo
 def reclean(paths: Paths, source: str | None, as_json: bool) -> None:
     """Re-clean stored HTML with the current cleaner and rebuild versions that come out different.
 
-    Needs the raw HTML of every version of an article ([settings] keep_html = true when it was
-    crawled); other articles are skipped. An article whose re-cleaned versions equal its stored
+    Needs the raw HTML of every version of an article ([settings] keep_html = true, or its WARC
+    capture with archive = "warc", when it was crawled); other articles are skipped. An article whose re-cleaned versions equal its stored
     ones is left alone; otherwise its old versions move to `versions_superseded` (keeping their
     cleaner_version) and the re-cleaned ones replace them.
     """
+    from crawler.archive import archive_folder
     from crawler.reclean import reclean_db
 
     config = load_config(paths.sources) if paths.sources.exists() else None
-    report = reclean_db(open_db(paths.db), config=config, source=source)
+    report = reclean_db(open_db(paths.db), config=config, source=source,
+                        archive=archive_folder(paths.db))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return

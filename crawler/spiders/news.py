@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from crawler import discovery, paths
 from crawler.defaults import DOWNLOAD_MAXSIZE
 from crawler.items import FetchedPage
-from crawler.middlewares import PROBED
+from crawler.middlewares import EXCHANGE, PROBED
 from crawler.pipelines import stop_for_storage
 from crawler.recheck import HandedOver, select, validators
 from crawler.run import shard_by_domain, shard_of
@@ -334,6 +334,7 @@ class NewsSpider(scrapy.Spider):
             page.error = f"HTTP {response.status}"
         else:
             self._take_body(page, response, meta.get("newswatch_raw_hash"))
+            page.exchange = _exchange(response, page.fetched_at)
         return page  # not a generator: Scrapy inspects generator callbacks' source on every call
 
     def _take_body(self, page: FetchedPage, response: Response, last_raw_hash: str | None) -> None:
@@ -409,6 +410,19 @@ def _header_charset(content_type: str) -> str | None:
         if key == "charset" and value:
             return value.strip("\"' ")
     return None
+
+
+def _exchange(response: Response, fetched_at: datetime):
+    """The request and response CaptureExchange kept for the source's WARC archive, if any."""
+    kept = response.meta.pop(EXCHANGE, None)
+    if kept is None:
+        return None
+    from crawler.archive import HttpExchange
+
+    method, sent, status, received, body, protocol = kept
+    return HttpExchange(url=response.url, fetched_at=fetched_at, status=status,
+                        response_headers=received, body=body, method=method,
+                        request_headers=sent, protocol=protocol)
 
 
 def _elapsed_ms(meta: dict) -> int | None:
