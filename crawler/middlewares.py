@@ -86,7 +86,7 @@ class CaptureExchange:
         spider = self.crawler.spider
         name = request.meta.get("newswatch_source")
         if name is None or not hasattr(spider, "config") or \
-                not spider.config.archives(spider.config.source(name)):
+                not spider.config.captures_warc(spider.config.source(name)):
             return response
         sent = _pairs(request.headers)
         if not any(k.lower() == "host" for k, _ in sent):

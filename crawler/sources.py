@@ -119,7 +119,7 @@ class Config:
     archive_all_fetches: bool = False  # every 200, not only those that made a version
     archive_max_mb: int = 100  # a WARC file is closed when it would grow past this size
 
-    def archives(self, source: Source) -> bool:
+    def captures_warc(self, source: Source) -> bool:
         """Whether the fetches of `source` are captured in WARC files."""
         return (source.archive or self.archive) == "warc"
 
