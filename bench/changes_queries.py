@@ -1,4 +1,4 @@
-"""Latency of `changes --since 1d` and `search` on a generated database (issue #6, targets in issue #8).
+"""Latency of `changes --since 1d` and `search` on a generated database.
 
     .venv/bin/python bench/changes_queries.py                 # 100,000 articles x 10 versions
     .venv/bin/python bench/changes_queries.py --articles 2000 # a quick look

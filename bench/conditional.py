@@ -1,4 +1,4 @@
-"""Re-checking unchanged articles: conditional requests vs a full re-fetch, in one run (issue #4).
+"""Re-checking unchanged articles: conditional requests vs a full re-fetch, in one run.
 
     .venv/bin/python bench/conditional.py [--articles 1000] [--repeat 5]
 

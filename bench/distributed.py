@@ -1,4 +1,4 @@
-"""Distributed crawling (issue 9): pages per second end to end with 1 and 2 workers, and ingest alone.
+"""Distributed crawling: pages per second end to end with 1 and 2 workers, and ingest alone.
 
     .venv/bin/python bench/distributed.py [--articles 1000] [--workers 1,2]
 

@@ -1,4 +1,4 @@
-"""The naive pipeline (issue 8's baseline): Scrapy + trafilatura.extract + a sqlite-utils upsert per page.
+"""The naive pipeline (baseline): Scrapy + trafilatura.extract + a sqlite-utils upsert per page.
 
     .venv/bin/python bench/naive_spider.py http://127.0.0.1:8080/sitemap.xml naive.db
 

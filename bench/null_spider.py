@@ -19,7 +19,7 @@ ARTICLE_RULE = "/news/"  # the article_pattern of the benchmark's sources file
 BASE_SETTINGS = {
     "CONCURRENT_REQUESTS": 32,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
-    "CONCURRENT_ITEMS": 1,  # the same lever newswatch uses (issue 8), so the ceiling is fair
+    "CONCURRENT_ITEMS": 1,  # the same lever newswatch uses, so the ceiling is fair
     "AUTOTHROTTLE_ENABLED": False,
     "ROBOTSTXT_OBEY": False,
     "COOKIES_ENABLED": False,

@@ -1,4 +1,4 @@
-"""Reliability figures (issue 10): runs the hostile, crash, concurrency and property tests and
+"""Reliability figures: runs the hostile, crash, concurrency and property tests and
 prints what each one tried, from the lines the tests print themselves.
 
     .venv/bin/python bench/reliability.py            # the CI-sized run (about 3 minutes)

@@ -1,4 +1,4 @@
-"""`make bench`: newswatch against its baselines, side by side, in one run (issue 8).
+"""`make bench`: newswatch against its baselines, side by side, in one run.
 
     .venv/bin/python bench/run.py                  # 5,000 articles
     .venv/bin/python bench/run.py --quick          # ~300 articles, the CI smoke test

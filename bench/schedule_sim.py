@@ -1,4 +1,4 @@
-"""Simulate the default re-check policy on 100,000 tracked articles (issue 5's README figures).
+"""Simulate the default re-check policy on 100,000 tracked articles (README figures).
 
     .venv/bin/python bench/schedule_sim.py [--articles 100000] [--sites 20] [--seed 1]
 

@@ -106,7 +106,7 @@ def parse_date(text: str | None) -> datetime | None:
 def feed_entries(body: bytes, base_url: str, problems: list[str] | None = None) -> list[dict]:
     """Entries of an RSS or Atom feed: link, and the updated/published time when present.
 
-    feedparser never resolves a DTD's entities (issue 10, tests/test_hostile.py): a billion-laughs
+    feedparser never resolves a DTD's entities (tests/test_hostile.py): a billion-laughs
     or XXE feed fails its strict parse ("undefined entity") and is read leniently with the
     entity references left as text. Such a parse problem is appended to `problems`."""
     import feedparser  # here, not at the top: a re-check never reads a feed (~25 ms of start-up)

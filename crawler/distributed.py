@@ -1,4 +1,4 @@
-"""`newswatch worker` (issue 9): a Scrapy crawler whose scheduler and dupefilter live in Redis.
+"""`newswatch worker`: a Scrapy crawler whose scheduler and dupefilter live in Redis.
 
 Any number of workers, on any number of machines, share one frontier (scrapy-redis). They read
 work items from `queues.WORK` (the coordinator pushes them), fetch and clean like a local crawl,

@@ -35,7 +35,7 @@ class FetchedPage:
     paywalled: bool = False  # the page declares itself not free (isAccessibleForFree: false)
     article: Article | None = field(default=None, repr=False)  # filled in by CleanPipeline
     version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
-    cycle: str | None = None  # issue 9: the distributed work cycle the fetch belongs to
+    cycle: str | None = None  # The distributed work cycle the fetch belongs to
     exchange: HttpExchange | None = field(default=None, repr=False)  # for WARC capture
 
 

@@ -41,7 +41,7 @@ class StayOnSource:
 
 class MetaRefreshWithBody(MetaRefreshMiddleware):
     """Scrapy's meta-refresh redirects, minus the HTML scan of responses that have no body to
-    scan (a 304 of a re-check: most responses of a monitor, issue 8)."""
+    scan (a 304 of a re-check: most responses of a monitor)."""
 
     def process_response(self, request, response, spider=None):
         if not response.body:

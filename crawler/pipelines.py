@@ -72,7 +72,7 @@ class CleanPipeline:
         return item
 
 
-# issue 10: text that is mostly U+FFFD (bytes invalid in the declared charset) or mostly not
+# Text that is mostly U+FFFD (bytes invalid in the declared charset) or mostly not
 # letters/digits (markup debris of a broken page) is not an article, whatever the cleaner kept.
 # Real articles in any script are far above these shares; a few bad bytes still pass.
 MAX_REPLACEMENT_SHARE, MIN_ALNUM_SHARE = 0.02, 0.5
@@ -120,14 +120,14 @@ def fetch_and_content(item: FetchedPage, crawler, crawl_id: int | None = None
 
 def _identity(item: FetchedPage, source) -> str:
     """rel=canonical / og:url when it is an http(s) URL on the source's domains, else the URL
-    we ended up at after redirects (issue #4: one article per canonical URL)."""
+    we ended up at after redirects (one article per canonical URL)."""
     declared = urlsplit(item.article.canonical_url or "")
     if declared.scheme in ("http", "https") and source.on_allowed_domain(declared.hostname or ""):
         return canonical_url(item.article.canonical_url)
     return item.final_url or item.url
 
 
-# Issue 8: fetches are written in batches, one transaction for up to BATCH_ITEMS fetches or
+# Fetches are written in batches, one transaction for up to BATCH_ITEMS fetches or
 # BATCH_SECONDS (~0.2 ms a page in WAL instead of ~1 ms for a commit each, and far fewer write
 # locks for the worker processes of a sharded crawl to take turns on). Each fetch stays
 # all-or-nothing (a savepoint); a crash loses at most the uncommitted batch, which is simply
@@ -186,7 +186,7 @@ class StorePipeline(_OpenClose):
         self.rules = Rules(gone_after=spider.config.gone_after,
                            suspect_confirmations=spider.config.suspect_confirmations)
         source = ",".join(spider.source_names) if spider.source_names else None
-        # A worker of a sharded crawl (issue 8) writes into the row its parent started; a
+        # A worker of a sharded crawl writes into the row its parent started; a
         # re-check into the row it started before Scrapy loaded (crawler/recheck.py).
         parent_row = self.crawler.settings.getint("NEWSWATCH_CRAWL_ID")
         self.shared_row = bool(parent_row)
@@ -255,7 +255,7 @@ class StorePipeline(_OpenClose):
         return fetch_and_content(item, self.crawler, self.crawl_id)
 
     def _count(self, item: FetchedPage, result) -> None:
-        item.version_id = result.version_id  # committed: NotifyPipeline may announce it (issue 7)
+        item.version_id = result.version_id  # committed: NotifyPipeline may announce it
         self.stats.inc_value("newswatch/fetched")
         self.stats.inc_value(f"newswatch/{COUNTED_AS.get(result.outcome, 'failed')}")
         if item.error:

@@ -1,6 +1,6 @@
 """When to look at an article again (the adaptive re-check policy) and which due articles a run takes.
 
-Issue 5. Everything here is a pure function of its arguments (the clock is passed in), so the
+Everything here is a pure function of its arguments (the clock is passed in), so the
 policy can be tested and simulated without sleeping: see tests/test_policy.py and
 bench/schedule_sim.py.
 """

@@ -1,4 +1,4 @@
-"""Conditional requests for a re-check, before Scrapy loads (issues 4 and 8). Scrapy-free.
+"""Conditional requests for a re-check, before Scrapy loads. Scrapy-free.
 
 A re-check sends each article's validators (If-None-Match / If-Modified-Since), and a monitor's
 answer is nearly always 304 Not Modified: a few hundred bytes with nothing to parse. A Scrapy

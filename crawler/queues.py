@@ -1,4 +1,4 @@
-"""The Redis keys distributed crawling (issue 9) shares between coordinator, workers and ingest.
+"""The Redis keys distributed crawling shares between coordinator, workers and ingest.
 
     coordinator ──► WORK ──► workers (scrapy-redis: one frontier in REQUESTS, per-cycle SEEN:*)
                                  │ cleaned results (JSON, db.ingest.fetch_json)

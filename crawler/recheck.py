@@ -1,4 +1,4 @@
-"""A re-check before Scrapy loads (issues 4 and 8): choose the articles due, ask each one
+"""A re-check before Scrapy loads: choose the articles due, ask each one
 conditionally (crawler/probe.py) and record the 304s; only what needs more goes to Scrapy.
 
 A monitor's re-check is nearly all 304s. Recorded here, they cost a worker process Python,
@@ -44,7 +44,7 @@ def select(db, config: Config, selected: Sequence[Source], *, by_name: bool, eve
            urls: Sequence[str] | None, shard: int, shards: int,
            warn: Callable[[str], None]) -> Selection:
     """The articles due (or all of them: `every`, or just `urls`) of the `selected` sources that
-    are this worker's share, most overdue first and capped as the sources file says (issue 5)."""
+    are this worker's share, most overdue first and capped as the sources file says."""
     now = datetime.now(timezone.utc)
     names = [s.name for s in selected] if by_name else None
     rows = due_articles(db, now, sources=names, every=every, urls=urls)

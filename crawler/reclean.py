@@ -1,5 +1,5 @@
 """`newswatch reclean`: re-clean every stored page with the current cleaner and rebuild the
-versions of articles whose re-cleaned history differs (issue #6). Lives in crawler/ because the
+versions of articles whose re-cleaned history differs. Lives in crawler/ because the
 database layer must not import the cleaner."""
 from __future__ import annotations
 

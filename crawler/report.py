@@ -10,7 +10,7 @@ def format_counts(numbers: dict[str, int]) -> str:
 
 
 def label(mode: str, shard: int = 0, shards: int = 1) -> str:
-    """`recheck`, or `recheck 2/4` for the second of four worker processes (issue 8)."""
+    """`recheck`, or `recheck 2/4` for the second of four worker processes."""
     return mode if shards == 1 else f"{mode} {shard + 1}/{shards}"
 
 

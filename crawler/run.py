@@ -2,7 +2,7 @@
 
 Twisted's reactor cannot be restarted, so everything that crawls more than once per process
 (the scheduler, the demo) calls `start_child`, which runs this module as a new process.
-With `--shard K/N --crawl-id ID` it is one of N worker processes of a crawl (issue 8): it
+With `--shard K/N --crawl-id ID` it is one of N worker processes of a crawl: it
 fetches the K-th share of the articles and adds its counts to the crawl row ID. A re-check
 asks its articles conditionally before Scrapy loads (crawler/recheck.py) and starts a Scrapy
 crawl only for what needs more than a 304.
@@ -45,7 +45,7 @@ def child_command(db: Path | str, sources: Path | str, mode: str, *, source_name
                   crawl_id: int | str | None = None, max_crawls: int | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
     command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
-    if shard is not None:  # issue 8: one of N worker processes, adding to the crawl row crawl_id
+    if shard is not None:  # One of N worker processes, adding to the crawl row crawl_id
         command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
     for name in source_names:
         command += ["--source", name]
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code:
             return code
     shards = args.shard[1] if args.shard else 1
-    limits = limit_settings(config, args.source, shards, args.max_crawls)  # issue 5: limits
+    limits = limit_settings(config, args.source, shards, args.max_crawls)  # Limits
     max_crawl_time = config.crawl_time_limit(args.source)
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
     early = None
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:  # Scrapy looks the versions up (and runs `uname`) even for a quiet log
         settings.set("LOG_VERSIONS", [], priority="cmdline")
     settings.set("NEWSWATCH_PROGRESS_EVERY", progress_every, priority="cmdline")
-    # issue 10: a dead server must read as one line per problem. Scrapy logs a failed robots.txt
+    # A dead server must read as one line per problem. Scrapy logs a failed robots.txt
     # download with its whole traceback; the message already names the error.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     process = CrawlerProcess(settings)  # configures logging: levels are set after it
@@ -283,7 +283,7 @@ def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1,
     Scrapy has no global rate: DOWNLOAD_DELAY spaces the requests of one domain (one download
     slot), and AutoThrottle never goes below it. So the ceiling of `requests_per_second` for all
     crawls together becomes a delay of max_crawls × domains / requests_per_second per domain.
-    A crawl split over `shards` worker processes (issue 8) shards by domain when there are
+    A crawl split over `shards` worker processes shards by domain when there are
     several (each domain's requests stay in one process: the limits hold as they are); a single
     domain's URLs are spread over every process, so each gets 1/shards of its concurrency and
     rate, and all of them together stay within the limits.

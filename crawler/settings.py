@@ -9,7 +9,7 @@ BOT_NAME = "newswatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Politeness (issue #4 deepens this): obey robots.txt, adapt to the server's latency,
+# Politeness : obey robots.txt, adapt to the server's latency,
 # never hammer one host.
 ROBOTSTXT_OBEY = True
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
@@ -57,14 +57,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CaptureExchange": 950,
 }
 # Each article callback returns one item: Scrapy's default of 100 parallel item tasks per
-# callback only costs task churn (issue #8 measured +38% on a fetch-only crawl with 1).
+# callback only costs task churn .
 CONCURRENT_ITEMS = 1
 DEPTH_STATS_VERBOSE = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.StorePipeline": 200,
-    # After the version's transaction committed; sends off the reactor thread (issue 7).
+    # After the version's transaction committed; sends off the reactor thread.
     "crawler.pipelines.NotifyPipeline": 300,
     # After the version's transaction committed: its WARC records, then the version's pointer.
     "crawler.pipelines.ArchivePipeline": 250,

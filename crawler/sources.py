@@ -50,7 +50,7 @@ class Source:
     discover_every: int = 1800
     drop_selectors: tuple[str, ...] = ()
     body_selector: str | None = None
-    # Notifications (issue 7): Apprise URLs, and filters that override [settings] (None: inherit).
+    # Notifications: Apprise URLs, and filters that override [settings] (None: inherit).
     notify: tuple[str, ...] = ()
     notify_fields: tuple[str, ...] | None = None
     notify_min_words: int | None = None
@@ -92,22 +92,22 @@ class Config:
     download_timeout: int = 30  # seconds
     user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
     extra: dict = field(default_factory=dict, compare=False)
-    # Scheduling limits (issue 5); defaults and meaning in LIMIT_SETTINGS and the README.
+    # Scheduling limits; defaults and meaning in LIMIT_SETTINGS and the README.
     max_crawls: int = 2
     concurrent_per_domain: int = 4
     requests_per_second: float = 20.0
     max_checks_per_run: int = 2000
     max_checks_per_domain: int = 500
-    workers: int | None = None  # crawl processes per crawl (issue 8); None: one per core
-    keep_html: bool = False  # store each version's page, compressed, for `newswatch reclean` (issue 6)
-    # Notifications (issue 7): targets for every source, the default filter, diff links' base URL.
+    workers: int | None = None  # crawl processes per crawl; None: one per core
+    keep_html: bool = False  # store each version's page, compressed, for `newswatch reclean`
+    # Notifications: targets for every source, the default filter, diff links' base URL.
     notify: tuple[str, ...] = ()
     notify_fields: tuple[str, ...] = ("title", "byline", "body", "published")
     notify_min_words: int = 0
     notify_skip_minor: bool = False
     notify_stealth_only: bool = False  # only edits labelled stealth (no notice, no new modified date)
     public_url: str | None = None
-    redis: str | None = None  # issue 9: the Redis of distributed crawling (redis://host:port/db)
+    redis: str | None = None  # The Redis of distributed crawling (redis://host:port/db)
     max_crawl_time: int = 6 * 3600  # seconds a crawl may run before it stops (per source too)
     max_new_per_discovery: int = 300  # new articles one discovery fetches per source (per source too)
     # Web archives of `newswatch backfill` (CDX endpoints; none: the Internet Archive's) and
@@ -185,20 +185,20 @@ SETTINGS_KEYS = {"tiers", "recheck_every", "user_agent", "gone_after", "suspect_
 _COUNT_SETTINGS = ("gone_after", "suspect_confirmations")
 _LIST_KEYS = ("feeds", "sitemaps", "start_urls", "allowed_domains", "drop_selectors")
 _URL_KEYS = ("feeds", "sitemaps", "start_urls")
-# [settings] limits (issue 5): key -> (lowest allowed, highest allowed, whole number?)
+# [settings] limits: key -> (lowest allowed, highest allowed, whole number?)
 LIMIT_SETTINGS = {"max_crawls": (1, 64, True), "concurrent_per_domain": (1, 64, True),
                   "requests_per_second": (0.01, 10_000, False),
                   "max_checks_per_run": (1, 1_000_000, True), "max_checks_per_domain": (1, 1_000_000, True),
                   "workers": (1, 64, True)}
 SETTINGS_KEYS = SETTINGS_KEYS | set(LIMIT_SETTINGS) | {"keep_html"}
-# Notifications (issue 7): in [settings] and in each [[source]]; `public_url` only in [settings].
+# Notifications: in [settings] and in each [[source]]; `public_url` only in [settings].
 NOTIFY_KEYS = {"notify", "notify_fields", "notify_min_words", "notify_skip_minor",
                "notify_stealth_only"}
 NOTIFY_FIELDS = ("title", "byline", "body", "published")
 SOURCE_KEYS = SOURCE_KEYS | NOTIFY_KEYS
 SOURCE_KEYS = SOURCE_KEYS | {"parser"}  # a site parser, "module:function" (docs/site-parsers.md)
 SETTINGS_KEYS = SETTINGS_KEYS | NOTIFY_KEYS | {"public_url"}
-SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # issue 9
+SETTINGS_KEYS = SETTINGS_KEYS | {"redis"}  # distributed crawling
 # A wall-clock limit on every crawl, in [settings] and in each [[source]].
 SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | {"max_crawl_time"}, SOURCE_KEYS | {"max_crawl_time"}
 # A cap on the new articles of one discovery (a section page of 200,000 links), in both too.
@@ -312,7 +312,7 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
             raise locate.error(f"{raw['keep_html']!r} is not true or false", "keep_html", "settings")
         out["keep_html"] = raw["keep_html"]
     out.update(_notify_keys(raw, locate, "settings"))
-    if "redis" in raw:  # issue 9: `newswatch run / worker / ingest / status` default to it
+    if "redis" in raw:  # `newswatch run / worker / ingest / status` default to it
         url = raw["redis"]
         if not isinstance(url, str) or urlsplit(url).scheme not in ("redis", "rediss", "unix"):
             raise locate.error(f"{url!r} is not a Redis URL (use e.g. 'redis://10.0.0.5:6379/0')",

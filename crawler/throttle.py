@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from scrapy.extensions.throttle import AutoThrottle
 
 # What AutoThrottle._adjust_delay reads of a response is its status: a stand-in is enough, and
-# unlike Response.replace it costs nothing on a re-check made of thousands of 304s (issue 8).
+# unlike Response.replace it costs nothing on a re-check made of thousands of 304s.
 _HEALTHY = SimpleNamespace(status=200)
 
 

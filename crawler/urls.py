@@ -5,7 +5,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only say where a reader came from; the same article with and without
-# them is one article (issue #4). Prefixes end with "_".
+# them is one article. Prefixes end with "_".
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "ga_", "hsa_")
 TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",

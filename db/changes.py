@@ -6,7 +6,7 @@ a deleted sentence that reappears verbatim elsewhere is a
 *move*, a deleted/added pair that is similar enough is a *rewrite* (carrying its word diff),
 the rest are additions and deletions. On top of that: numbers and quotes that changed, a
 correction / update / editor's-note notice, and a `minor` flag for punctuation-, case- or
-whitespace-only edits (issue #6).
+whitespace-only edits.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Distributed results (issue 9): their JSON form, and writing a batch of them in one transaction.
+"""Distributed results: their JSON form, and writing a batch of them in one transaction.
 
 A worker cannot write SQLite; it sends each fetch as JSON (`result_json`). `newswatch ingest`
 writes them with `write_batch`: one transaction per batch, idempotent, so that a batch replayed

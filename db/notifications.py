@@ -1,4 +1,4 @@
-"""The notification outbox (issue 7): queue a message per edit and target, claim due ones, record
+"""The notification outbox: queue a message per edit and target, claim due ones, record
 how each send went. Sending itself is the crawler's job (`crawler.notifications`)."""
 from __future__ import annotations
 

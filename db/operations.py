@@ -1,4 +1,4 @@
-"""The scheduler's durable state (the `jobs` table) and the numbers `newswatch status` shows (issue 5).
+"""The scheduler's durable state (the `jobs` table) and the numbers `newswatch status` shows.
 
 Writes here are one transaction each, like db.store's; reads return data and never print.
 """

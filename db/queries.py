@@ -68,7 +68,7 @@ def due_articles(db: sqlite_utils.Database, now: datetime, *, sources: Iterable[
         where.append(f"source in ({','.join('?' * len(sources))})")
         params += sources
     sql = ("select id, url, source, next_check_at, last_checked, etag, last_modified, raw_hash "
-           "from articles")  # last_checked: the interval for the backlog priority (issue 5)
+           "from articles")  # last_checked: the interval for the backlog priority
     if where:
         sql += " where " + " and ".join(where)
     return list(db.query(sql + " order by next_check_at is null, next_check_at, id", params))
@@ -116,7 +116,7 @@ def failing_urls(db: sqlite_utils.Database, since: datetime | None = None, *,
     return list(db.query(sql, params))
 
 
-# `changes --field` and `--kind`: each name is a condition on the `changes` view (issue #6).
+# `changes --field` and `--kind`: each name is a condition on the `changes` view.
 FIELD_FILTERS = {f: f"{f}_changed = 1" for f in ("title", "byline", "body", "captions", "published")}
 KIND_FILTERS = {
     "correction": "notice = 'correction'", "update": "notice = 'update'",

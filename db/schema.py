@@ -310,7 +310,7 @@ join articles a on a.id = v.article_id
 """
 
 def _m002_fetching(db: sqlite_utils.Database) -> None:
-    """Conditional requests, stable identity and lifecycle (issue #4): validators and counters on
+    """Conditional requests, stable identity and lifecycle: validators and counters on
     articles, URL aliases, and an event row for every status or URL change."""
     articles = db["articles"]
     for column, kind in (("etag", str), ("last_modified", str), ("raw_hash", str),
@@ -338,7 +338,7 @@ from events e join articles a on a.id = e.article_id
 
 
 def _m003_schedule_state(db: sqlite_utils.Database) -> None:
-    """Durable schedule (issue 5): the unchanged-check streak the back-off needs, and one row per
+    """Durable schedule: the unchanged-check streak the back-off needs, and one row per
     scheduler job with its last run, outcome and next run, so a restart continues, not replays."""
     db["articles"].add_column("unchanged_checks", int, not_null_default=0)
     db["jobs"].create({
@@ -349,7 +349,7 @@ def _m003_schedule_state(db: sqlite_utils.Database) -> None:
 
 
 def _m004_change_records(db: sqlite_utils.Database) -> None:
-    """Issue #6: a change record per version after the first (back-filled), the raw HTML table,
+    """A change record per version after the first (back-filled), the raw HTML table,
     superseded versions (reclean), the changes view rebuilt on the records, and its siblings."""
     from db.changes import backfill
 
@@ -427,7 +427,7 @@ order by edits desc, last_edit desc""",
 
 
 def _m005_notifications(db: sqlite_utils.Database) -> None:
-    """Issue 7: one row per notification of an edit to one target, with its delivery state, so that
+    """One row per notification of an edit to one target, with its delivery state, so that
     a failed send is retried by the next crawl. The target is kept as a hash (to find its URL in the
     sources file) and a redacted label: Apprise URLs hold passwords and tokens."""
     db.execute("""create table notifications (
@@ -449,7 +449,7 @@ MIGRATIONS.append(_m005_notifications)
 
 
 def _m006_distributed(db: sqlite_utils.Database) -> None:
-    """Issue 9: `ingest` replays a result after a crash; its idempotency key on the check row makes
+    """Distributed crawling: `ingest` replays a result after a crash; its idempotency key on the check row makes
     the replay a no-op. A crawl row per distributed cycle (discovery of a source, or re-check) is
     found again by its cycle id."""
     db["checks"].add_column("result_id", str)
@@ -591,7 +591,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     for step in pending:
         with write_transaction(db):
             db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
-            # Another process (`ingest` and `run --redis` start together, issue 9) may have applied
+            # Another process (`ingest` and `run --redis` start together) may have applied
             # it between our look and our write lock: look again under the lock.
             if db.execute("select 1 from _migrations where name = ?", [step.__name__]).fetchone():
                 continue

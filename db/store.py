@@ -66,7 +66,7 @@ class Fetch:
     not_article: str | None = None
     not_article_reason: str | None = None
     paywalled: bool = False  # the page declares itself not free (JSON-LD isAccessibleForFree)
-    result_id: str | None = None  # issue 9: a distributed result's idempotency key (unique in checks)
+    result_id: str | None = None  # A distributed result's idempotency key (unique in checks)
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def word_delta(old: str, new: str) -> tuple[int, int]:
 
     Lines (paragraphs) are matched first and only the lines that differ are diffed word by
     word: an edit touches a few paragraphs of an article, and a word-level SequenceMatcher
-    over the whole text cost ~3 ms per new version (issue 8)."""
+    over the whole text cost ~3 ms per new version."""
     a_lines, b_lines = old.splitlines(), new.splitlines()
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_lines, b_lines,
@@ -175,7 +175,7 @@ def finish_crawl(db: sqlite_utils.Database, crawl_id: int, counts: dict[str, int
 
 def add_to_crawl(db: sqlite_utils.Database, crawl_id: int, counts: dict[str, int], status: str,
                  error: str | None = None) -> None:
-    """One worker process of a sharded crawl (issue 8) adds its counts to the crawl's row; a
+    """One worker process of a sharded crawl adds its counts to the crawl's row; a
     worker that did not finish (`stopped (shutdown)`, ...) leaves its status there."""
     fields = ("fetched", "new", "changed", "unchanged", "failed")
     with write_transaction(db):
@@ -214,7 +214,7 @@ def record_fetches(db: sqlite_utils.Database, fetches: Sequence[tuple[Fetch, Con
 
 def record_fetch_in(db: sqlite_utils.Database, fetch: Fetch, content: Content | None,
                     schedule: Schedule, rules: Rules = Rules()) -> FetchResult:
-    """`record_fetch` inside a transaction the caller holds (issue 9: `ingest` writes a batch
+    """`record_fetch` inside a transaction the caller holds (`ingest` writes a batch
     of fetches in one transaction)."""
     stand_in = fetch.error is None and fetch.not_article is not None
     # A page standing in for the article says nothing about the article's URL (an error page's
@@ -246,7 +246,7 @@ def record_fetch_in(db: sqlite_utils.Database, fetch: Fetch, content: Content | 
 
 def _reconcile_url(db: sqlite_utils.Database, article: dict, fetch: Fetch) -> None:
     """A tracked article seen under another URL keeps its identity: the old URL becomes an
-    alias, the new one its URL, and the move is an event (issue #4: slugs change)."""
+    alias, the new one its URL, and the move is an event (slugs change)."""
     at = iso(fetch.checked_at)
     for url in dict.fromkeys([fetch.url, fetch.final_url or fetch.url]):
         if url != article["url"]:
@@ -472,7 +472,7 @@ def _update_article(db: sqlite_utils.Database, fetch: Fetch, article: dict,
                     changed: bool) -> None:
     # Age counts from publication when the page says it, else from when we first saw it.
     basis = parse_iso(article.get("published")) or parse_iso(article["first_seen"])
-    # Issue 5: unchanged checks in a row back the schedule off; an edit (not a first version)
+    # Unchanged checks in a row back the schedule off; an edit (not a first version)
     # brings the next check forward.
     unchanged = 0 if new_version is not None else (article.get("unchanged_checks") or 0) + 1
     edited = changed and new_version is not None and new_version[1] > 1
@@ -516,7 +516,7 @@ def _insert_check(db: sqlite_utils.Database, fetch: Fetch, article_id: int | Non
 def hint_recheck(db: sqlite_utils.Database, url: str, now: datetime,
                  changed_at: datetime | None = None) -> bool:
     """A feed, sitemap or dateModified says `url` changed (at `changed_at`, when it says when):
-    make it due now (issue 5, for the hints of issue 4). Revives an article past the last tier
+    make it due now. Revives an article past the last tier
     too. False when `url` is not a tracked article (nor an alias of one), when the change is not
     newer than our last check, or when it was already due by `now`."""
     with write_transaction(db):
@@ -525,7 +525,7 @@ def hint_recheck(db: sqlite_utils.Database, url: str, now: datetime,
 
 def hint_recheck_in(db: sqlite_utils.Database, url: str, now: datetime,
                     changed_at: datetime | None = None) -> bool:
-    """`hint_recheck` inside a transaction the caller holds (issue 9: `ingest`'s batches)."""
+    """`hint_recheck` inside a transaction the caller holds (`ingest`'s batches)."""
     article = find_article(db, url)
     if article is None:
         return False

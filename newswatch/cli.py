@@ -136,7 +136,7 @@ def cli(ctx, db: str, sources: str) -> None:
 
 
 # -- crawling ---------------------------------------------------------------------------------
-# issue 9: `run`, `status`, `worker` and `ingest` take the Redis of distributed crawling.
+# `run`, `status`, `worker` and `ingest` take the Redis of distributed crawling.
 REDIS_OPTION = dict(metavar="URL", envvar="NEWSWATCH_REDIS", default=None,
                     help="Redis of distributed crawling, e.g. redis://10.0.0.5:6379/0 "
                          "[env NEWSWATCH_REDIS; default [settings] redis].")
@@ -240,7 +240,7 @@ def run(paths: Paths, once: bool, max_crawls: int | None, log_format: str, redis
 
     config = load_config(paths.sources)
     redis_url = redis_url or config.redis
-    if redis_url:  # issue 9: coordinator only, the work goes to `newswatch worker`s
+    if redis_url:  # Coordinator only, the work goes to `newswatch worker`s
         from scheduler.coordinator import Coordinator
 
         daemon = Coordinator(paths.db, paths.sources, config, max_crawls=max_crawls,
@@ -273,7 +273,7 @@ def status(paths: Paths, as_json: bool, redis_url: str | None) -> None:
 
     config = load_config(paths.sources)
     report = status_report(paths.db, config)
-    if redis_url or config.redis:  # issue 9: queue depths, live workers, ingest lag
+    if redis_url or config.redis:  # Queue depths, live workers, ingest lag
         report["distributed"] = _redis_status(redis_url or config.redis)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -1203,7 +1203,7 @@ def _diff_against_archive(paths: Paths, url: str, when: str, archives: tuple[str
     return theirs, ours
 
 
-# -- distributed crawling (issue 9) ------------------------------------------------------------
+# -- distributed crawling ------------------------------------------------------------
 
 
 def _redis_url(explicit: str | None, paths: Paths):

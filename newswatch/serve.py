@@ -1,5 +1,5 @@
 """`newswatch serve`: Datasette on the database, read-only, with the packaged metadata (titles,
-descriptions, full-text search, canned queries) and the diff pages plugin (issue 7)."""
+descriptions, full-text search, canned queries) and the diff pages plugin."""
 from __future__ import annotations
 
 import json

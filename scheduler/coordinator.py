@@ -1,4 +1,4 @@
-"""`newswatch run --redis URL` (issue 9): the schedule of `run`, but due work goes to Redis.
+"""`newswatch run --redis URL`: the schedule of `run`, but due work goes to Redis.
 
 The coordinator keeps the APScheduler jobs of `Daemon` (their state in the `jobs` table) and,
 instead of starting a crawl, pushes the work: a discovery cycle is the source's feed, sitemap

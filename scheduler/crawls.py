@@ -35,7 +35,7 @@ def run_crawl_child(db: Path, sources: Path, mode: str, *, source_names: Sequenc
                     workers: int | None = None, max_crawls: int | None = None) -> CrawlResult:
     """Run one crawl in a child process, wait for it and return its `crawls` row.
 
-    With `workers` > 1 (issue 8: one Scrapy process uses one core) the crawl is sharded over
+    With `workers` > 1 (one Scrapy process uses one core) the crawl is sharded over
     that many child processes, which write into one `crawls` row this process opens and closes.
     """
     workers = max(1, min(workers or 1, len(urls) or workers or 1))

@@ -1,4 +1,4 @@
-"""Structured log lines for the daemon: one event per line, as text (key=value) or JSON (issue 5)."""
+"""Structured log lines for the daemon: one event per line, as text (key=value) or JSON."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Extraction health: tell "the site's markup changed" apart from "the articles were edited" (issue 5).
+"""Extraction health: tell "the site's markup changed" apart from "the articles were edited".
 
 When a site changes its templates the cleaner keeps running but reads something else: pages
 with no article, bodies that shrink, or every article "changing" at once. Edits are a few

@@ -1,4 +1,4 @@
-"""`newswatch ingest --redis URL` (issue 9): the one process that writes distributed results.
+"""`newswatch ingest --redis URL`: the one process that writes distributed results.
 
 Reliable queue: a batch moves from RESULTS to PROCESSING (BLMOVE / LMOVE, atomic in Redis), is
 written in ONE SQLite transaction (`db.ingest.write_batch`), and leaves PROCESSING (LREM) only

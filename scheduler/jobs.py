@@ -38,7 +38,7 @@ HEALTH_EVERY = timedelta(hours=1)
 
 def first_runs(config: Config, last_discovery: dict[str, datetime | None],
                now: datetime) -> dict[str, datetime]:
-    """When each discovery job first runs after a start (issue 5, durable state): a source whose
+    """When each discovery job first runs after a start (durable state): a source whose
     last finished discovery is older than its interval runs now, once, however many runs were
     missed (coalesced, not replayed); the others keep their rhythm from that last discovery."""
     runs = {}

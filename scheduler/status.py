@@ -1,4 +1,4 @@
-"""What `newswatch status` reports: per source, the daemon's schedule and extraction health (issue 5)."""
+"""What `newswatch status` reports: per source, the daemon's schedule and extraction health."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

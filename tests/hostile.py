@@ -1,4 +1,4 @@
-"""A hostile web server for tests (issue 10): raw sockets on 127.0.0.1, so that it can lie.
+"""A hostile web server for tests: raw sockets on 127.0.0.1, so that it can lie.
 
 DemoServer speaks correct HTTP; the web does not. Each route here writes its own bytes to the
 socket — a Content-Length larger than the body, a byte a second, compression bombs, entity

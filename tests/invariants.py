@@ -1,4 +1,4 @@
-"""Database invariants after anything (issue 10): a kill, a hostile page, a concurrent read."""
+"""Database invariants after anything: a kill, a hostile page, a concurrent read."""
 from __future__ import annotations
 
 import sqlite3

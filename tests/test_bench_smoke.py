@@ -1,4 +1,4 @@
-"""`make bench QUICK=1` as a smoke test (issue 8): the benchmark runs end to end against nginx and
+"""`make bench QUICK=1` as a smoke test: the benchmark runs end to end against nginx and
 prints its table with every ratio. No timing is asserted: CI machines are shared and noisy."""
 from __future__ import annotations
 

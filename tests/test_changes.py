@@ -1,4 +1,4 @@
-"""Change records (issue #6): sentence alignment and edit labels, the views, and the query commands,
+"""Change records: sentence alignment and edit labels, the views, and the query commands,
 on the real fixture pages, hand-made pairs and real SQLite files."""
 from __future__ import annotations
 

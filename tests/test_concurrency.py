@@ -1,4 +1,4 @@
-"""Concurrent readers (issue 10): CLI queries and a Datasette-style read-only connection in a
+"""Concurrent readers: CLI queries and a Datasette-style read-only connection in a
 loop while a crawl writes. No reader sees "database is locked"; none sees a half-written version
 (every version it reads has its check row, and its article's version_count covers it)."""
 from __future__ import annotations

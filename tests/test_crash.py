@@ -1,4 +1,4 @@
-"""Crash safety (issue 10): kill -9 the crawl, and `newswatch run`, at random moments.
+"""Crash safety: kill -9 the crawl, and `newswatch run`, at random moments.
 
 Each kill is a SIGKILL to a process group this test created (start_new_session=True), so the
 CLI and the crawl children it started die together, as on a power cut. After every kill the

@@ -1,4 +1,4 @@
-"""Distributed crawling (issue 9) with a real redis-server: coordinator, workers, ingest as processes."""
+"""Distributed crawling with a real redis-server: coordinator, workers, ingest as processes."""
 from __future__ import annotations
 
 import json

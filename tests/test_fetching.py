@@ -1,4 +1,4 @@
-"""Fetching like a good citizen (issue #4): conditional requests, lifecycle, identity, politeness.
+"""Fetching like a good citizen: conditional requests, lifecycle, identity, politeness.
 
 Each case runs the real CLI and a real Scrapy crawl against the fixture server on 127.0.0.1,
 then reads the real SQLite file: the check's outcome, the article's status and events, and
@@ -219,7 +219,7 @@ def test_feed_hint_brings_a_recheck_forward(crawled):
 
 
 def test_meta_refresh_is_followed_but_a_bodyless_304_is_not_scanned():
-    """MetaRefreshWithBody (issue 8) keeps Scrapy's meta-refresh redirects for pages."""
+    """MetaRefreshWithBody keeps Scrapy's meta-refresh redirects for pages."""
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 

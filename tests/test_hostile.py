@@ -1,4 +1,4 @@
-"""The hostile web (issue 10): every kind of bad answer in one real crawl.
+"""The hostile web: every kind of bad answer in one real crawl.
 
 One crawl of the real CLI against tests.hostile.HostileServer: a source whose feed lists good
 articles between hostile ones (bombs, lies, loops, drips, wrong types), and sources whose

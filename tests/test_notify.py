@@ -1,4 +1,4 @@
-"""Notifications (issue 7): real crawls of the fixture site, a real webhook receiver on 127.0.0.1
+"""Notifications: real crawls of the fixture site, a real webhook receiver on 127.0.0.1
 (Apprise's json:// target posts to it), the filters, and a dead receiver retried by the next crawl."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The adaptive re-check policy and backlog control, on an injected clock (no sleeps), issue 5."""
+"""The adaptive re-check policy and backlog control, on an injected clock (no sleeps)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Property and fuzz tests (issue 10, hypothesis): normalization, diffs, the content hash under
+"""Property and fuzz tests (hypothesis): normalization, diffs, the content hash under
 churn, and the cleaner over random and mutated HTML. Short runs in CI; NEWSWATCH_LONG_TESTS=1
 runs many more examples."""
 from __future__ import annotations

@@ -81,7 +81,7 @@ def at(text: str) -> datetime:
 
 
 def test_two_sources_cycles_sigterm_and_restart(tmp_path, site, cli):
-    """Issue 5 wiring: two sources, several re-check cycles (each due article once per cycle,
+    """The wiring: two sources, several re-check cycles (each due article once per cycle,
     none twice), SIGTERM in the middle of a crawl leaves a consistent database, and the next
     start continues from it: overdue re-checks are done, recent discoveries are not repeated."""
     _, server = site

@@ -1,4 +1,4 @@
-"""Security review as executable guardrails (issue 10).
+"""Security review as executable guardrails.
 
 - SQL: every f-string that builds SQL interpolates only reviewed expressions (constants, `?`
   placeholders, column names from the schema, clauses built from constant strings); a new one

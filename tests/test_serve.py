@@ -1,4 +1,4 @@
-"""`newswatch serve` (issue 7): Datasette on a database made by a real crawl of the fixture site
+"""`newswatch serve`: Datasette on a database made by a real crawl of the fixture site
 with real edits, read-only; the change list and the diff page driven in headless Chromium."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Crawls spread over worker processes (issue 8): every article fetched by exactly one worker,
+"""Crawls spread over worker processes: every article fetched by exactly one worker,
 one `crawls` row with everyone's counts, per-domain limits divided so the total stays within them."""
 from __future__ import annotations
 

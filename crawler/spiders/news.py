@@ -62,7 +62,7 @@ class NewsSpider(scrapy.Spider):
         # A re-check's articles its first phase left to Scrapy (crawler/recheck.py), if it had one.
         self.handed_over = handed_over
         self.notifier = notifier  # and its notifier, already retrying what was pending
-        # issue 8: "K/N" = this worker process fetches the K-th of N shares of the articles.
+        # "K/N" = this worker process fetches the K-th of N shares of the articles.
         index, _, count = (shard or "0/1").partition("/")
         self.shard, self.shards = int(index), int(count)
 
@@ -96,7 +96,7 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     # -- discovery ----------------------------------------------------------------------------
-    # Sharded (issue 8): every worker reads the feeds and sitemaps and keeps its share of the
+    # Sharded: every worker reads the feeds and sitemaps and keeps its share of the
     # articles. That costs N-1 extra fetches of a handful of discovery pages per crawl, against
     # thousands of article fetches, and needs no coordination between processes (no queue to
     # hand URLs over, no worker waiting for another's discovery); a URL's share is a stable
@@ -125,7 +125,7 @@ class NewsSpider(scrapy.Spider):
         problems: list[str] = []
         entries = discovery.newest_first(  # the newest first: they go within the cap
             discovery.feed_entries(response.body, response.url, problems), "updated")
-        for problem in problems:  # named in the crawl's `error` column (issue 10)
+        for problem in problems:  # named in the crawl's `error` column
             self.discovery_failed_message(response.url, problem)
         self.crawler.stats.inc_value("newswatch/feeds")
         yield from self.article_requests([e["url"] for e in entries], source, trusted=True,
@@ -147,7 +147,7 @@ class NewsSpider(scrapy.Spider):
         if kind == "sitemapindex":
             self.sitemap_seen(discovery.canonical(response.url), response)
             for loc in locs:
-                # issue 10: an index that lists itself (or two that list each other) would loop
+                # An index that lists itself (or two that list each other) would loop
                 # forever, since discovery requests are dont_filter: each sitemap once per crawl.
                 if urlsplit(loc).scheme in ("http", "https") and source.on_allowed_domain(
                         urlsplit(loc).hostname or "") and not self.sitemap_seen(loc, response):
@@ -380,7 +380,7 @@ def describe_failure(failure: Failure) -> str:
         return over_the_cap(int(cap.group(1)) if cap else DOWNLOAD_MAXSIZE)
     if failure.check(IgnoreRequest):
         return _one_line(f"not fetched: {failure.getErrorMessage() or 'request ignored (robots.txt?)'}")
-    # issue 10: Scrapy's own words for these are a bare class name or a repr of nested failures.
+    # Scrapy's own words for these are a bare class name or a repr of nested failures.
     if name == "ResponseDataLossError":
         return "truncated response (fewer bytes than its Content-Length)"
     if name == "DownloadCancelledError" and not failure.getErrorMessage():

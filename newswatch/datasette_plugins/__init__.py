@@ -1,2 +1,2 @@
-"""Datasette plugins of `newswatch serve` (issue 7). This directory is also Datasette's
+"""Datasette plugins of `newswatch serve`. This directory is also Datasette's
 --plugins-dir, so the pages work without the package's entry point being installed."""

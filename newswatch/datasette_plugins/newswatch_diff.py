@@ -1,5 +1,5 @@
 """Datasette plugin: an article's version timeline and a sentence-aligned diff between any two of
-its versions (issue 7), links to them from the change views, and a read-only guard.
+its versions, links to them from the change views, and a read-only guard.
 
 Routes: /-/newswatch/article/<id> and /-/newswatch/diff/<article_id>?a=N&b=M (default: the last
 two versions). The alignment is `db.changes.compare`, the markup `newswatch.render`'s.
