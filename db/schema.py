@@ -449,9 +449,9 @@ MIGRATIONS.append(_m005_notifications)
 
 
 def _m006_distributed(db: sqlite_utils.Database) -> None:
-    """Distributed crawling: `ingest` replays a result after a crash; its idempotency key on the check row makes
-    the replay a no-op. A crawl row per distributed cycle (discovery of a source, or re-check) is
-    found again by its cycle id."""
+    """Distributed crawling: `ingest` replays a result after a crash; its idempotency key on the
+    check row makes the replay a no-op. A crawl row per distributed cycle (discovery of a source,
+    or re-check) is found again by its cycle id."""
     db["checks"].add_column("result_id", str)
     db.execute("create unique index idx_checks_result_id on checks (result_id)")
     db["crawls"].add_column("cycle", str)
