@@ -50,4 +50,8 @@ def content_of(article: Article, fetched_at: datetime | None = None,
                    published=plausible_date(article.published, fetched_at),
                    modified=plausible_date(article.modified, fetched_at),
                    cleaner_version=article.cleaner_version, raw_html=raw_html,
-                   captions=captions if isinstance(captions, str) else "\n".join(captions))
+                   captions=captions if isinstance(captions, str) else "\n".join(captions),
+                   live=getattr(article, "live", False),
+                   entries=tuple({"key": e.key, "headline": e.headline, "text": e.text,
+                                  "published": plausible_date(e.published, fetched_at)}
+                                 for e in getattr(article, "entries", ())))

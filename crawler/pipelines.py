@@ -48,15 +48,16 @@ class CleanPipeline:
         try:
             item.article = clean_page(item.body, item.final_url or item.url, encoding=item.encoding,
                                       drop_selectors=source.drop_selectors,
-                                      body_selector=source.body_selector, site_parser=source.parser)
+                                      body_selector=source.body_selector, site_parser=source.parser,
+                                      live_selector=source.live_selector)
         except SiteParserFailed as exc:  # the user's parser raised: this page's failure, not the crawl's
             item.error = str(exc)
             self.crawler.stats.inc_value("newswatch/site_parser_failed")
         self.crawler.stats.inc_value("newswatch/cleaned")
         if item.article is None:
             pass  # the site parser failed; item.error says how
-        elif not item.article.body.strip() or not item.article.title.strip():
-            missing = "article text" if not item.article.body.strip() else "headline"
+        elif (not item.article.body.strip() and not live_blog(item.article)) or not item.article.title.strip():
+            missing = "headline" if item.article.body.strip() or live_blog(item.article) else "article text"
             problems = "; ".join(item.article.problems)
             item.error = f"no {missing} found on the page" + (f" ({problems})" if problems else "")
         elif unreadable := unreadable_reason(item.article):
@@ -70,6 +71,11 @@ class CleanPipeline:
         if not keeps_html(self.crawler):
             item.body = b""  # the raw page is not needed past this point; keep memory flat
         return item
+
+
+def live_blog(article) -> bool:
+    """A live blog with entries may have no text outside them: its body (the intro) is empty."""
+    return bool(getattr(article, "live", False) and getattr(article, "entries", ()))
 
 
 # Text that is mostly U+FFFD (bytes invalid in the declared charset) or mostly not

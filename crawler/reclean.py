@@ -89,4 +89,5 @@ def page_selectors(config: Config | None, name: str) -> dict:
     if source is None:
         return {}
     parser = {"site_parser": source.parser} if source.parser is not None else {}
-    return {"drop_selectors": source.drop_selectors, "body_selector": source.body_selector, **parser}
+    return {"drop_selectors": source.drop_selectors, "body_selector": source.body_selector,
+            "live_selector": source.live_selector, **parser}

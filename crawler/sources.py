@@ -64,6 +64,7 @@ class Source:
     front_samples: int = 2
     parser: SiteParser | None = None  # `parser = "module:function"`, imported at load
     archive: str | None = None  # "warc" or "none" (docs/archives.md); None: [settings] archive
+    live_selector: str | None = None  # CSS naming a live blog's entry elements
 
     @property
     def front_urls(self) -> tuple[str, ...]:
@@ -180,6 +181,7 @@ def format_duration(seconds: int) -> str:
 
 SOURCE_KEYS = {"name", "feeds", "sitemaps", "start_urls", "allowed_domains", "article_pattern",
                "discover_every", "drop_selectors", "body_selector", "fronts", "front_samples"}
+SOURCE_KEYS |= {"live_selector"}
 SETTINGS_KEYS = {"tiers", "recheck_every", "user_agent", "gone_after", "suspect_confirmations",
                  "download_timeout"}
 _COUNT_SETTINGS = ("gone_after", "suspect_confirmations")
@@ -471,6 +473,10 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     for key in ("drop_selectors",) + (("body_selector",) if "body_selector" in values else ()):
         for selector in values.get(key, ()) if key == "drop_selectors" else (values[key],):
             _check_selector(selector, key, locate, index, label)
+    if "live_selector" in table:
+        values["live_selector"] = _string_list([table["live_selector"]], "live_selector", locate,
+                                               index, label)[0]
+        _check_selector(values["live_selector"], "live_selector", locate, index, label)
     values.update(_notify_keys(table, locate, "source", index, label))
     values.update(_front_keys(table, values, locate, index, label))
     if "parser" in table:

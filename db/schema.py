@@ -577,6 +577,27 @@ def _m014_archive_captures(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS.append(_m014_archive_captures)
 
+def _m012_live_blogs(db: sqlite_utils.Database) -> None:
+    """Live blogs: each entry once (db.live), and a row per entry edited or deleted."""
+    db.executescript(LIVE_TABLES)
+
+
+LIVE_TABLES = """
+create table live_entries (id integer primary key, article_id integer not null references articles(id),
+  entry_key text not null, headline text not null default '', text text not null, published text,
+  first_seen text not null, last_seen text not null, edited_at text, deleted_at text,
+  unique (article_id, entry_key));
+create index idx_live_entries_first_seen on live_entries (article_id, first_seen);
+create table live_changes (id integer primary key, article_id integer not null references articles(id),
+  entry_id integer not null references live_entries(id), kind text not null,
+  captured_at text not null, check_id integer, previous_headline text, headline text,
+  previous_text text, text text, words_added integer not null, words_removed integer not null);
+create index idx_live_changes_captured_at on live_changes (captured_at);
+create index idx_live_changes_article on live_changes (article_id, captured_at);
+"""
+
+MIGRATIONS.append(_m012_live_blogs)
+
 
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
     if "_migrations" not in db.table_names():
@@ -599,3 +620,4 @@ def migrate(db: sqlite_utils.Database) -> int:
             db.execute("insert into _migrations (name, applied_at) values (?, datetime('now'))",
                        [step.__name__])
     return len(pending)
+

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db.changes import record_change
+from db.live import record_entries, touch_shown
 from db.queries import find_article
 from db.schema import each_all_or_nothing, iso, parse_iso, write_transaction
 from db.textdiff import words
@@ -90,6 +91,10 @@ class Content:
     captions: str = ""  # image captions in page order, one per line, credits removed
     # The page bytes, kept (compressed, in `version_html`) only when the crawl keeps HTML.
     raw_html: bytes | None = field(default=None, repr=False, compare=False)
+    # A live blog: its entries are a stream (db.live), not part of the version. Each entry is a
+    # dict (key, headline, text, published) so that the distributed path sends it as JSON.
+    live: bool = False
+    entries: tuple[dict, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,7 @@ def _record_no_change(db: sqlite_utils.Database, fetch: Fetch, article: dict, sc
                       outcome: str) -> FetchResult:
     """A 304 or a byte-identical page: nothing was cleaned, the article is as it was."""
     _insert_check(db, fetch, article["id"], outcome, None)
+    touch_shown(db, article["id"], iso(fetch.checked_at))
     _mark_fetched_ok(db, fetch, article)
     _update_article(db, fetch, article, None, schedule, changed=False)
     return FetchResult(outcome, article["id"])
@@ -402,7 +408,8 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
     previous = _current_version(db, article)
     _mark_fetched_ok(db, fetch, article)
     if previous is not None and previous["content_hash"] == digest:
-        _insert_check(db, fetch, article["id"], "unchanged", None)
+        check_id = _insert_check(db, fetch, article["id"], "unchanged", None)
+        _record_live(db, article, content, fetch, check_id)
         _update_article(db, fetch, article, None, schedule, changed=False)
         return FetchResult("unchanged", article["id"])
     number = (previous["version"] if previous else 0) + 1
@@ -422,8 +429,20 @@ def _record_content(db: sqlite_utils.Database, fetch: Fetch, article: dict, cont
     outcome = "new" if previous is None else "changed"
     check_id = _insert_check(db, fetch, article["id"], outcome, version_id)
     db.execute("update versions set check_id = ? where id = ?", [check_id, version_id])
+    _record_live(db, article, content, fetch, check_id)
     _update_article(db, fetch, article, (version_id, number, content), schedule, changed=True)
     return FetchResult(outcome, article["id"], number, version_id, flags[0], flags[1])
+
+
+def _record_live(db: sqlite_utils.Database, article: dict, content: Content, fetch: Fetch,
+                 check_id: int) -> None:
+    """A live blog's entries join its stream; a reading with new, edited or deleted entries
+    counts as activity for the schedule, like an edit (it is re-checked soon, not backed off)."""
+    if not content.live:
+        return
+    reading = record_entries(db, article["id"], content.entries, iso(fetch.checked_at), check_id)
+    if reading.new or reading.edited or reading.deleted:
+        article["unchanged_checks"] = -1  # _update_article adds one: the streak starts again
 
 
 def _current_version(db: sqlite_utils.Database, article: dict) -> dict | None:

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .liveblog import LiveEntry
 
 CLEANER_VERSION = "0.4"
 
@@ -25,6 +29,10 @@ class Article:
     page_title: str = ""
     noindex: bool = False
     free: bool | None = None
+    # A live blog (JSON-LD LiveBlogPosting, or entries matched by a source's live_selector): its
+    # body is the intro outside the entries, and the entries are kept apart, newest as shown.
+    live: bool = False
+    entries: tuple[LiveEntry, ...] = ()
 
     @property
     def author(self) -> str:

@@ -10,6 +10,7 @@ from .article import Article
 from .captions import take_captions
 from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
+from .liveblog import take_entries
 from .metadata import (page_signals, 
     PageMeta, find_dates, is_site_name, metadata_byline, read_page_meta, title_candidates, visible_byline,
     lone_headline, visible_title,
@@ -44,10 +45,11 @@ def clean(
     encoding: str | None = None,
     drop_selectors: Sequence[str] = (),
     body_selector: str | None = None,
+    live_selector: str | None = None,
 ) -> Article:
     """Clean one fetched page into an Article. Pure and deterministic; never raises."""
     try:
-        return _clean(html, url, encoding, tuple(drop_selectors or ()), body_selector)
+        return _clean(html, url, encoding, tuple(drop_selectors or ()), body_selector, live_selector)
     except Exception as exc:  # the contract: bad input yields empty fields plus a reason
         return Article(problems=(f"cleaner failed: {type(exc).__name__}: {exc}",))
 
@@ -70,7 +72,8 @@ def parse_html(text: str) -> etree._Element | None:
 
 
 def _clean(html: object, url: str | None, encoding: str | None,
-           drop_selectors: tuple[str, ...], body_selector: str | None) -> Article:
+           drop_selectors: tuple[str, ...], body_selector: str | None,
+           live_selector: str | None = None) -> Article:
     if not isinstance(html, (str, bytes, bytearray, memoryview)):
         return Article(problems=(f"input is {type(html).__name__}, not str or bytes",))
     text, _codec = decode_html(html if isinstance(html, str) else bytes(html), encoding)
@@ -79,6 +82,7 @@ def _clean(html: object, url: str | None, encoding: str | None,
         return Article(problems=("document is empty",))
     meta = read_page_meta(tree, url)  # before pruning: JSON-LD lives in <script>
     body, problems = _visible_body(tree, drop_selectors)
+    entries, live_problems = take_entries(body, meta.jsonld, live_selector)  # the rest is the intro
     title, headline = visible_title(body, title_candidates(meta), meta.site_keys)
     chosen, selector_problems = _select_by_css(body, body_selector)
     remove_boilerplate(body, keep=chosen)
@@ -89,15 +93,17 @@ def _clean(html: object, url: str | None, encoding: str | None,
     published, modified = find_dates(meta, tree, language)
     captions: list[str] = []
     lines = _body_lines(body, headline, meta, chosen, captions)
-    if _too_short(lines, meta) and not chosen:
+    live = entries is not None  # a live blog's intro may be short: never widened to its entries
+    if _too_short(lines, meta) and not chosen and not live:
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
-    if not chosen and _prose_chars(lines) < _MIN_PROSE_CHARS:
+    if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
         lines = _second_opinion(text, title, lines)
     lines = _without_header_repeats(lines, title, byline)
-    problems += selector_problems + ([] if title or lines else ["no article found on the page"])
+    problems += selector_problems + live_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
                    body="\n".join(lines), captions=tuple(captions), canonical_url=meta.canonical,
-                   language=language, problems=tuple(problems), **page_signals(meta))
+                   language=language, problems=tuple(problems), live=live, entries=entries or (),
+                   **page_signals(meta))
 
 
 def _visible_body(tree: etree._Element, drop_selectors: tuple[str, ...]) -> tuple[etree._Element, list[str]]:
