@@ -125,6 +125,9 @@ KIND_FILTERS = {
     "rewrite": "sentences_rewritten > 0", "move": "sentences_moved > 0",
     "addition": "sentences_added > 0", "deletion": "sentences_deleted > 0", "minor": "minor = 1", "stealth": "stealth = 1",
 }
+# Edited and deleted live-blog entries are rows of `live_changes`, not of the changes view.
+LIVE_KINDS = ("live-edit", "live-delete")
+KIND_FILTERS.update(dict.fromkeys(LIVE_KINDS, "0"))
 
 
 def changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
@@ -150,6 +153,67 @@ def changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
     if limit:
         sql += f" limit {int(limit)}"
     return list(db.query(sql, params))
+
+
+def live_changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
+                       source: str | None = None, limit: int | None = None,
+                       until: datetime | None = None, kinds: Iterable[str] = ()) -> list[dict]:
+    """Edited and deleted live-blog entries (`kind` live-edit / live-delete), newest first."""
+    where, params = [], []
+    for clause, value in (("l.captured_at >= ?", since and iso(since)), ("l.captured_at < ?", until and iso(until)),
+                          ("a.source = ?", source)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    kinds = [k for k in kinds if k in LIVE_KINDS]
+    if kinds:
+        where.append(f"l.kind in ({', '.join('?' * len(kinds))})")
+        params += kinds
+    sql = ("select l.kind, l.captured_at, l.article_id, a.url, a.source, a.title, e.entry_key, "
+           "l.previous_headline, l.headline, l.previous_text, l.text, l.words_added, l.words_removed "
+           "from live_changes l join articles a on a.id = l.article_id join live_entries e on e.id = l.entry_id"
+           + (" where " + " and ".join(where) if where else "") + " order by l.captured_at desc, l.id desc")
+    return list(db.query(sql + (f" limit {int(limit)}" if limit else ""), params))
+
+
+def changes_and_live_since(db: sqlite_utils.Database, since: datetime | None = None, *,
+                           source: str | None = None, limit: int | None = None,
+                           until: datetime | None = None, fields: Iterable[str] = (),
+                           kinds: Iterable[str] = (), no_minor: bool = False) -> list[dict]:
+    """`changes_since` and, unless a field or only version kinds are asked for, the edited and
+    deleted live-blog entries (`live_changes_since`), newest first."""
+    fields, kinds = list(fields), list(kinds)
+    rows = [] if kinds and set(kinds) <= set(LIVE_KINDS) else changes_since(
+        db, since, source=source, limit=limit, until=until, fields=fields, kinds=kinds, no_minor=no_minor)
+    if not fields and (not kinds or set(kinds) & set(LIVE_KINDS)):
+        rows += live_changes_since(db, since, source=source, limit=limit, until=until, kinds=kinds)
+    rows.sort(key=lambda r: r["captured_at"], reverse=True)
+    return rows[:limit] if limit else rows
+
+
+def live_stream(db: sqlite_utils.Database, article_id: int) -> dict | None:
+    """A live blog's stream: its entries, and per reading how many were new, edited, deleted
+    (oldest reading first); None for an article that is not a live blog."""
+    entries = list(db.query("select entry_key, headline, text, published, first_seen, last_seen, "
+                            "edited_at, deleted_at from live_entries where article_id = ? "
+                            "order by id desc", [article_id]))
+    if not entries:
+        return None
+    readings: dict[str, dict] = {}
+    for row in db.query("select first_seen as at, count(*) as n from live_entries where article_id = ? "
+                        "group by first_seen", [article_id]):
+        readings.setdefault(row["at"], {"at": row["at"], "new": 0, "edited": 0, "deleted": 0})["new"] = row["n"]
+    changes = list(db.query("select l.kind, l.captured_at, l.previous_headline, l.headline, e.entry_key, "
+                            "l.words_added, l.words_removed from live_changes l join live_entries e "
+                            "on e.id = l.entry_id where l.article_id = ? order by l.id", [article_id]))
+    for change in changes:
+        reading = readings.setdefault(change["captured_at"], {"at": change["captured_at"], "new": 0,
+                                                              "edited": 0, "deleted": 0})
+        reading["edited" if change["kind"] == "live-edit" else "deleted"] += 1
+    return {"entries": len(entries), "deleted": sum(1 for e in entries if e["deleted_at"]),
+            "edited": sum(1 for c in changes if c["kind"] == "live-edit"),
+            "readings": sorted(readings.values(), key=lambda r: r["at"]), "changes": changes,
+            "stream": entries}
 
 
 def find_article(db: sqlite_utils.Database, *urls: str) -> dict | None:
@@ -217,6 +281,7 @@ def article_history(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     article["placements"] = list(db.query(
         "select front, link_text, section, rank_band, best_rank, first_seen, last_seen, readings, open "
         "from placements where url = ? order by first_seen, id", [article["url"]]))
+    article["live"] = live_stream(db, article["id"])
     return article
 
 

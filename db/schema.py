@@ -580,6 +580,7 @@ MIGRATIONS.append(_m014_archive_captures)
 def _m012_live_blogs(db: sqlite_utils.Database) -> None:
     """Live blogs: each entry once (db.live), and a row per entry edited or deleted."""
     db.executescript(LIVE_TABLES)
+    db.create_view("live_stream", LIVE_STREAM_VIEW)
 
 
 LIVE_TABLES = """
@@ -594,6 +595,13 @@ create table live_changes (id integer primary key, article_id integer not null r
   previous_text text, text text, words_added integer not null, words_removed integer not null);
 create index idx_live_changes_captured_at on live_changes (captured_at);
 create index idx_live_changes_article on live_changes (article_id, captured_at);
+"""
+# Every entry with its live blog, for the web view.
+LIVE_STREAM_VIEW = """
+select e.id as entry_id, a.id as article_id, a.url, a.source, a.title as live_blog, e.entry_key,
+  e.headline, e.text, e.published, e.first_seen, e.last_seen, e.edited_at, e.deleted_at
+from live_entries e join articles a on a.id = e.article_id
+order by e.article_id, e.id desc
 """
 
 MIGRATIONS.append(_m012_live_blogs)

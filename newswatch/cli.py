@@ -593,9 +593,9 @@ def changes(paths: Paths, since: str, until: str | None, source: str | None, fie
     from newswatch import render
 
     db = open_db(paths.db, readonly=True)
-    rows = queries.changes_since(db, None if since == "all" else parse_since(since), source=source,
-                                 limit=limit, until=parse_since(until), fields=fields, kinds=kinds,
-                                 no_minor=no_minor)
+    rows = queries.changes_and_live_since(db, None if since == "all" else parse_since(since),
+                                          source=source, limit=limit, until=parse_since(until),
+                                          fields=fields, kinds=kinds, no_minor=no_minor)
     if as_json:
         echo_json_lines(rows)
         return
@@ -603,6 +603,9 @@ def changes(paths: Paths, since: str, until: str | None, source: str | None, fie
         click.echo(f"no edits since {since}", err=True)
         return
     for row in render.printable(rows):
+        if row.get("kind") in queries.LIVE_KINDS:
+            click.echo(render.live_change_line(row))
+            continue
         changed = ",".join(f for f in ("title", "byline", "body", "published") if row[f"{f}_changed"])
         click.echo(f"{row['captured_at']}  v{row['version']}  +{row['words_added']}/-{row['words_removed']}"
                    f"  [{changed}]  {row['title']}\n    {row['url']}  ({', '.join(render.labels(row))})")
@@ -774,6 +777,7 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
+    from newswatch import render
     from newswatch.render import printable
 
     article = printable(article)
@@ -791,6 +795,8 @@ def history(paths: Paths, url: str, as_json: bool) -> None:
         until = "now" if p["open"] else p["last_seen"]
         click.echo(f"  {p['first_seen']} – {until}  #{p['best_rank']} ({p['rank_band']}) {p['front']}"
                    f"{' · ' + p['section'] if p['section'] else ''}\n      “{p['link_text']}”")
+    if article.get("live"):
+        click.echo(render.live_stream_text(article["live"]))
     if article["checks"]:
         click.echo("recent checks:")
     for check in article["checks"]:

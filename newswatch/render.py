@@ -47,6 +47,32 @@ def labels(row: dict) -> list[str]:
     return out
 
 
+def live_change_line(row: dict) -> str:
+    """One edited or deleted live-blog entry, as `newswatch changes` lists it."""
+    entry = row["headline"] or row["previous_headline"] or _first_words(row["text"] or row["previous_text"])
+    return (f"{row['captured_at']}  {row['kind']}  +{row['words_added']}/-{row['words_removed']}"
+            f"  {row['title']}: “{entry}”\n    {row['url']}  ({row['kind']})")
+
+
+def _first_words(text: str, count: int = 8) -> str:
+    words = (text or "").split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def live_stream_text(live: dict) -> str:
+    """A live blog's stream for `newswatch history`: totals, then what each reading brought."""
+    lines = [f"live blog: {live['entries']} entries, {live['edited']} edited, {live['deleted']} deleted"]
+    for n, reading in enumerate(live["readings"]):
+        parts = [f"{reading['new']} {'entries first seen' if n == 0 else 'new entries'}"] if reading["new"] else []
+        parts += [f"{reading[k]} {k}" for k in ("edited", "deleted") if reading[k]]
+        lines.append(f"  {reading['at']}  {', '.join(parts)}")
+    for change in live["changes"]:
+        entry = change["headline"] or change["previous_headline"] or change["entry_key"]
+        lines.append(f"    {change['captured_at']}  {change['kind']}  “{entry}”"
+                     f"  +{change['words_added']}/-{change['words_removed']}")
+    return "\n".join(lines)
+
+
 def summary(record: ChangeRecord) -> dict:
     from db.changes import COLUMNS
 

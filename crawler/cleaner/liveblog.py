@@ -49,7 +49,7 @@ def take_entries(body: etree._Element, jsonld: dict[str, Any],
         except InvalidSelector as exc:
             return None, [f"live_selector {live_selector!r} is not valid CSS: {exc.reason}"]
         outermost = [el for el in found if not any(a in found for a in el.iterancestors())]
-        if outermost or is_live_blog(jsonld):
+        if outermost:  # else the page may still be a JSON-LD live blog
             return _unique([_entry_of(el) for el in outermost if _drop(el)]), []
     if not is_live_blog(jsonld):
         return None, []
