@@ -56,8 +56,9 @@ class CleanPipeline:
         self.crawler.stats.inc_value("newswatch/cleaned")
         if item.article is None:
             pass  # the site parser failed; item.error says how
-        elif (not item.article.body.strip() and not live_blog(item.article)) or not item.article.title.strip():
-            missing = "headline" if item.article.body.strip() or live_blog(item.article) else "article text"
+        elif not (has_text := item.article.body.strip() or live_blog(item.article)) or \
+                not item.article.title.strip():
+            missing = "article text" if not has_text else "headline"
             problems = "; ".join(item.article.problems)
             item.error = f"no {missing} found on the page" + (f" ({problems})" if problems else "")
         elif unreadable := unreadable_reason(item.article):

@@ -165,3 +165,18 @@ def test_entries_survive_the_distributed_path(tmp_path):
     record_fetch(db, result.fetch, result.content, lambda *a, **k: None)
     assert [r["entry_key"] for r in db.query("select entry_key from live_entries order by id")] == [
         "https://example.org/live#post-1", "https://example.org/live#post-2"]
+
+
+def test_jsonld_entries_without_ids_are_found_on_the_page_by_their_text():
+    """No element ids to match: each entry's element is found by its text, the intro kept,
+    and a single entry does not take its container (and the intro) with it."""
+    from crawler.cleaner import clean
+
+    for numbers in ([1, 2, 3], [1]):
+        page = jsonld_blog(numbers).replace(b'"@id": "https://example.org/live#post-', b'"n": "')
+        page = page.replace(b'<article id="post-', b'<article data-n="')
+        article = clean(page, "https://example.org/live")
+        assert article.live and len(article.entries) == len(numbers)
+        assert all(e.key.startswith("sha1:") for e in article.entries)
+        assert article.body == ("Rescue teams are working through the night in the flooded valley, "
+                                "officials said on Sunday.")

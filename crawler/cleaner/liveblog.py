@@ -21,7 +21,9 @@ from .text import block_lines, normalize_line, normalize_text
 LIVE_TYPE = "LiveBlogPosting"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Elements an entry's wrapper may be, when it is found by its text (JSON-LD without ids).
-_WRAPPERS = ("article", "div", "li", "section")
+# An entry's element found by its text may show this much besides it (headline, time, byline).
+_ENTRY_FURNITURE_CHARS = 120
+_MATCHED_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -105,21 +107,39 @@ def _unique(entries: list[LiveEntry]) -> tuple[LiveEntry, ...]:
 
 def _drop_shown(body: etree._Element, entries: tuple[LiveEntry, ...]) -> None:
     """Take the entries JSON-LD lists out of the visible page: the element whose id is the
-    fragment of the entry's @id, else the outermost wrapper holding that entry's text alone."""
+    fragment of the entry's @id, else the element showing that entry's text and little more."""
     by_id = {el.get("id"): el for el in body.iter() if isinstance(el.tag, str) and el.get("id")}
-    texts = [normalize_line(e.text.split("\n")[0]) for e in entries if e.text]
+    shown = [(el, normalize_line("".join(el.itertext()))) for el in body.iter() if isinstance(el.tag, str)]
+    firsts = [_first_line(e) for e in entries]
+    doomed = []
     for entry in entries:
         el = by_id.get(entry.key.rpartition("#")[2]) if "#" in entry.key else None
-        el = el if el is not None else _wrapper_of(body, entry, texts)
+        el = el if el is not None else _wrapper_of(body, entry, shown, firsts)
         if el is not None and el is not body:
-            drop(el)
+            doomed.append(el)
+    for el in doomed:
+        drop(el)
 
 
-def _wrapper_of(body: etree._Element, entry: LiveEntry, texts: list[str]) -> etree._Element | None:
-    """The first wrapper in document order (so the outermost) showing this entry and no other."""
-    first = normalize_line(entry.text.split("\n")[0]) if entry.text else entry.headline
-    for el in body.iter(*_WRAPPERS):
-        shown = normalize_line(" ".join(el.itertext()))
-        if first in shown and sum(t in shown for t in texts) <= 1:
-            return el
-    return None
+def _first_line(entry: LiveEntry) -> str:
+    """The start of the entry's text, short enough to lie within one paragraph on the page."""
+    return (entry.text.split("\n")[0] if entry.text else entry.headline)[:_MATCHED_CHARS]
+
+
+def _wrapper_of(body: etree._Element, entry: LiveEntry, shown: list[tuple[etree._Element, str]],
+                firsts: list[str]) -> etree._Element | None:
+    """The innermost element showing the entry's first line, widened to its ancestors while they
+    show no other entry and not much more than this one (its headline, time, share links)."""
+    first = _first_line(entry)
+    inner = next((el for el, text in reversed(shown) if first in text), None)
+    if inner is None:
+        return None
+    texts = dict((id(el), text) for el, text in shown)
+    limit = len(entry.headline) + len(entry.text) + _ENTRY_FURNITURE_CHARS
+    while (parent := inner.getparent()) is not None and parent is not body:
+        text = texts.get(id(parent), "")
+        headline = next(parent.iter("h1"), None) is not None
+        if len(text) > limit or sum(f in text for f in firsts) > 1 or headline:
+            break  # past the entry: another entry, the intro, or the live blog's own headline
+        inner = parent
+    return inner
