@@ -59,14 +59,26 @@ def _first_words(text: str, count: int = 8) -> str:
     return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
+# `history` shows the first reading and this many recent ones; `--json` has them all.
+_LIVE_READINGS_SHOWN = 20
+
+
 def live_stream_text(live: dict) -> str:
-    """A live blog's stream for `newswatch history`: totals, then what each reading brought."""
+    """A live blog's stream for `newswatch history`: totals, what the first and the recent
+    readings brought, and the recent edited or deleted entries."""
     lines = [f"live blog: {live['entries']} entries, {live['edited']} edited, {live['deleted']} deleted"]
-    for n, reading in enumerate(live["readings"]):
-        parts = [f"{reading['new']} {'entries first seen' if n == 0 else 'new entries'}"] if reading["new"] else []
+    readings, keep = live["readings"], _LIVE_READINGS_SHOWN
+    for n, reading in enumerate(readings):
+        if n == 1 and len(readings) > keep + 1:
+            lines.append(f"  … {len(readings) - keep - 1} more readings (`history --json` lists them all)")
+        if 0 < n < len(readings) - keep:
+            continue
+        noun = "entry" if reading["new"] == 1 else "entries"
+        parts = [f"{reading['new']} {noun} first seen" if n == 0 else f"{reading['new']} new {noun}"] \
+            if reading["new"] else []
         parts += [f"{reading[k]} {k}" for k in ("edited", "deleted") if reading[k]]
         lines.append(f"  {reading['at']}  {', '.join(parts)}")
-    for change in live["changes"]:
+    for change in live["changes"][-keep:]:
         entry = change["headline"] or change["previous_headline"] or change["entry_key"]
         lines.append(f"    {change['captured_at']}  {change['kind']}  “{entry}”"
                      f"  +{change['words_added']}/-{change['words_removed']}")
