@@ -180,3 +180,20 @@ def test_jsonld_entries_without_ids_are_found_on_the_page_by_their_text():
         assert all(e.key.startswith("sha1:") for e in article.entries)
         assert article.body == ("Rescue teams are working through the night in the flooded valley, "
                                 "officials said on Sunday.")
+
+
+def test_purge_deletes_the_stream(tmp_path):
+    from crawler.cleaner import clean
+    from crawler.items import content_of
+    from db.schema import open_db
+    from db.store import Fetch, record_fetch
+    from db.tracking import purge
+
+    db, url = open_db(tmp_path / "n.db"), "https://example.org/live"
+    for n, (numbers, edited) in enumerate([([1, 2, 3], None), ([1, 3], None), ([1, 3], 3)]):
+        now = datetime(2026, 3, 1, 12, n, tzinfo=timezone.utc)
+        fetch = Fetch(url=url, source="live", checked_at=now, http_status=200, raw_hash=str(n))
+        record_fetch(db, fetch, content_of(clean(jsonld_blog(numbers, edited), url), now), lambda *a, **k: None)
+    assert [r["kind"] for r in db.query("select kind from live_changes order by id")] == ["live-delete", "live-edit"]
+    deleted = purge(db, [1])
+    assert (deleted["live_entries"], deleted["live_changes"], deleted["articles"]) == (3, 2, 1)
