@@ -30,9 +30,9 @@ def record_entries(db: sqlite_utils.Database, article_id: int, entries: Sequence
     the caller's transaction. An entry missing from the page is deleted only when it is newer
     than the oldest entry still shown: older ones have scrolled off the end, not gone."""
     known = {r["entry_key"]: r for r in db.query(
-        "select id, entry_key, headline, text, deleted_at from live_entries where article_id = ?",
+        "select id, entry_key, headline, text, deleted_at, seq from live_entries where article_id = ?",
         [article_id])}
-    shown = [e for e in entries if e.get("key")]
+    shown = list({e["key"]: e for e in entries if e.get("key")}.values())
     new = [e for e in shown if e["key"] not in known]
     edited = 0
     for entry in shown:
@@ -43,21 +43,44 @@ def record_entries(db: sqlite_utils.Database, article_id: int, entries: Sequence
             _record_edit(db, article_id, old, entry, at, check_id)
             edited += 1
         db.execute("update live_entries set last_seen = ?, deleted_at = null where id = ?", [at, old["id"]])
-    _insert_new(db, article_id, new, at)
+    _insert_new(db, article_id, _oldest_first(shown, known), known, at)
     deleted = _record_deletions(db, article_id, {e["key"] for e in shown}, known, at, check_id)
     return LiveReading(len(shown), len(new), edited, deleted)
 
 
-def _insert_new(db: sqlite_utils.Database, article_id: int, new: list[dict], at: str) -> None:
-    """Oldest first, so that the row id orders the stream: by the published times when the page
-    gives them all, else by the page's order read as newest first (the live-blog convention)."""
-    dated = all(e.get("published") for e in new)
-    ordered = sorted(new, key=lambda e: e["published"]) if dated else list(reversed(new))
-    for e in ordered:
-        db.execute("insert into live_entries (article_id, entry_key, headline, text, published, "
-                   "first_seen, last_seen) values (?, ?, ?, ?, ?, ?, ?)",
-                   [article_id, e["key"], e.get("headline") or "", e.get("text") or "",
-                    e.get("published"), at, at])
+def _oldest_first(shown: list[dict], known: dict) -> list[dict]:
+    """The page's entries from the oldest: the order of entries already known tells which way
+    the page runs, else their published times when the page gives them all, else the page is
+    read as newest first (the live-blog convention)."""
+    seqs = [known[e["key"]]["seq"] for e in shown if e["key"] in known]
+    if len(seqs) > 1:
+        return shown if seqs[0] < seqs[-1] else shown[::-1]
+    if shown and all(e.get("published") for e in shown):
+        return sorted(shown, key=lambda e: e["published"])
+    return shown[::-1]
+
+
+def _insert_new(db: sqlite_utils.Database, article_id: int, ordered: list[dict], known: dict,
+                at: str) -> None:
+    """New entries get a place in the stream (`seq`) between the known entries around them on
+    the page: an entry that appears below older ones (an edit to an entry without an id makes a
+    new key) is not newer than they are, and may scroll off later without being "deleted"."""
+    top = max((r["seq"] for r in known.values()), default=0.0)
+    below, run = None, []
+    for entry in ordered + [None]:
+        old = known.get(entry["key"]) if entry is not None else None
+        if entry is not None and old is None:
+            run.append(entry)
+            continue
+        above = old["seq"] if old is not None else None
+        low = below if below is not None else (above - 1 if above is not None else top)
+        high = above if above is not None else low + len(run) + 1
+        for k, e in enumerate(run, start=1):
+            db.execute("insert into live_entries (article_id, entry_key, headline, text, published, "
+                       "first_seen, last_seen, seq) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [article_id, e["key"], e.get("headline") or "", e.get("text") or "",
+                        e.get("published"), at, at, low + (high - low) * k / (len(run) + 1)])
+        below, run = above, []
 
 
 def _record_edit(db: sqlite_utils.Database, article_id: int, old: dict, entry: dict, at: str,
@@ -75,11 +98,11 @@ def _record_edit(db: sqlite_utils.Database, article_id: int, old: dict, entry: d
 
 def _record_deletions(db: sqlite_utils.Database, article_id: int, shown: set[str], known: dict,
                       at: str, check_id: int | None) -> int:
-    oldest_shown = min((known[k]["id"] for k in shown if k in known), default=None)
+    oldest_shown = min((known[k]["seq"] for k in shown if k in known), default=None)
     if oldest_shown is None:  # nothing seen before is on the page: no way to tell, delete nothing
         return 0
     gone = [r for k, r in known.items() if k not in shown and r["deleted_at"] is None
-            and r["id"] > oldest_shown]
+            and r["seq"] > oldest_shown]
     for row in gone:
         db.execute("insert into live_changes (article_id, entry_id, kind, captured_at, check_id, "
                    "previous_headline, headline, previous_text, text, words_added, words_removed) "

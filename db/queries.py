@@ -196,7 +196,7 @@ def live_stream(db: sqlite_utils.Database, article_id: int) -> dict | None:
     (oldest reading first); None for an article that is not a live blog."""
     entries = list(db.query("select entry_key, headline, text, published, first_seen, last_seen, "
                             "edited_at, deleted_at from live_entries where article_id = ? "
-                            "order by id desc", [article_id]))
+                            "order by seq desc", [article_id]))
     if not entries:
         return None
     readings: dict[str, dict] = {}

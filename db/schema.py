@@ -577,7 +577,8 @@ def _m014_archive_captures(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS.append(_m014_archive_captures)
 
-def _m012_live_blogs(db: sqlite_utils.Database) -> None:
+
+def _m015_live_blogs(db: sqlite_utils.Database) -> None:
     """Live blogs: each entry once (db.live), and a row per entry edited or deleted."""
     db.executescript(LIVE_TABLES)
     db.create_view("live_stream", LIVE_STREAM_VIEW)
@@ -587,7 +588,7 @@ LIVE_TABLES = """
 create table live_entries (id integer primary key, article_id integer not null references articles(id),
   entry_key text not null, headline text not null default '', text text not null, published text,
   first_seen text not null, last_seen text not null, edited_at text, deleted_at text,
-  unique (article_id, entry_key));
+  seq real not null, unique (article_id, entry_key));
 create index idx_live_entries_first_seen on live_entries (article_id, first_seen);
 create table live_changes (id integer primary key, article_id integer not null references articles(id),
   entry_id integer not null references live_entries(id), kind text not null,
@@ -601,10 +602,10 @@ LIVE_STREAM_VIEW = """
 select e.id as entry_id, a.id as article_id, a.url, a.source, a.title as live_blog, e.entry_key,
   e.headline, e.text, e.published, e.first_seen, e.last_seen, e.edited_at, e.deleted_at
 from live_entries e join articles a on a.id = e.article_id
-order by e.article_id, e.id desc
+order by e.article_id, e.seq desc
 """
 
-MIGRATIONS.append(_m012_live_blogs)
+MIGRATIONS.append(_m015_live_blogs)
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

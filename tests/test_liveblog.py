@@ -197,3 +197,23 @@ def test_purge_deletes_the_stream(tmp_path):
     assert [r["kind"] for r in db.query("select kind from live_changes order by id")] == ["live-delete", "live-edit"]
     deleted = purge(db, [1])
     assert (deleted["live_entries"], deleted["live_changes"], deleted["articles"]) == (3, 2, 1)
+
+
+def test_an_entry_first_seen_below_older_ones_may_scroll_off_without_being_deleted(tmp_path):
+    """An edit to an entry with no id gives it a new key, at its old place on the page: when it
+    later scrolls off the end, it is not newer than the entries still shown, so not deleted."""
+    from db.live import record_entries
+    from db.schema import open_db
+
+    db = open_db(tmp_path / "n.db")
+    db.execute("insert into articles (url, source, first_seen, status) values ('u', 's', 't', 'live')")
+
+    def read(at: str, keys: list[str]):  # newest first, as the page lists them
+        return record_entries(db, 1, [{"key": k, "text": k} for k in keys], at, None)
+
+    read("t1", ["e4", "e3", "e2", "e1"])
+    assert read("t2", ["e5", "e4", "e3", "e2-edited", "e1"]).new == 2
+    read("t3", ["e6", "e5", "e4", "e3"])  # e2-edited and e1 scrolled off the end
+    assert read("t4", ["e6", "e4", "e3"]).deleted == 1  # e5: gone between e6 and e4
+    deleted = [r["entry_key"] for r in db.query("select entry_key from live_entries where deleted_at is not null")]
+    assert deleted == ["e2", "e5"]  # e2 went missing between e3 and e1 at t2
