@@ -267,7 +267,8 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed_message(self, url: str, why: str) -> None:
         self.crawler.stats.inc_value("newswatch/discovery_failed")
         errors = self.crawler.stats.get_value("newswatch/discovery_errors", [])
-        errors.append(f"{url}: {why}")
+        if f"{url}: {why}" not in errors:  # a front read twice that fails twice is one problem
+            errors.append(f"{url}: {why}")
         self.crawler.stats.set_value("newswatch/discovery_errors", errors)
         # shown once per crawl at its end (crawler.progress), not once per worker process here
         self.logger.info("discovery failed: %s: %s", url, why)
