@@ -116,7 +116,10 @@ def feed_entries(body: bytes, base_url: str, problems: list[str] | None = None) 
     if problems is not None and unresolved:
         problems.append("feed is not well-formed XML (undefined entity "
                         f"{', '.join(f'&{n};' for n in unresolved[:5])}; no DTD entity is resolved)")
-    if problems is not None and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
+    if problems is not None and not parsed.get("version") and not parsed.entries:
+        # an HTML page, an error page or anything else feedparser recognises as no feed format
+        problems.append("not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> in it)")
+    elif problems is not None and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
         problems.append(f"feed is not well-formed XML ({parsed.bozo_exception}); read leniently")
     entries = []
     for entry in parsed.entries:

@@ -171,3 +171,18 @@ def test_failed_articles_are_named_in_the_summary_and_by_errors(tmp_path):
     assert len(listed) == 3
     status = run(cli, "status").output
     assert "failed 24h:" in status and "errors 0%" not in status
+
+
+def test_a_feed_that_is_no_feed_is_one_line_and_a_failed_crawl(tmp_path):
+    from tests.conftest import Cli
+    from tests.hostile import HostileServer, html
+
+    with HostileServer() as server:
+        server.routes["/feed.xml"] = html(b"<html><body>this is not a feed at all</body></html>")
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[[source]]\nname = "s"\nfeeds = ["{server.base_url}/feed.xml"]\n', encoding="utf-8")
+        result = Cli(tmp_path / "n.db", sources, tmp_path)("crawl", check=False)
+    assert result.returncode == 1
+    problems = [line for line in result.stderr.splitlines() if "discovery failed" in line]
+    assert problems == [f"[discover] discovery failed: {server.base_url}/feed.xml: not an RSS or Atom feed "
+                        "(no <rss>, <feed> or <rdf:RDF> in it)"]
