@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from db.queries import in_chunks
 from db.schema import iso, parse_iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
@@ -177,12 +178,10 @@ def _tests(front: str, url: str, seen: list[dict]) -> list[dict]:
 
 def _headlines(db: sqlite_utils.Database, article_ids: set[int]) -> dict[int, set[str]]:
     """Every headline each article has had, folded for comparison."""
-    ids, out = sorted(article_ids), {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for article_id, title in db.execute(f"select article_id, title from versions where article_id in "
-                                            f"({','.join('?' * len(chunk))})", chunk):
-            out.setdefault(article_id, set()).add(_fold(title))
+    out: dict[int, set[str]] = {}
+    for article_id, title in in_chunks(db, "select article_id, title from versions where article_id "
+                                           "in ({marks})", sorted(article_ids)):
+        out.setdefault(article_id, set()).add(_fold(title))
     return out
 
 
@@ -204,17 +203,15 @@ def _decided(db: sqlite_utils.Database, runs: list[dict]) -> list[dict]:
         key = (run["url"], _fold(run["link_text"]))
         if key not in first_on_front or run["first_seen"] < first_on_front[key][0]:
             first_on_front[key] = (run["first_seen"], run["front"])
-    urls = sorted({run["url"] for run in runs})
+    columns = ("url", "article_id", "version", "captured_at", "previous_title", "title")
     out = []
-    for start in range(0, len(urls), 500):
-        chunk = urls[start:start + 500]
-        for change in db.query(
-                "select url, article_id, version, captured_at, previous_title, title from headline_changes "
-                f"where url in ({','.join('?' * len(chunk))}) order by captured_at", chunk):
-            seen = first_on_front.get((change["url"], _fold(change["title"])))
-            if seen and seen[0] <= change["captured_at"]:
-                out.append({"kind": "decided", "front": seen[1], "url": change["url"],
-                            "article_id": change["article_id"], "headline": change["title"],
-                            "previous_headline": change["previous_title"], "version": change["version"],
-                            "first_seen": seen[0], "last_seen": change["captured_at"]})
+    for change in (dict(zip(columns, row)) for row in in_chunks(
+            db, f"select {', '.join(columns)} from headline_changes where url in ({{marks}}) "
+                "order by captured_at", sorted({run["url"] for run in runs}))):
+        seen = first_on_front.get((change["url"], _fold(change["title"])))
+        if seen and seen[0] <= change["captured_at"]:
+            out.append({"kind": "decided", "front": seen[1], "url": change["url"],
+                        "article_id": change["article_id"], "headline": change["title"],
+                        "previous_headline": change["previous_title"], "version": change["version"],
+                        "first_seen": seen[0], "last_seen": change["captured_at"]})
     return out

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,17 +37,23 @@ class NothingToCompare(VersionNotFound):
         self.url, self.version, self.count = url, 0, count
 
 
+IN_CHUNK = 500  # values per `in (...)`: under SQLite's bound-parameter limit
+
+
+def in_chunks(db: sqlite_utils.Database, sql: str, values: Iterable, repeat: int = 1) -> Iterator[tuple]:
+    """Rows of `sql`, whose `{marks}` (`repeat` times) is a `?,?,…` list, run over `values`
+    IN_CHUNK at a time."""
+    values = list(values)
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start:start + IN_CHUNK]
+        yield from db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk * repeat)
+
+
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
     """Which of `urls` are already tracked articles."""
-    urls = list(urls)
-    found: set[str] = set()
-    for start in range(0, len(urls), 500):  # stay under SQLite's bound-parameter limit
-        chunk = urls[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in db.execute(
-            f"select url from articles where url in ({marks}) "
-            f"union select url from aliases where url in ({marks})", chunk + chunk))
-    return found
+    return {row[0] for row in in_chunks(db, "select url from articles where url in ({marks}) "
+                                            "union select url from aliases where url in ({marks})",
+                                        urls, repeat=2)}
 
 
 def due_articles(db: sqlite_utils.Database, now: datetime, *, sources: Iterable[str] | None = None,
@@ -241,13 +247,8 @@ def change_details(db: sqlite_utils.Database, version_ids: Iterable[int]) -> dic
     """The stored detail of the change records of these versions (fields and sentence ops)."""
     import json
 
-    ids, out = list(version_ids), {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for vid, detail in db.execute(f"select version_id, detail from change_records where version_id in "
-                                      f"({','.join('?' * len(chunk))})", chunk):
-            out[vid] = json.loads(detail) if detail else {}
-    return out
+    return {vid: json.loads(detail) if detail else {} for vid, detail in in_chunks(
+        db, "select version_id, detail from change_records where version_id in ({marks})", version_ids)}
 
 
 def list_articles(db: sqlite_utils.Database, *, source: str | None = None,

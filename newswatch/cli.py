@@ -560,8 +560,8 @@ def sources(paths: Paths, as_json: bool) -> None:
 
 # -- queries ----------------------------------------------------------------------------------
 def parse_since(text: str | None) -> datetime | None:
-    """'24h', '7d', '90m' back from now, or an ISO date/time."""
-    if text is None:
+    """'24h', '7d', '90m' back from now, or an ISO date/time; None for 'all' (everything)."""
+    if text is None or text == "all":
         return None
     try:
         return datetime.now(timezone.utc) - timedelta(seconds=parse_duration(text))
@@ -593,7 +593,7 @@ def changes(paths: Paths, since: str, until: str | None, source: str | None, fie
     from newswatch import render
 
     db = open_db(paths.db, readonly=True)
-    rows = queries.changes_and_live_since(db, None if since == "all" else parse_since(since),
+    rows = queries.changes_and_live_since(db, parse_since(since),
                                           source=source, limit=limit, until=parse_since(until),
                                           fields=fields, kinds=kinds, no_minor=no_minor)
     if as_json:
@@ -625,7 +625,7 @@ def events(paths: Paths, since: str, source: str | None, kind: str | None, limit
     """List what happened to articles: gone, restored, failing, blocked (paywall, consent wall,
     bot check), suspect, moved to a new URL."""
     db = open_db(paths.db, readonly=True)
-    rows = queries.events_since(db, None if since == "all" else parse_since(since), source=source,
+    rows = queries.events_since(db, parse_since(since), source=source,
                                 kind=kind, limit=limit)
     if as_json:
         echo_json_lines(rows)
@@ -684,7 +684,7 @@ def errors(paths: Paths, since: str, source: str | None, limit: int, as_json: bo
     """List the URLs that failed: not found, blocked by a wall, held back, or errors, with the
     reason of the last failure and how often it happened (from the checks table)."""
     rows = queries.failing_urls(open_db(paths.db, readonly=True),
-                                None if since == "all" else parse_since(since), source=source, limit=limit)
+                                parse_since(since), source=source, limit=limit)
     if as_json:
         echo_json_lines(rows)
         return
@@ -714,7 +714,7 @@ def fronts(paths: Paths, since: str, source: str | None, limit: int, as_json: bo
     """
     from db.fronts import fronts_summary
 
-    rows = fronts_summary(open_db(paths.db, readonly=True), None if since == "all" else parse_since(since),
+    rows = fronts_summary(open_db(paths.db, readonly=True), parse_since(since),
                           source=source, limit=limit)
     if as_json:
         echo_json_lines(rows)
@@ -747,7 +747,7 @@ def headlines(paths: Paths, kind: str | None, since: str, source: str | None, as
     """Headline tests seen on front pages: A/B tests, front-only headlines, decided tests."""
     from db.fronts import headline_tests
 
-    rows = headline_tests(open_db(paths.db, readonly=True), None if since == "all" else parse_since(since),
+    rows = headline_tests(open_db(paths.db, readonly=True), parse_since(since),
                           kind=kind, source=source)
     if as_json:
         echo_json_lines(rows)
@@ -1015,7 +1015,7 @@ def feed(paths: Paths, source: str | None, since: str, limit: int, no_minor: boo
     from newswatch import render
 
     db = open_db(paths.db, readonly=True)
-    rows = queries.changes_since(db, None if since == "all" else parse_since(since), source=source,
+    rows = queries.changes_since(db, parse_since(since), source=source,
                                  limit=limit, no_minor=no_minor)
     details = queries.change_details(db, [r["version_id"] for r in rows])
     public_url = load_config(paths.sources).public_url if paths.sources.exists() else None

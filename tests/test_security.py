@@ -32,6 +32,7 @@ REVIEWED_SQL = {
     ("db/tracking.py", "versions"),  # a constant subquery with a placeholder
     ("db/queries.py", "','.join('?' * len(chunk))"),  # placeholders
     ("db/fronts.py", "where"),  # constant clauses + placeholders (db.fronts._filters)
+    ("db/fronts.py", "', '.join(columns)"),  # a constant tuple of column names
     ("bench/liveblog.py", "t"),  # a table name from a constant tuple
     ("newswatch/cli.py", "', '.join('?' * len(source_names))"),  # placeholders
     ("db/schema.py", "len(pending)"), ("db/schema.py", "'s' * (len(pending) > 1)"),  # a message
