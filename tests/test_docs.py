@@ -78,11 +78,26 @@ def test_every_docs_page_is_reachable_from_the_index():
     assert not unlinked, f"neither docs/README.md nor a page it links links {unlinked}"
 
 
+def tracker_numbers(text: str, hashes: bool = True) -> list[str]:
+    """Mentions of an issue number that do not name the upstream project they belong to."""
+    ours = [m for m in re.finditer(r"(\S+)\s+[Ii]ssues?\s+#?\d+", " " + text)]
+    ours += [m for m in re.finditer(r"(\S+)\s+#\d+\b", text)] if hashes else []
+    return [m.group(0) for m in ours if m.group(1).strip("[(").lower() not in UPSTREAM]
+
+
 def test_no_tracker_issue_numbers_in_the_documents():
     text = README + "\n" + ALL_DOCS + "\n" + (REPO / "CHANGELOG.md").read_text()
-    ours = [m.group(0) for m in re.finditer(r"\b[Ii]ssues?\s+#?\d+", text)]
-    ours += [m.group(0) for m in re.finditer(r"(\S+)\s+#\d+\b", text) if m.group(1).strip("[(").lower() not in UPSTREAM]
+    ours = tracker_numbers(text)
     assert not ours, f"issue numbers of our tracker (cite an upstream issue or nothing): {ours[:5]}"
+
+
+def test_no_tracker_issue_numbers_in_the_code():
+    suffixes = {".py", ".toml", ".cfg", ".txt", ".html", ".json", ".sh", ".ini", ".yml", ".yaml"}
+    files = [p for p in REPO.rglob("*") if p.is_file() and (p.suffix in suffixes or p.name in {"Makefile", "run"})
+             and not {".git", ".venv", ".venv-pywb", "node_modules"} & set(p.relative_to(REPO).parts)
+             and not p.relative_to(REPO).parts[0].endswith(".egg-info")]
+    found = [f"{p.relative_to(REPO)}: {hit}" for p in files for hit in tracker_numbers(p.read_text(errors="replace"), hashes=False)]
+    assert not found, f"issue numbers of our tracker in the code (history belongs in commits): {found[:5]}"
 
 
 def test_every_sources_file_shown_in_the_docs_loads(tmp_path):

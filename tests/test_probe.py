@@ -1,4 +1,4 @@
-"""The conditional probe of re-checks (crawler/probe.py, issues 4 and 8): each article asked
+"""The conditional probe of re-checks (crawler/probe.py): each article asked
 once whatever the answer, Scrapy's politeness kept, the same records as a Scrapy fetch.
 
 Real CLI, real Scrapy crawl, the fixture server on 127.0.0.1, the real SQLite file."""
