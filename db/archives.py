@@ -7,7 +7,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from db.schema import iso, write_transaction
+from db.schema import write_transaction
+from db.where import Where
 
 
 def record_capture(db: sqlite_utils.Database, version_id: int, file: str, offset: int,
@@ -28,17 +29,8 @@ def captures_of(db: sqlite_utils.Database, article_id: int) -> list[dict]:
 def selected_captures(db: sqlite_utils.Database, *, source: str | None = None,
                       since: datetime | None = None, article_id: int | None = None) -> Iterable[dict]:
     """The captured versions of a selection (a source, a time range, an article), oldest first."""
-    where, params = ["v.warc_file is not null"], []
-    if source is not None:
-        where.append("a.source = ?")
-        params.append(source)
-    if since is not None:
-        where.append("v.captured_at >= ?")
-        params.append(iso(since))
-    if article_id is not None:
-        where.append("v.article_id = ?")
-        params.append(article_id)
+    where = Where("v.warc_file is not null").equals("a.source", source).since("v.captured_at", since)
+    where.equals("v.article_id", article_id)
     return db.query(
         "select a.url, v.version, v.title, v.captured_at, v.warc_file, v.warc_offset, v.warc_length "
-        "from versions v join articles a on a.id = v.article_id where " + " and ".join(where) +
-        " order by v.captured_at, v.id", params)
+        f"from versions v join articles a on a.id = v.article_id{where} order by v.captured_at, v.id", where.params)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from db.queries import in_chunks
 from db.schema import iso, parse_iso, write_transaction
+from db.where import Where
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -80,14 +81,8 @@ def _close(db: sqlite_utils.Database, run_id: int, at: str) -> None:
 # -- reading ------------------------------------------------------------------------------------
 def _filters(since: datetime | None, source: str | None, column: str, alias: str = "") -> tuple[str, list]:
     """' and '-joined conditions on a time column and the source, and their parameters."""
-    where, params = [], []
-    if since is not None:
-        where.append(f"{alias}{column} >= ?")
-        params.append(iso(since))
-    if source is not None:
-        where.append(f"{alias}source = ?")
-        params.append(source)
-    return " and ".join(where) or "1", params
+    where = Where().since(f"{alias}{column}", since).equals(f"{alias}source", source)
+    return where.condition, where.params
 
 
 def fronts_summary(db: sqlite_utils.Database, since: datetime | None = None, *,

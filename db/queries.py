@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from db.schema import iso
+from db.where import Where
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
@@ -83,15 +84,9 @@ def due_articles(db: sqlite_utils.Database, now: datetime, *, sources: Iterable[
 def events_since(db: sqlite_utils.Database, since: datetime | None = None, *,
                  source: str | None = None, kind: str | None = None, limit: int | None = None) -> list[dict]:
     """Status and URL changes of articles, newest first."""
-    where, params = [], []
-    for clause, value in (("at >= ?", iso(since) if since else None), ("source = ?", source),
-                          ("kind = ?", kind)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    sql = "select * from article_events" + (" where " + " and ".join(where) if where else "")
-    sql += " order by at desc, id desc" + (f" limit {int(limit)}" if limit else "")
-    return list(db.query(sql, params))
+    where = Where().since("at", since).equals("source", source).equals("kind", kind)
+    sql = f"select * from article_events{where} order by at desc, id desc" + (f" limit {int(limit)}" if limit else "")
+    return list(db.query(sql, where.params))
 
 
 # Check outcomes that mean the URL gave no usable article this time.
@@ -102,24 +97,16 @@ def failing_urls(db: sqlite_utils.Database, since: datetime | None = None, *,
                  source: str | None = None, limit: int | None = None) -> list[dict]:
     """URLs whose checks failed since `since`, most recent first: how often, the last outcome
     and its reason, and whether the URL is a tracked article (new URLs that never gave one too)."""
-    where = [f"c.outcome in ({', '.join('?' * len(FAILED_OUTCOMES))})"]
-    params: list = list(FAILED_OUTCOMES)
-    if since is not None:
-        where.append("c.checked_at >= ?")
-        params.append(iso(since))
-    if source is not None:
-        where.append("c.source = ?")
-        params.append(source)
+    where = Where().among("c.outcome", FAILED_OUTCOMES).since("c.checked_at", since).equals("c.source", source)
     sql = (
         "select c.url, c.source, a.id as article_id, a.status, "
         "count(*) as failures, max(c.checked_at) as last_at, "
         "(select c2.outcome from checks c2 where c2.url = c.url order by c2.id desc limit 1) as last_outcome, "
         "(select c2.error from checks c2 where c2.url = c.url order by c2.id desc limit 1) as last_error "
-        "from checks c left join articles a on a.id = c.article_id "
-        "where " + " and ".join(where) + " group by c.url order by last_at desc")
+        f"from checks c left join articles a on a.id = c.article_id{where} group by c.url order by last_at desc")
     if limit:
         sql += f" limit {int(limit)}"
-    return list(db.query(sql, params))
+    return list(db.query(sql, where.params))
 
 
 # `changes --field` and `--kind`: each name is a condition on the `changes` view.
@@ -141,45 +128,29 @@ def changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
                   fields: Iterable[str] = (), kinds: Iterable[str] = (),
                   no_minor: bool = False) -> list[dict]:
     """Edits (versions after the first), newest first; several fields or kinds match any of them."""
-    where, params = [], []
-    for clause, value in (("captured_at >= ?", since), ("captured_at < ?", until)):
-        if value is not None:
-            where.append(clause)
-            params.append(iso(value))
-    if source is not None:
-        where.append("source = ?")
-        params.append(source)
+    where = Where().since("captured_at", since).until("captured_at", until).equals("source", source)
     for names, known in ((list(fields), FIELD_FILTERS), (list(kinds), KIND_FILTERS)):
         if names:
-            where.append("(" + " or ".join(known[n] for n in names) + ")")
+            where.add("(" + " or ".join(known[n] for n in names) + ")")
     if no_minor:
-        where.append("minor = 0")
-    sql = "select * from changes" + (" where " + " and ".join(where) if where else "")
-    sql += " order by captured_at desc, version_id desc"
+        where.add("minor = 0")
+    sql = f"select * from changes{where} order by captured_at desc, version_id desc"
     if limit:
         sql += f" limit {int(limit)}"
-    return list(db.query(sql, params))
+    return list(db.query(sql, where.params))
 
 
 def live_changes_since(db: sqlite_utils.Database, since: datetime | None = None, *,
                        source: str | None = None, limit: int | None = None,
                        until: datetime | None = None, kinds: Iterable[str] = ()) -> list[dict]:
     """Edited and deleted live-blog entries (`kind` live-edit / live-delete), newest first."""
-    where, params = [], []
-    for clause, value in (("l.captured_at >= ?", since and iso(since)), ("l.captured_at < ?", until and iso(until)),
-                          ("a.source = ?", source)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    kinds = [k for k in kinds if k in LIVE_KINDS]
-    if kinds:
-        where.append(f"l.kind in ({', '.join('?' * len(kinds))})")
-        params += kinds
+    where = Where().since("l.captured_at", since).until("l.captured_at", until).equals("a.source", source)
+    where.among("l.kind", [k for k in kinds if k in LIVE_KINDS])
     sql = ("select l.kind, l.captured_at, l.article_id, a.url, a.source, a.title, e.entry_key, "
            "l.previous_headline, l.headline, l.previous_text, l.text, l.words_added, l.words_removed "
-           "from live_changes l join articles a on a.id = l.article_id join live_entries e on e.id = l.entry_id"
-           + (" where " + " and ".join(where) if where else "") + " order by l.captured_at desc, l.id desc")
-    return list(db.query(sql + (f" limit {int(limit)}" if limit else ""), params))
+           f"from live_changes l join articles a on a.id = l.article_id join live_entries e on e.id = l.entry_id"
+           f"{where} order by l.captured_at desc, l.id desc")
+    return list(db.query(sql + (f" limit {int(limit)}" if limit else ""), where.params))
 
 
 def changes_and_live_since(db: sqlite_utils.Database, since: datetime | None = None, *,
@@ -243,6 +214,17 @@ def article_by_url(db: sqlite_utils.Database, url: str, *also: str) -> dict:
     return row
 
 
+def articles_of(db: sqlite_utils.Database, sources: Iterable[str] = ()) -> list[dict]:
+    """Every tracked article of these sources (all sources when none is named), oldest first."""
+    where = Where().among("source", sources)
+    return list(db.query(f"select * from articles{where} order by id", where.params))
+
+
+def last_check(db: sqlite_utils.Database, url: str) -> dict:
+    """The newest check of `url` (its outcome and error), or {} when it was never checked."""
+    return next(db.query("select * from checks where url = ? order by id desc limit 1", [url]), {})
+
+
 def change_details(db: sqlite_utils.Database, version_ids: Iterable[int]) -> dict[int, dict]:
     """The stored detail of the change records of these versions (fields and sentence ops)."""
     import json
@@ -255,17 +237,13 @@ def list_articles(db: sqlite_utils.Database, *, source: str | None = None,
                   status: str | None = None, limit: int | None = None) -> list[dict]:
     """Tracked articles, most recently first seen first: URL, headline, versions, status (with
     its reason and since when), last and next check."""
-    where, params = [], []
-    for column, value in (("source", source), ("status", status)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+    where = Where().equals("source", source).equals("status", status)
     sql = ("select id, url, source, title, version_count as versions, status, status_detail, "
-           "status_since, first_seen, last_checked, last_changed, next_check_at from articles"
-           + (" where " + " and ".join(where) if where else "") + " order by first_seen desc, id desc")
+           f"status_since, first_seen, last_checked, last_changed, next_check_at from articles{where} "
+           "order by first_seen desc, id desc")
     if limit:
         sql += f" limit {int(limit)}"
-    return list(db.query(sql, params))
+    return list(db.query(sql, where.params))
 
 
 def article_history(db: sqlite_utils.Database, url: str, *also: str) -> dict:
@@ -351,19 +329,16 @@ def search_versions(db: sqlite_utils.Database, query: str, *, current_only: bool
 
 
 def _search(db, query: str, current_only: bool, source: str | None, limit: int) -> list[dict]:
-    where, params = ["versions_fts match ?"], [query]
+    where = Where().add("versions_fts match ?", query).equals("a.source", source)
     if current_only:  # only the versions readers see now
-        where.append("v.id = a.current_version_id")
-    if source is not None:
-        where.append("a.source = ?")
-        params.append(source)
+        where.add("v.id = a.current_version_id")
     return list(db.query(
         "select v.id as version_id, a.url, a.source, v.version, v.captured_at, v.title, "
         "v.id = a.current_version_id as is_current, "
         "snippet(versions_fts, 1, '[', ']', '…', 16) as snippet "
         "from versions_fts join versions v on v.id = versions_fts.rowid "
         "join articles a on a.id = v.article_id "
-        f"where {' and '.join(where)} order by versions_fts.rank limit {int(limit)}", params))
+        f"{where} order by versions_fts.rank limit {int(limit)}", where.params))
 
 
 EXPORTS = {
@@ -379,12 +354,5 @@ def export_rows(db: sqlite_utils.Database, what: str, *, since: datetime | None 
                 source: str | None = None) -> Iterable[dict]:
     """Every row of articles / versions / changes (streamed, oldest first)."""
     sql, moment, order = EXPORTS[what]
-    where, params = [], []
-    if since is not None:
-        where.append(f"{moment} >= ?")
-        params.append(iso(since))
-    if source is not None:
-        where.append("source = ?")
-        params.append(source)
-    return db.query(sql + (" where " + " and ".join(where) if where else "") + f" order by {order}",
-                    params)
+    where = Where().since(moment, since).equals("source", source)
+    return db.query(f"{sql}{where} order by {order}", where.params)

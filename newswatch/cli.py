@@ -418,8 +418,7 @@ def _add_article(paths: Paths, config, found, name: str | None, dry_run: bool) -
     try:
         article = find_article(db, found.url)
     except queries.ArticleNotFound:
-        check = next(db.query("select outcome, error from checks where url = ? order by id desc "
-                              "limit 1", [found.url]), {})
+        check = queries.last_check(db, found.url)
         raise click.ClickException(f"{found.url} was fetched but no article was stored: "
                                    f"{check.get('error') or check.get('outcome') or 'no check'} "
                                    "(`newswatch errors` lists it)") from None
@@ -1158,9 +1157,7 @@ def backfill(paths: Paths, urls: tuple[str, ...], source_names: tuple[str, ...],
 
     config = load_config(paths.sources) if paths.sources.exists() else Config(path=paths.sources)
     db = open_db(paths.db)
-    articles = [find_article(db, url) for url in urls] if urls else list(db.query(
-        "select * from articles" + (f" where source in ({', '.join('?' * len(source_names))})"
-                                    if source_names else "") + " order by id", list(source_names)))
+    articles = [find_article(db, url) for url in urls] if urls else queries.articles_of(db, source_names)
     archive_clients, start = clients(config, archives), parse_since(since)
     failed = 0
     for article in articles:

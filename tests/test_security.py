@@ -34,7 +34,6 @@ REVIEWED_SQL = {
     ("db/fronts.py", "where"),  # constant clauses + placeholders (db.fronts._filters)
     ("db/fronts.py", "', '.join(columns)"),  # a constant tuple of column names
     ("bench/liveblog.py", "t"),  # a table name from a constant tuple
-    ("newswatch/cli.py", "', '.join('?' * len(source_names))"),  # placeholders
     ("db/schema.py", "len(pending)"), ("db/schema.py", "'s' * (len(pending) > 1)"),  # a message
     ("db/fronts.py", "','.join('?' * len(chunk))"),  # placeholders
     ("db/rewrites.py", "', '.join(columns)"),  # column names read from the schema
@@ -45,7 +44,9 @@ REVIEWED_SQL = {
     ("db/operations.py", "','.join('?' * len(stale))"),
     ("db/operations.py", "EXTRACTION_FAILED"),  # a constant
     ("db/operations.py", "where"),  # constant clauses + placeholders
-    ("db/queries.py", "' and '.join(where)"),  # constant clauses + placeholders
+    ("db/queries.py", "where"), ("db/archives.py", "where"),  # a db.where.Where: constant clauses + ? marks
+    ("db/queries.py", "sql"),  # from the constant EXPORTS table
+    ("db/where.py", "self.condition"),  # the clauses callers pass, each with ? marks for its values
     ("db/queries.py", "int(limit)"),  # an int
     ("db/queries.py", "order"),  # from the constant EXPORTS table
     ("db/queries.py", "marks"),
