@@ -28,16 +28,17 @@ def _caption_text(el: etree._Element) -> str:
 def take_captions(container: etree._Element) -> list[str]:
     """Remove the captions (and credit lines beside images) from the container; return their texts."""
     found: list[str] = []
-    for el in list(container.iter()):
-        if el is container or not isinstance(el.tag, str) or el.getparent() is None:
-            continue
-        if any(a is not container and _is_caption(a) for a in el.iterancestors()):
-            continue  # already handled with its outer caption
-        if _is_caption(el) and sum(len(t) for t in el.itertext()) <= _MAX_CAPTION_CHARS:
-            text = _caption_text(el)
-            drop(el)
-            if text and text not in found:
-                found.append(text)
+    pending = [c for c in reversed(container) if isinstance(c.tag, str)]
+    while pending:  # page order; a caption's or a credit's inside is never visited on its own
+        el = pending.pop()
+        if _is_caption(el):
+            if sum(len(t) for t in el.itertext()) <= _MAX_CAPTION_CHARS:
+                text = _caption_text(el)
+                drop(el)
+                if text and text not in found:
+                    found.append(text)
         elif CREDIT_RE.search(class_tokens(el)) and len("".join(el.itertext())) <= 200:
             drop(el)  # a credit beside an image, outside any caption
+        else:
+            pending.extend(c for c in reversed(el) if isinstance(c.tag, str))
     return found
