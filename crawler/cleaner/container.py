@@ -33,15 +33,22 @@ def _inner_text(el: etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
-def link_density(el: etree._Element, text_len: int | None = None) -> float:
-    """Share of the element's text that sits inside links."""
+def link_density(el: etree._Element, text_len: int | None = None,
+                 link_lengths: dict[etree._Element, float] | None = None) -> float:
+    """Share of the element's text that sits inside links. `link_lengths`: the weighted length of
+    each link already measured, for callers that measure nested elements of an unchanged tree."""
     total = text_len if text_len is not None else len(_inner_text(el))
     if not total:
         return 0.0
     linked = 0.0
     for a in el.iter("a"):
-        weight = 0.3 if (a.get("href") or "").startswith("#") else 1.0  # in-page anchors are not navigation
-        linked += weight * len(_inner_text(a))
+        length = None if link_lengths is None else link_lengths.get(a)
+        if length is None:
+            weight = 0.3 if (a.get("href") or "").startswith("#") else 1.0  # in-page anchors are not navigation
+            length = weight * len(_inner_text(a))
+            if link_lengths is not None:
+                link_lengths[a] = length
+        linked += length
     return min(linked / total, 1.0)
 
 
@@ -69,8 +76,9 @@ def score_candidates(body: etree._Element) -> dict[etree._Element, float]:
                 scores[ancestor] = _TAG_BONUS.get(ancestor.tag, 0) + class_weight(ancestor)
             scores[ancestor] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
             ancestor = ancestor.getparent()
+    link_lengths: dict[etree._Element, float] = {}  # the candidates nest: measure each link once
     for el in scores:
-        scores[el] *= 1 - link_density(el)
+        scores[el] *= 1 - link_density(el, link_lengths=link_lengths)
     return scores
 
 
