@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 
 from lxml import etree
@@ -27,9 +28,16 @@ BLOCK_TAGS: frozenset[str] = frozenset({
 _CELL_TAGS = frozenset({"td", "th"})
 
 
+_INVISIBLE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
+
+
 def normalize_line(line: str) -> str:
     """One line as stored: NFC, invisible and control characters removed, whitespace runs -> one space."""
-    return " ".join(unicodedata.normalize("NFC", line).translate(_INVISIBLE).split())
+    if not (line.isascii() and line.isprintable()):  # printable ASCII is already NFC, with nothing to remove
+        line = unicodedata.normalize("NFC", line)
+        if _INVISIBLE_RE.search(line):
+            line = line.translate(_INVISIBLE)
+    return " ".join(line.split())
 
 
 def normalize_text(s: str) -> str:
