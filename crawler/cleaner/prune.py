@@ -25,7 +25,8 @@ _LABEL_TAGS = ("p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "li", "st
 
 def class_tokens(el: etree._Element) -> str:
     """class + id, camelCase split and lowercased, ready for word-boundary matching."""
-    return _tokens(el.get("class"), el.get("id"))
+    cls, ident = el.get("class"), el.get("id")
+    return "" if cls is None and ident is None else _tokens(cls, ident)
 
 
 @lru_cache(maxsize=8192)  # a site's template repeats its class names on every page
