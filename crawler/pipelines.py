@@ -334,6 +334,42 @@ class NotifyPipeline(_OpenClose):
         return deferToThread(drain)  # waiting for the last sends must not block the reactor
 
 
+class SavePagePipeline(_OpenClose):
+    """The crawl's stage after StorePipeline: each new version of a source with save_page_now
+    queued in `page_saves` and submitted by a thread (crawler/save_page_now.py); what it has not
+    submitted when the crawl ends waits for the next drain."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.saver = None
+
+    def spider_opened(self, spider) -> None:
+        from crawler.save_page_now import PageSaver
+
+        self.saver = PageSaver(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        if self.saver is not None and self.saver.active and \
+                self.saver.announce(getattr(item, "version_id", None), item.source):
+            self.stats.inc_value("newswatch/page_saves_queued")
+        return item
+
+    def spider_closed(self, spider, reason: str):
+        saver = self.saver
+        if saver is None or not saver.active:
+            return None
+        saver.stop_announcing()
+        if saver.submitter is None:
+            return None
+
+        def drain():
+            saver.drain()
+            report = saver.submitter.report
+            self.stats.set_value("newswatch/page_saves_submitted", report.submitted)
+            self.stats.set_value("newswatch/page_saves_failed", report.failed)
+        return deferToThread(drain)  # the last submissions must not block the reactor
+
+
 class ArchivePipeline(_OpenClose):
     """After StorePipeline: the WARC records of each fetch that made a version (every 200 with
     archive_all_fetches), fsynced, then the version's pointer to them (crawler/archive.py)."""

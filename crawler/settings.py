@@ -68,6 +68,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.NotifyPipeline": 300,
     # After the version's transaction committed: its WARC records, then the version's pointer.
     "crawler.pipelines.ArchivePipeline": 250,
+    # After the version's transaction committed: queued for Save Page Now, submitted off the reactor.
+    "crawler.pipelines.SavePagePipeline": 310,
 }
 EXTENSIONS = {
     "crawler.throttle.ConditionalAwareAutoThrottle": 0,

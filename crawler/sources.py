@@ -65,6 +65,7 @@ class Source:
     parser: SiteParser | None = None  # `parser = "module:function"`, imported at load
     archive: str | None = None  # "warc" or "none" (docs/archives.md); None: [settings] archive
     live_selector: str | None = None  # CSS naming a live blog's entry elements
+    save_page_now: bool | None = None  # None: [settings] save_page_now
 
     @property
     def front_urls(self) -> tuple[str, ...]:
@@ -119,6 +120,16 @@ class Config:
     archive: str = "none"
     archive_all_fetches: bool = False  # every 200, not only those that made a version
     archive_max_mb: int = 100  # a WARC file is closed when it would grow past this size
+    # Save Page Now (crawler/save_page_now.py, docs/archives-wayback.md): each new version's URL
+    # submitted to a web archive; per_minute None: the archive's published limit.
+    save_page_now: bool = False
+    save_page_now_endpoint: str = "https://web.archive.org/save"
+    save_page_now_per_minute: int | None = None
+    save_page_now_keys_file: str | None = None  # relative to the sources file's folder
+
+    def saves_pages(self, source: Source) -> bool:
+        """Whether new versions of `source` are submitted to Save Page Now."""
+        return self.save_page_now if source.save_page_now is None else source.save_page_now
 
     def captures_warc(self, source: Source) -> bool:
         """Whether the fetches of `source` are captured in WARC files."""
@@ -211,6 +222,11 @@ SETTINGS_KEYS = SETTINGS_KEYS | {"archives", "archive_requests_per_second"}  # n
 ARCHIVE_MODES = ("warc", "none")
 SOURCE_KEYS = SOURCE_KEYS | {"archive"}
 SETTINGS_KEYS = SETTINGS_KEYS | {"archive", "archive_all_fetches", "archive_max_mb"}
+SPN_SETTINGS = {"save_page_now", "save_page_now_endpoint", "save_page_now_per_minute",
+                "save_page_now_keys_file"}
+SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | SPN_SETTINGS, SOURCE_KEYS | {"save_page_now"}
+# Keys people may try for an archive's credentials: one line that says where they go instead.
+CREDENTIAL_KEY = re.compile(r"(^|_)(access|secret)(_?key)?$|(^|_)(keys|password|token|credentials)$")
 
 
 def load_config(path: str | Path) -> Config:
@@ -285,6 +301,7 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
     if not isinstance(raw, dict):
         raise locate.error("must be a table: [settings]", "settings", None)
     for key in raw:
+        _refuse_credentials(key, locate, "settings")
         if key not in SETTINGS_KEYS:
             raise locate.error(unknown_key(key, SETTINGS_KEYS), key, "settings")
     out: dict = {}
@@ -322,6 +339,53 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
         out["redis"] = url
     out.update(_archive_keys(raw, locate, "settings"))
     out.update(_web_archive_keys(raw, locate))
+    out.update(_save_page_now_keys(raw, locate, "settings"))
+    return out
+
+
+def _refuse_credentials(key: str, locate: _Locator, table: str, index: int | None = None,
+                        label: str | None = None) -> None:
+    """A secret in the sources file (shared, often committed) is an error that never shows it."""
+    if CREDENTIAL_KEY.search(key):
+        raise locate.error("credentials do not belong in the sources file: set "
+                           "NEWSWATCH_IA_ACCESS_KEY and NEWSWATCH_IA_SECRET_KEY, or name a file "
+                           "holding access:secret with [settings] save_page_now_keys_file", key,
+                           table, index, label)
+
+
+def _save_page_now_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,
+                        label: str | None = None) -> dict:
+    """save_page_now (both tables); in [settings] its endpoint, per_minute and keys_file."""
+    out: dict = {}
+    err = lambda why, key: locate.error(why, key, table, index, label)  # noqa: E731
+    if "save_page_now" in raw:
+        if not isinstance(raw["save_page_now"], bool):
+            raise err(f"{raw['save_page_now']!r} is not true or false", "save_page_now")
+        out["save_page_now"] = raw["save_page_now"]
+    if "save_page_now_endpoint" in raw:
+        url = raw["save_page_now_endpoint"]
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise err(f"{url!r} is not an http(s) URL (e.g. 'https://web.archive.org/save')",
+                      "save_page_now_endpoint")
+        if parts.username or parts.password:
+            raise err("credentials do not belong in the sources file: take them out of the URL and "
+                      "set NEWSWATCH_IA_ACCESS_KEY and NEWSWATCH_IA_SECRET_KEY", "save_page_now_endpoint")
+        out["save_page_now_endpoint"] = url
+    if "save_page_now_per_minute" in raw:
+        value = raw["save_page_now_per_minute"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+            raise err(f"{value!r} is not allowed (use a whole number of submissions a minute, e.g. 4, "
+                      "from 1 to 60)", "save_page_now_per_minute")
+        out["save_page_now_per_minute"] = value
+    if "save_page_now_keys_file" in raw:
+        path = raw["save_page_now_keys_file"]
+        looks_like_keys = isinstance(path, str) and re.fullmatch(r"[^/\\:\s]+:[^/\\:\s]+", path.strip()) \
+            and not (locate.path.parent / path.strip()).exists()
+        if not isinstance(path, str) or not path.strip() or looks_like_keys:
+            raise err("must be the path of a file holding access:secret (the keys themselves go in "
+                      "that file, never here)", "save_page_now_keys_file")
+        out["save_page_now_keys_file"] = path.strip()
     return out
 
 
@@ -427,6 +491,7 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
                            index, f"#{index + 1}")
     label = name
     for key in table:
+        _refuse_credentials(key, locate, "source", index, label)
         if key not in SOURCE_KEYS:
             raise locate.error(unknown_key(key, SOURCE_KEYS), key,
                                "source", index, label)
@@ -483,6 +548,8 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
         values["parser"] = _parser(table["parser"], locate, index, label)
     values.update(_archive_keys({"archive": table["archive"]} if "archive" in table else {},
                                 locate, "source", index, label))
+    values.update(_save_page_now_keys({k: table[k] for k in ("save_page_now",) if k in table},
+                                      locate, "source", index, label))
     return Source(**values)
 
 

@@ -630,3 +630,27 @@ def migrate(db: sqlite_utils.Database) -> int:
                        [step.__name__])
     return len(pending)
 
+
+
+def _m016_page_saves(db: sqlite_utils.Database) -> None:
+    """Save Page Now: one row per new version to submit to a web archive's save endpoint, with
+    its submission state (db.page_saves), and the archive's capture of it on the version."""
+    db.executescript(PAGE_SAVES_TABLE)
+    for table in ("versions", "versions_superseded"):
+        for column in ("spn_timestamp", "spn_url"):
+            if column not in db[table].columns_dict:
+                db[table].add_column(column, str)
+
+
+# No foreign keys: a re-clean replaces versions, and a row whose version went is simply done.
+PAGE_SAVES_TABLE = """
+create table if not exists page_saves (id integer primary key, version_id integer not null unique,
+  article_id integer not null, source text, url text not null, status text not null default 'pending',
+  attempts integer not null default 0, created_at text not null, last_attempt_at text,
+  next_attempt_at text, archive_unavailable integer not null default 0, job_id text,
+  submitted_at text, polled_at text, saved_at text, capture_timestamp text, error text);
+create index if not exists idx_page_saves_status on page_saves (status, next_attempt_at);
+create index if not exists idx_page_saves_attempt on page_saves (last_attempt_at);
+"""
+
+MIGRATIONS.append(_m016_page_saves)

@@ -1209,6 +1209,50 @@ def _diff_against_archive(paths: Paths, url: str, when: str, archives: tuple[str
 # -- distributed crawling ------------------------------------------------------------
 
 
+@cli.command("save-page-now")
+@click.option("--retry-failed", is_flag=True, help="Start the given-up rows over (attempts reset).")
+@click.option("--wait", "wait", default="1m", show_default=True, metavar="DURATION",
+              help="How long to keep submitting (rate-limit slots, job statuses); 0: only what is due now.")
+@click.option("--list", "list_only", is_flag=True, help="Show the queue; submit nothing.")
+@click.option("--json", "as_json", is_flag=True, help="The queue and what was done, as one JSON object.")
+@common_options
+def save_page_now(paths: Paths, retry_failed: bool, wait: str, list_only: bool, as_json: bool) -> None:
+    """Show the Save Page Now queue and submit what is due to the archive's save endpoint.
+
+    Each new version of a source with save_page_now is queued by the crawl that recorded it and
+    submitted one at a time, at most [settings] save_page_now_per_minute a minute; the archive's
+    capture timestamp is kept on the version. Crawls and `newswatch run` drain the queue too.
+    Exits 1 when an attempt of this run failed (the row stays queued, with its error).
+    """
+    from crawler.save_page_now import KeysError, drain
+    from db import page_saves
+
+    config = load_config(paths.sources)
+    seconds = 0 if wait.strip() == "0" else _duration_option(wait, "--wait")
+    db = open_db(paths.db)
+    reset = page_saves.retry_failed(db) if retry_failed else 0
+    report = None
+    if not list_only:
+        try:
+            report = drain(db, config, seconds=seconds)
+        except KeysError as exc:
+            raise UsageProblem(str(exc)) from None
+    queue, rows = page_saves.summary(db), page_saves.waiting(db)
+    done = vars(report) if report is not None else {}
+    if as_json:
+        click.echo(json.dumps({"queue": queue, "retried": reset, **done, "waiting": rows}))
+    else:
+        click.echo("save page now: " + " · ".join(f"{k} {n}" for k, n in queue.items()) +
+                   (f" (this run: submitted {report.submitted}, saved {report.saved}, failed "
+                    f"{report.failed})" if report is not None else ""))
+        for row in rows:
+            click.echo(f"  {row['status']:<9} {row['url']}  attempts {row['attempts']}" +
+                       (f", next {row['next_attempt_at']}" if row["status"] == "pending" and
+                        row["next_attempt_at"] else "") + (f": {row['error']}" if row["error"] else ""))
+    if report is not None and report.failed:
+        raise SystemExit(1)
+
+
 def _redis_url(explicit: str | None, paths: Paths):
     config = load_config(paths.sources)
     url = explicit or config.redis

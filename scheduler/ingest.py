@@ -19,6 +19,7 @@ from pathlib import Path
 
 from crawler import queues
 from crawler.notifications import Notifier
+from crawler.save_page_now import PageSaver
 from crawler.policy import schedule_for
 from crawler.sources import Config
 from db.ingest import Result, parse_result, write_batch
@@ -42,6 +43,7 @@ class Ingest:
         self.stopping = threading.Event()
         self.totals: Counter = Counter()
         self.notifier: Notifier | None = None  # while `run` runs
+        self.saver: PageSaver | None = None  # Save Page Now, while `run` runs
 
     def run(self, *, until_idle: bool = False) -> Counter:
         """Write results until SIGTERM / Ctrl-C (or, `until_idle`, until both lists are empty)."""
@@ -49,6 +51,7 @@ class Ingest:
             signal.signal(signum, lambda *_: self.stopping.set())
         db = open_db(self.db_path)
         self.notifier = Notifier(self.config, self.db_path)
+        self.saver = PageSaver(self.config, self.db_path)
         try:
             left = self.redis.lrange(queues.PROCESSING, 0, -1)
             if left:  # a previous ingest stopped between taking a batch and removing it
@@ -65,6 +68,7 @@ class Ingest:
         finally:
             db.close()
             self.notifier.close()
+            self.saver.close()
         return self.totals
 
     def take(self, timeout: float) -> list[bytes]:
@@ -116,6 +120,8 @@ class Ingest:
         for result, w in zip(results, written):
             if w.version_id is not None and self.notifier is not None:  # before LREM: a replay finds it written, never twice
                 self.notifier.announce(w.version_id, result.fetch.source)
+            if w.version_id is not None and self.saver is not None:
+                self.saver.announce(w.version_id, result.fetch.source)
         with self.redis.pipeline(transaction=False) as pipe:
             for result, outcome in zip(results, (w.outcome for w in written)):
                 if result.kind != "fetch":

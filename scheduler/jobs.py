@@ -34,6 +34,8 @@ MISFIRE_GRACE_SECONDS = 3600
 STOP_GRACE_SECONDS = 30  # how long a child crawl gets to stop cleanly after SIGTERM
 # Extraction health reads a source's last 30 days of checks: once an hour per source is enough.
 HEALTH_EVERY = timedelta(hours=1)
+# The Save Page Now outbox is drained this often, each drain for at most SAVE_PAGES_SECONDS.
+SAVE_PAGES_EVERY, SAVE_PAGES_SECONDS = 60, 50.0
 
 
 def first_runs(config: Config, last_discovery: dict[str, datetime | None],
@@ -83,7 +85,8 @@ class Daemon:
         now = now or datetime.now(timezone.utc)
         scheduler = BlockingScheduler(
             executors={"default": ThreadPoolExecutor(max(1, self.max_crawls - 1)),
-                       "recheck": ThreadPoolExecutor(1)}, timezone=timezone.utc,
+                       "recheck": ThreadPoolExecutor(1), "save-page-now": ThreadPoolExecutor(1)},
+            timezone=timezone.utc,
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         db = open_db(self.db)
@@ -98,7 +101,28 @@ class Daemon:
         scheduler.add_job(self.crawl, IntervalTrigger(seconds=self.config.recheck_every),
                           args=["recheck", ()], id="recheck", name="recheck", executor="recheck",
                           next_run_time=now + timedelta(seconds=1))
+        if any(self.config.saves_pages(s) for s in self.config.sources):
+            scheduler.add_job(self.save_pages, IntervalTrigger(seconds=SAVE_PAGES_EVERY),
+                              id="save-page-now", name="save page now", executor="save-page-now",
+                              next_run_time=now + timedelta(seconds=SAVE_PAGES_EVERY))
         return scheduler
+
+    def save_pages(self) -> None:
+        """Drain the Save Page Now outbox (crawler/save_page_now.py) for a bounded time."""
+        from crawler.save_page_now import KeysError, drain
+
+        db = open_db(self.db)
+        try:
+            report = drain(db, self.config, seconds=SAVE_PAGES_SECONDS)
+        except KeysError as exc:
+            self.log.event("save_page_now_keys", "error", why=str(exc))
+            return
+        finally:
+            db.close()
+        if report.submitted or report.failed:
+            self.log.event("save_page_now", "warning" if report.failed else "info",
+                           submitted=report.submitted, saved=report.saved, failed=report.failed,
+                           **({"error": report.errors[-1]} if report.errors else {}))
 
     def crawl(self, mode: str, source_names: Sequence[str]) -> None:
         """One job run: a child crawl, its row in `jobs`, one log event, the health check."""
@@ -194,6 +218,8 @@ class Daemon:
                 for source in self.config.sources:
                     self.crawl("discover", (source.name,))
                 self.crawl("recheck", ())
+                if any(self.config.saves_pages(s) for s in self.config.sources):
+                    self.save_pages()
                 return
             aps = logging.getLogger("apscheduler")
             aps.addHandler(EventHandler(self.log))
