@@ -164,6 +164,8 @@ def _supersede(db: sqlite_utils.Database, rows: list[dict], reasons: dict[int, s
         db.execute("update versions_superseded set superseded_reason = ? where id = ? and "
                    "superseded_at = ?", [reason, version_id, at])
     db.execute(f"delete from notifications where version_id in ({marks})", ids)
+    # a version taken out is not what the page said: it is not submitted to Save Page Now
+    db.execute(f"delete from page_saves where version_id in ({marks}) and status != 'saved'", ids)
     db.execute(f"delete from change_records where version_id in ({marks}) or "
                f"previous_version_id in ({marks})", [*ids, *ids])
     db.execute(f"delete from versions where id in ({marks})", ids)

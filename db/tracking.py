@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
 UNTRACKED = "untracked"
 # The tables holding an article's rows, children first (a row is deleted before what it refers to).
 _BY_VERSION = ("change_records", "version_html", "notifications")
-_BY_ARTICLE = ("live_changes", "live_entries", "notifications", "change_records", "versions_superseded", "events", "aliases",
+_BY_ARTICLE = ("page_saves", "live_changes", "live_entries", "notifications", "change_records", "versions_superseded", "events", "aliases",
                "checks", "versions")
 
 
