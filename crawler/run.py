@@ -152,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             db.close()
         if early.status is not None:  # every article answered 304 (or a stop came): done
+            if not asked and not args.shard:  # as every crawl does when it ends
+                save_pages_left(config, args.db)
             return 0
         import_scrapy()
 
@@ -216,6 +218,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (problem := crawler.stats.get_value(STORAGE_PROBLEM)) is not None:
         return storage_failed(problem, args)
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1
+
+
+def save_pages_left(config, db_path) -> None:
+    """A re-check Scrapy was not needed for still drains the Save Page Now queue, like any crawl
+    (at most DRAIN_SECONDS; nothing when no source saves pages)."""
+    from crawler.save_page_now import PageSaver
+
+    PageSaver(config, db_path).close()
 
 
 def close_stale_crawls(db, args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from db import page_saves
 from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
 from newswatch.demosite import churn_chrome, edit_articles
+from scheduler.jobs import Daemon
 from tests.conftest import write_sources
 from tests.test_notify import free_port
 
@@ -289,3 +290,18 @@ def test_versions_from_an_archive_are_never_submitted(tmp_path):
     db.conn.commit()
     assert page_saves.queue(db, 2, NOW) is None
     assert page_saves.summary(db)["pending"] == 1
+
+
+def test_the_scheduler_drains_the_queue_in_its_own_job(tmp_path):
+    outbox(tmp_path, 2).close()
+    lines: list[str] = []
+    with SaveEndpoint() as endpoint:
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[settings]\nsave_page_now = true\nsave_page_now_endpoint = "{endpoint.url}"\n'
+                           '\n[[source]]\nname = "x"\nfeeds = ["https://x.example/f"]\n')
+        daemon = Daemon(tmp_path / "n.db", sources, load_config(sources), echo=lines.append)
+        assert "save-page-now" in [job.id for job in daemon.build().get_jobs()]
+        daemon.save_pages()
+    assert sorted(endpoint.urls()) == ["https://x.example/0", "https://x.example/1"]
+    assert [r["status"] for r in saves(tmp_path / "n.db")] == ["saved", "saved"]
+    assert any("save_page_now" in line and "submitted=2" in line for line in lines), lines
