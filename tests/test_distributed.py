@@ -332,3 +332,21 @@ def test_a_result_that_cannot_be_written_spoils_nothing_else_in_its_batch(tmp_pa
     assert isinstance(outcomes[1], Exception)
     assert db.execute("select count(*) from versions").fetchone()[0] == 2
     assert db.execute("select count(*) from checks").fetchone()[0] == 2
+
+
+def test_ingest_submits_each_new_version_to_save_page_now_once(make_cluster):
+    """Distributed crawls save pages as local ones do: ingest, the writer, queues and submits."""
+    from tests.test_save_page_now import SaveEndpoint
+
+    with SaveEndpoint() as endpoint:
+        info, server, cluster = make_cluster(4, f'save_page_now = true\n[settings]\n'
+                                                f'save_page_now_endpoint = "{endpoint.url}"\n'
+                                                'save_page_now_per_minute = 60')
+        cluster.start("ingest")
+        cluster.start("worker")
+        db = cluster.db
+        cluster.run("run", "--once")
+        wait_for(lambda: count(db, "select count(*) from page_saves where status = 'saved'") == 4)
+        settle(cluster)
+    assert sorted(endpoint.urls()) == sorted(server.base_url + a.path for a in info.articles)
+    assert count(db, "select count(*) from versions where spn_timestamp is not null") == 4
