@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from crawler.outcomes import PAYWALL
 from crawler.policy import schedule_for
 from crawler.save_page_now import KeysError, drain, keys_from_file, load_keys
 from crawler.sources import DEFAULT_TIERS, load_config
@@ -21,6 +22,7 @@ from newswatch.demosite import churn_chrome, edit_articles
 from scheduler.jobs import Daemon
 from tests.conftest import write_sources
 from tests.test_notify import free_port
+from tests.test_outcomes import STAND_INS
 
 TIMESTAMP = "20261203120000"
 ACCESS, SECRET = "AK-test-4f1e", "SK-secret-9c2d"
@@ -117,8 +119,14 @@ def test_one_submission_per_new_version_none_without_one(site, cli):
         assert len(endpoint.posts) == 8
         edited = edit_articles(info.root, [info.articles[0].path], kind="append")[0]
         (info.root / info.articles[1].path.lstrip("/")).unlink()  # a 404: never a version
+        paywall = next(body for kind, _, body in STAND_INS if kind == PAYWALL)
+        server.set_route(info.articles[2].path, body=paywall,  # a stand-in: never a version
+                         headers={"Content-Type": "text/html; charset=utf-8"})
         recheck = json.loads(cli("recheck", "--all", "--json").stdout)
         assert recheck["changed"] == 1
+        statuses = {r["url"]: r["status"] for r in open_db(cli.db, readonly=True).query(
+            "select url, status from articles")}
+        assert statuses[server.base_url + info.articles[2].path] == "blocked"
         assert len(endpoint.posts) == 9 and urlsplit(endpoint.posts[-1]["url"]).path == edited.path
         cli("recheck", "--all")  # nothing changed
         assert len(endpoint.posts) == 9
