@@ -301,8 +301,8 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
     if not isinstance(raw, dict):
         raise locate.error("must be a table: [settings]", "settings", None)
     for key in raw:
-        _refuse_credentials(key, locate, "settings")
         if key not in SETTINGS_KEYS:
+            _refuse_credentials(key, locate, "settings")
             raise locate.error(unknown_key(key, SETTINGS_KEYS), key, "settings")
     out: dict = {}
     if "recheck_every" in raw:
@@ -345,7 +345,8 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
 
 def _refuse_credentials(key: str, locate: _Locator, table: str, index: int | None = None,
                         label: str | None = None) -> None:
-    """A secret in the sources file (shared, often committed) is an error that never shows it."""
+    """An unknown key that names a secret: the sources file (shared, often committed) is no place
+    for one, and the error says where it goes, never showing it."""
     if CREDENTIAL_KEY.search(key):
         raise locate.error("credentials do not belong in the sources file: set "
                            "NEWSWATCH_IA_ACCESS_KEY and NEWSWATCH_IA_SECRET_KEY, or name a file "
@@ -491,8 +492,8 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
                            index, f"#{index + 1}")
     label = name
     for key in table:
-        _refuse_credentials(key, locate, "source", index, label)
         if key not in SOURCE_KEYS:
+            _refuse_credentials(key, locate, "source", index, label)
             raise locate.error(unknown_key(key, SOURCE_KEYS), key,
                                "source", index, label)
     values: dict = {"name": name.strip()}
