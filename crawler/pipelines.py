@@ -346,7 +346,8 @@ class SavePagePipeline(_OpenClose):
     def spider_opened(self, spider) -> None:
         from crawler.save_page_now import PageSaver
 
-        self.saver = PageSaver(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
+        self.saver = PageSaver(spider.config, paths.db_path(self.crawler.settings, spider.db_arg),
+                               say_problems=getattr(spider, "shard", 0) == 0)
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
         if self.saver is not None and self.saver.active and \

@@ -327,7 +327,7 @@ class PageSaver:
     """Queues each new version of a source with save_page_now (crawl stage, `newswatch ingest`)
     and has a `Submitter` submit them; inactive when no source saves pages."""
 
-    def __init__(self, config: Config, db_path):
+    def __init__(self, config: Config, db_path, *, say_problems: bool = True):
         self.wanted = {s.name for s in config.sources if config.saves_pages(s)}
         self.db = self.submitter = None
         self.queued = 0
@@ -337,7 +337,8 @@ class PageSaver:
         try:
             endpoint = endpoint_for(config)
         except KeysError as exc:  # versions are still queued; `newswatch save-page-now` says more
-            log.warning("save page now: %s; new versions stay queued", exc)
+            if say_problems:  # once per crawl: by its first worker process
+                log.warning("save page now: %s; new versions stay queued", exc)
             return
         self.submitter = Submitter(db_path, endpoint, per_minute(config, endpoint))
         self.submitter.start()  # it first retries what earlier runs left queued

@@ -200,6 +200,21 @@ def test_keys_from_the_environment_reach_the_endpoint_and_no_output(site, cli, m
     assert ACCESS not in dump and SECRET not in dump
 
 
+def test_unusable_keys_are_one_line_and_the_versions_stay_queued(site, cli, monkeypatch):
+    info, server = site
+    monkeypatch.setenv("NEWSWATCH_IA_ACCESS_KEY", ACCESS)  # and no secret key
+    monkeypatch.delenv("NEWSWATCH_IA_SECRET_KEY", raising=False)
+    with SaveEndpoint() as endpoint:
+        configure(cli, server.base_url, endpoint.url)
+        result = cli("crawl", "--json")
+        command = cli("save-page-now", check=False)
+    assert json.loads(result.stdout)["new"] == 8 and endpoint.posts == []
+    [line] = [line for line in result.stderr.splitlines() if "save page now" in line]
+    assert "NEWSWATCH_IA_SECRET_KEY is not" in line and ACCESS not in result.stderr
+    assert [r["status"] for r in saves(cli.db)] == ["pending"] * 8
+    assert command.returncode == 2 and command.stderr.startswith("error: NEWSWATCH_IA_ACCESS_KEY is set")
+
+
 @pytest.mark.parametrize("table,line", [
     ("[settings]\nsave_page_now = true\nsave_page_now_secret_key = \"{secret}\"\n", 3),
     ("[settings]\nsave_page_now_endpoint = \"https://me:{secret}@web.archive.org/save\"\n", 2),
