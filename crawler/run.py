@@ -1,11 +1,11 @@
-"""Run one crawl in this process (`python -m crawler.run`), or start one in a child process.
+"""Run one crawl in this process (`python -m crawler.run`).
 
 Twisted's reactor cannot be restarted, so everything that crawls more than once per process
-(the scheduler, the demo) calls `start_child`, which runs this module as a new process.
+(the scheduler, the demo) calls `crawler.child.start_child`, which runs this module as a new process.
 With `--shard K/N --crawl-id ID` it is one of N worker processes of a crawl: it
 fetches the K-th share of the articles and adds its counts to the crawl row ID. A re-check
-asks its articles conditionally before Scrapy loads (crawler/recheck.py) and starts a Scrapy
-crawl only for what needs more than a 304.
+asks its articles conditionally before Scrapy loads (crawler/recheck/precheck.py) and starts a
+Scrapy crawl only for what needs more than a 304. Nothing imports this module: it is only run.
 """
 from __future__ import annotations
 
@@ -14,72 +14,23 @@ import logging
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
-EXIT_CONFIG = 2
-# The database cannot be written or read (disk full, file damaged, directory not writable): the
-# crawl stopped and said why in one line (a worker of a sharded crawl: on stdout, for its parent).
-EXIT_STORAGE = 3
-STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
-PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl belongs to
+from crawler.child import EXIT_CONFIG, EXIT_STORAGE, PARENT_PID, STOP_SIGNALS
+from crawler.recheck.sharding import shard_by_domain
+
 # Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
 # download_timeout, 30 s by default) before it kills itself.
 ORPHAN_GRACE_SECONDS = 120
-
 
 # Scrapy's loggers that repeat, once per worker process and per retry, what the crawl's summary
 # says once in words (-v shows them).
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
                  "scrapy.spidermiddlewares.httperror")
-
-def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
-                  every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
-                  progress_every: float | None = None, shard: tuple[int, int] | None = None,
-                  crawl_id: int | str | None = None, max_crawls: int | None = None) -> list[str]:
-    """The argument list of a child crawl (an argument list, never a shell string)."""
-    command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
-    if shard is not None:  # One of N worker processes, adding to the crawl row crawl_id
-        command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
-    for name in source_names:
-        command += ["--source", name]
-    for url in urls:
-        command += ["--url", url]
-    if every:
-        command.append("--all")
-    if verbose:
-        command.append("--verbose")
-    if progress_every is not None:
-        command += ["--progress-every", str(progress_every)]
-    if max_crawls is not None:
-        command += ["--max-crawls", str(max_crawls)]
-    return command
-
-
-def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
-    env.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    env[PARENT_PID] = str(os.getpid())  # the child stops when this process is gone
-    # A process group of its own: Ctrl-C at a terminal reaches this process only, which passes
-    # the stop on once (scheduler.crawls); a second signal would make Scrapy stop uncleanly.
-    if not popen_kwargs.get("start_new_session"):
-        popen_kwargs.setdefault("process_group", 0)
-    # The child starts with the stop signals blocked (a signal mask survives fork and exec): one
-    # sent before its main() can handle it stays pending instead of killing it half-started.
-    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        return subprocess.Popen(command, env=env, **popen_kwargs)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     # A stop asked for while Python and Scrapy load (~0.5 s, before Scrapy's own handlers are in
@@ -98,12 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crawler.sources import SourceConfigError, load_config
     from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
 
-    # A re-check asks its articles conditionally before Scrapy loads (crawler/recheck.py), and
+    # A re-check asks its articles conditionally before Scrapy loads (crawler/recheck/), and
     # loads Scrapy only for the articles that need more than a 304.
     probe_first = args.mode == "recheck" and os.environ.get("NEWSWATCH_PROBE", "1") != "0"
     if probe_first:
-        from crawler.probe import Limits
-        from crawler.recheck import precheck
+        from crawler.recheck.precheck import precheck
+        from crawler.recheck.probe import Limits
     else:
         import_scrapy()
 
@@ -301,18 +252,6 @@ def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1,
             # AutoThrottle aims at the concurrency allowed (the README: "aims at no more"); aiming
             # lower throttled a CPU-bound crawl: a busy reactor inflates the latencies it sees.
             "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency)}
-
-
-def shard_by_domain(domains) -> bool:
-    """Several domains: each goes whole to one worker process; one domain: its URLs are split."""
-    return len(set(domains)) > 1
-
-
-def shard_of(url: str, shards: int, by_domain: bool) -> int:
-    """The worker process (0..shards-1) that fetches `url`: a stable hash (crc32, the same in
-    every process, unlike hash()) of its host, or of the whole URL when there is one domain."""
-    key = (urlsplit(url).hostname or "") if by_domain else url
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % shards
 
 
 def _shard(text: str) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """Scrapy settings for newswatch: polite defaults, the components in use and the pipeline order."""
 from scrapy.settings import default_settings as _scrapy_defaults
 
-# What a re-check's first phase, before Scrapy loads, uses too (crawler/recheck.py).
+# What a re-check's first phase, before Scrapy loads, uses too (crawler/recheck/precheck.py).
 from crawler.defaults import CONCURRENT_REQUESTS, DEFAULT_REQUEST_HEADERS, DOWNLOAD_MAXSIZE  # noqa: F401
 from crawler.defaults import PROGRESS_EVERY as NEWSWATCH_PROGRESS_EVERY  # noqa: F401
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from crawler import queues
-from crawler.recheck import replan, select
+from crawler.recheck.due import replan, select
 from db import operations
 from db.schema import open_db
 from scheduler.jobs import Daemon

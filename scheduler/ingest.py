@@ -19,7 +19,7 @@ from pathlib import Path
 
 from crawler import queues
 from crawler.notifications import Notifier
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.sources import Config
 from db.ingest import Result, parse_result, write_batch
 from db.schema import open_db

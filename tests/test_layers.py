@@ -39,11 +39,11 @@ def test_start_up_loads_only_what_the_work_needs():
     """Every crawl process pays its imports before its first request: a re-check whose pages all
     answer 304 never cleans or reads a feed. The CLI starts a crawl's workers before it opens the
     database: it needs neither APScheduler nor sqlite-utils nor the diff machinery by then."""
-    worker = loaded_after("crawler.run", "crawler.spiders.news", "crawler.pipelines",
+    worker = loaded_after("crawler.child", "crawler.spiders.news", "crawler.pipelines",
                           "crawler.middlewares", "crawler.progress", "crawler.throttle")
     assert "crawler.cleaner" not in worker and "feedparser" not in worker
-    # a re-check asks and records its 304s before Scrapy loads (crawler/recheck.py)
-    recheck = loaded_after("crawler.run", "crawler.recheck", "crawler.notifications", "crawler.defaults")
+    # a re-check asks and records its 304s before Scrapy loads (crawler/recheck/precheck.py)
+    recheck = loaded_after("crawler.child", "crawler.recheck.precheck", "crawler.notifications", "crawler.defaults")
     assert not {m.split(".")[0] for m in recheck} & {"scrapy", "twisted", "OpenSSL", "apprise"}
     cli = loaded_after("newswatch.cli", "scheduler.crawls")
     for module in ("apscheduler", "scrapy", "sqlite_utils", "db.store", "db.changes"):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from scheduler import health
-from crawler.policy import (BACKOFF_FACTOR, CHANGE_FACTOR, JITTER, check_interval, domain_of,
+from crawler.recheck.policy import (BACKOFF_FACTOR, CHANGE_FACTOR, JITTER, check_interval, domain_of,
                             jitter_fraction, next_check_at, overdue_priority, schedule_for,
                             select_due)
 from crawler.run import limit_settings

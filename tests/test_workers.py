@@ -6,7 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from crawler.run import limit_settings, shard_of
+from crawler.recheck.sharding import shard_of
+from crawler.run import limit_settings
 from crawler.sources import load_config
 
 

@@ -4,7 +4,7 @@ A re-check sends each article's validators (If-None-Match / If-Modified-Since), 
 answer is nearly always 304 Not Modified: a few hundred bytes with nothing to parse. A Scrapy
 request costs ~1.5 ms of CPU whatever the answer, and loading Scrapy, Twisted and OpenSSL costs
 each crawl process ~0.4 s before its first request. So a re-check's worker process first asks
-with aiohttp on a plain asyncio loop (crawler/recheck.py writes the 304s at once), and loads
+with aiohttp on a plain asyncio loop (crawler/recheck/precheck.py writes the 304s at once), and loads
 Scrapy only when some article needs more than a 304:
 
 - 304: the answer (status and headers) is the check;
