@@ -210,9 +210,9 @@ class PushResultPipeline:
 
 def worker_settings(redis_url: str, config) -> dict:
     """Scrapy settings of a worker: scrapy-redis scheduler + our dupefilter, clean then push."""
-    from crawler.run import limit_settings
+    from crawler.politeness import politeness_for
 
-    limits = limit_settings(config)
+    limits = politeness_for(config).scrapy_settings()  # with USER_AGENT and DOWNLOAD_TIMEOUT
     domains = {d for s in config.sources for d in s.allowed_domains} or {"?"}
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
@@ -225,8 +225,6 @@ def worker_settings(redis_url: str, config) -> dict:
         "ITEM_PIPELINES": {"crawler.pipelines.CleanPipeline": 100,
                            "crawler.distributed.PushResultPipeline": 200},
         "NEWSWATCH_PROGRESS_EVERY": 0,
-        "USER_AGENT": config.user_agent,
-        "DOWNLOAD_TIMEOUT": config.download_timeout,
         **limits,
         # The downloader takes requests from the frontier until CONCURRENT_REQUESTS are in its
         # hands; more than it can fetch at once would be hoarded from the other workers (and lost

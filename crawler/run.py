@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crawler.child import EXIT_CONFIG, EXIT_STORAGE, PARENT_PID, STOP_SIGNALS
-from crawler.recheck.sharding import shard_by_domain
+from crawler.politeness import politeness_for
 
 # Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
 # download_timeout, 30 s by default) before it kills itself.
@@ -54,7 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     probe_first = args.mode == "recheck" and os.environ.get("NEWSWATCH_PROBE", "1") != "0"
     if probe_first:
         from crawler.recheck.precheck import precheck
-        from crawler.recheck.probe import Limits
     else:
         import_scrapy()
 
@@ -79,20 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code:
             return code
     shards = args.shard[1] if args.shard else 1
-    limits = limit_settings(config, args.source, shards, args.max_crawls)  # Limits
+    politeness = politeness_for(config, args.source, shards, args.max_crawls)
     max_crawl_time = config.crawl_time_limit(args.source)
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
     early = None
     if not probe_first:
         db.close()  # the crawl's pipelines open their own
     else:
-        probe_limits = Limits(user_agent=config.user_agent,
-                              per_host=limits["CONCURRENT_REQUESTS_PER_DOMAIN"],
-                              delay=limits["DOWNLOAD_DELAY"], timeout=config.download_timeout or None)
         try:
             early = precheck(db, args.db, config, source_names=args.source, every=args.all,
                              urls=args.url or None, shard=args.shard,
-                             crawl_id=args.crawl_id if args.shard else None, limits=probe_limits,
+                             crawl_id=args.crawl_id if args.shard else None, limits=politeness,
                              progress_every=progress_every, verbose=args.verbose, asked=asked,
                              max_crawl_time=max_crawl_time)
         except (sqlite3.Error, DatabaseError, OSError) as exc:  # nothing half-written: batches are atomic
@@ -114,9 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crawler.spiders.news import NewsSpider
 
     settings = get_project_settings()
-    settings.set("USER_AGENT", config.user_agent, priority="project")  # the sources file says who we are
-    settings.set("DOWNLOAD_TIMEOUT", config.download_timeout, priority="project")
-    for name, value in limits.items():
+    # the sources file says who we are and how fast we may go (crawler/politeness.py)
+    for name, value in politeness.scrapy_settings().items():
         settings.set(name, value, priority="project")
     if args.shard:
         settings.set("NEWSWATCH_CRAWL_ID", args.crawl_id, priority="cmdline")
@@ -225,33 +220,6 @@ def import_scrapy() -> None:
 def _without_traceback(record: logging.LogRecord) -> bool:
     record.exc_info, record.exc_text = None, None
     return True
-
-
-def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1,
-                   max_crawls: int | None = None) -> dict:
-    """The sources file's limits as Scrapy settings.
-
-    Scrapy has no global rate: DOWNLOAD_DELAY spaces the requests of one domain (one download
-    slot), and AutoThrottle never goes below it. So the ceiling of `requests_per_second` for all
-    crawls together becomes a delay of max_crawls × domains / requests_per_second per domain.
-    A crawl split over `shards` worker processes shards by domain when there are
-    several (each domain's requests stay in one process: the limits hold as they are); a single
-    domain's URLs are spread over every process, so each gets 1/shards of its concurrency and
-    rate, and all of them together stay within the limits.
-    """
-    selected = [config.source(n) for n in source_names] or list(config.sources)
-    domains = {d for s in selected for d in s.allowed_domains} or {"?"}
-    # `newswatch run --max-crawls N` runs up to N crawls at once: each child is told N.
-    crawls = max_crawls or config.max_crawls
-    split = shards if shards > 1 and not shard_by_domain(domains) else 1
-    delay = crawls * len(domains) * split / config.requests_per_second
-    concurrency = max(1, config.concurrent_per_domain // split)
-    return {"CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-            "DOWNLOAD_DELAY": delay,
-            "AUTOTHROTTLE_START_DELAY": max(delay, 0.25),
-            # AutoThrottle aims at the concurrency allowed (the README: "aims at no more"); aiming
-            # lower throttled a CPU-bound crawl: a busy reactor inflates the latencies it sees.
-            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency)}
 
 
 def _shard(text: str) -> tuple[int, int]:

@@ -12,6 +12,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # Politeness : obey robots.txt, adapt to the server's latency,
 # never hammer one host.
 ROBOTSTXT_OBEY = True
+# Read as the re-check probe reads it: one politeness model (crawler/politeness.py).
+ROBOTSTXT_PARSER = "crawler.politeness.RobotsRules"
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 AUTOTHROTTLE_ENABLED = True

@@ -24,7 +24,8 @@ from crawler.notifications import Notifier
 from crawler.recheck.conditional import HandedOver, validators
 from crawler.recheck.due import replan, select
 from crawler.recheck.policy import schedule_for
-from crawler.recheck.probe import Answer, Ask, ConditionalProbe, Limits
+from crawler.politeness import Politeness
+from crawler.recheck.probe import Answer, Ask, ConditionalProbe
 from crawler.report import COUNTS, format_counts, label, time_limit_reason
 from crawler.sources import Config, Source
 from crawler.urls import canonical_url
@@ -44,7 +45,7 @@ class Precheck:
 
 def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
              every: bool = False, urls: Sequence[str] | None = None,
-             shard: tuple[int, int] | None = None, crawl_id: int | None = None, limits: Limits,
+             shard: tuple[int, int] | None = None, crawl_id: int | None = None, limits: Politeness,
              progress_every: float = PROGRESS_EVERY, verbose: bool = False,
              asked: list | None = None, max_crawl_time: float | None = None) -> Precheck:
     """Re-check this worker's share in `db` (the caller's open database, at `db_path`); record
@@ -117,7 +118,7 @@ class _Run:
         self.storage_failure: Exception | None = None  # the database cannot be written: stop
         self.out_of_time = False  # max_crawl_time came before every answer did
 
-    async def probe(self, chosen: list[tuple[dict, Source]], limits: Limits,
+    async def probe(self, chosen: list[tuple[dict, Source]], limits: Politeness,
                     progress_every: float, max_time: float | None = None) -> None:
         asks, later = [], []
         for row, source in chosen:
