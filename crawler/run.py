@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crawler.child import EXIT_CONFIG, EXIT_STORAGE, PARENT_PID, STOP_SIGNALS
-from crawler.politeness import politeness_for
 
 # Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
 # download_timeout, 30 s by default) before it kills itself.
@@ -46,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.defaults import PROGRESS_EVERY
+    from crawler.politeness import politeness_for
     from crawler.sources import SourceConfigError, load_config
     from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
 
