@@ -5,8 +5,10 @@
 Generates a demo site, serves it with nginx (bench/run.py's `Nginx`: one port honouring
 `If-None-Match` / `If-Modified-Since`, one ignoring them; a Python test server would be the
 bottleneck of the 304 path), crawls it once, then re-checks every article twice: (a) newswatch as
-it is — validators sent, 304s answered, nothing parsed — and (b) a full re-fetch — no validators
-kept, the server ignoring conditionals, every page downloaded and cleaned. Each re-check runs on
+it is — validators sent, 304s answered, nothing parsed — (b) the same conditional re-check with
+its requests sent through Scrapy instead of the aiohttp probe (`NEWSWATCH_PROBE=0`), and (c) a
+full re-fetch — no validators kept, the server ignoring conditionals, every page downloaded and
+cleaned. Each re-check runs on
 a fresh copy of the crawled database, `--repeat` times, the two alternating so that both see the
 same machine (it is shared; absolute times drift); the table gives the medians. Prints the crawl
 time and wall time of each `newswatch recheck --all` and the bytes received.
@@ -44,17 +46,17 @@ class Run:
     outcomes: dict
 
 
-def newswatch(db: Path, sources: Path, *args: str) -> tuple[float, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def newswatch(db: Path, sources: Path, *args: str, probe: bool = True) -> tuple[float, str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_PROBE="1" if probe else "0")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "newswatch", "--db", str(db), "--sources",
                            str(sources), *args], check=True, env=env, capture_output=True, text=True)
     return time.perf_counter() - started, done.stderr
 
 
-def measure(db: Path, sources: Path, *, verbose: bool = False) -> Run:
+def measure(db: Path, sources: Path, *, verbose: bool = False, probe: bool = True) -> Run:
     """One `newswatch recheck --all`; as a user runs it, or with -v for Scrapy's byte counts."""
-    wall, log = newswatch(db, sources, "recheck", "--all", *(["-v"] if verbose else []))
+    wall, log = newswatch(db, sources, "recheck", "--all", *(["-v"] if verbose else []), probe=probe)
     # "[recheck K/N] crawl …" per worker (from when its re-check or spider starts, imports
     # done), "[recheck] crawl …" for all, as the CLI saw it
     workers = re.findall(r"\[recheck \d+/\d+\] crawl \d+ finished in ([\d.]+)s", log)
@@ -88,7 +90,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5, help="re-checks of each kind (medians)")
     args = parser.parse_args()
-    runs: dict[str, list[Run]] = {"conditional": [], "full": []}
+    runs: dict[str, list[Run]] = {"conditional": [], "scrapy": [], "full": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         generate_site(tmp / "site", args.articles, seed=1)  # relative links: one site, both ports
@@ -106,15 +108,19 @@ def main() -> None:
             copy_db(crawled, full, server.honoured, server.ignored)  # the port that ignores validators
             with sqlite3.connect(full) as conn:  # a fetcher that keeps no validators or hashes
                 conn.execute("update articles set etag = null, last_modified = null, raw_hash = null")
-            templates = {"conditional": crawled, "full": full}
+            # "scrapy": the conditional re-check without the aiohttp probe, all through Scrapy
+            templates = {"conditional": crawled, "scrapy": crawled, "full": full}
             # a first, untimed re-check of each kind with -v: the bytes (Scrapy's downloader
             # stats), and a warm start for the timed ones, which run as a user runs them
-            received = {kind: measure(fresh_copy(db, tmp / "run.db"), sources, verbose=True).received
+            received = {kind: measure(fresh_copy(db, tmp / "run.db"), sources, verbose=True,
+                                      probe=kind != "scrapy").received
                         for kind, db in templates.items()}
             for _ in range(args.repeat):
                 for kind, db in templates.items():
-                    runs[kind].append(measure(fresh_copy(db, tmp / "run.db"), sources))
+                    runs[kind].append(measure(fresh_copy(db, tmp / "run.db"), sources,
+                                              probe=kind != "scrapy"))
     conditional = median_run(runs["conditional"], received["conditional"])
+    scrapy = median_run(runs["scrapy"], received["scrapy"])
     refetch = median_run(runs["full"], received["full"])
     print(f"Re-check of {args.articles} unchanged articles, one run, medians of {args.repeat} each "
           f"(`.venv/bin/python bench/conditional.py --articles {args.articles} --repeat {args.repeat}`):\n")
@@ -122,14 +128,19 @@ def main() -> None:
           "| bytes received |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for name, run in (("full re-fetch (no validators kept, every page cleaned)", refetch),
-                      ("newswatch: conditional requests", conditional)):
+                      ("conditional requests through Scrapy (`NEWSWATCH_PROBE=0`)", scrapy),
+                      ("newswatch: conditional requests, aiohttp probe first", conditional)):
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(run.outcomes.items()))
         print(f"| {name} | {run.articles} | {outcomes} | {run.engine:.2f} s | {run.crawl:.2f} s | "
               f"{run.wall:.2f} s | {run.received:,} |")
     print(f"| **ratio** | | | **{refetch.engine / conditional.engine:.1f}×** | "
           f"**{refetch.crawl / conditional.crawl:.1f}×** | "
           f"**{refetch.wall / conditional.wall:.1f}×** | **{refetch.received / conditional.received:,.0f}×** |")
-    for name, kind in (("full re-fetch", "full"), ("conditional", "conditional")):
+    print(f"| **probe vs Scrapy alone** | | | **{scrapy.engine / conditional.engine:.2f}×** | "
+          f"**{scrapy.crawl / conditional.crawl:.2f}×** | **{scrapy.wall / conditional.wall:.2f}×** | "
+          f"{scrapy.received / conditional.received:.2f}× |")
+    for name, kind in (("full re-fetch", "full"), ("through Scrapy", "scrapy"),
+                       ("conditional", "conditional")):
         print(f"\n{name}, each run's wall time: " + ", ".join(f"{r.wall:.2f} s" for r in runs[kind]))
 
 

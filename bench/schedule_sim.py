@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/schedule_sim.py [--articles 100000] [--sites 20] [--seed 1]
 
-Uses the real policy (crawler.policy.next_check_at, select_due) and the default settings on a
+Uses the real policy (crawler.recheck.policy.next_check_at, select_due) and the default settings on a
 simulated clock: articles of mixed ages (publication spread evenly over the 30 days the
 default tiers track, new ones arriving at the same rate) on sites of Zipf-like sizes; a check
 finds an edit with a probability that falls with age. After a day to settle it measures one
@@ -23,7 +23,7 @@ from statistics import mean, median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.policy import JITTER, check_interval, domain_of, next_check_at, select_due  # noqa: E402
+from crawler.recheck.policy import JITTER, check_interval, domain_of, next_check_at, select_due  # noqa: E402
 from crawler.sources import DEFAULT_TIERS, Config  # noqa: E402
 
 DEFAULTS = Config(path=Path("sources.toml"))

@@ -1,5 +1,5 @@
 """Settings both Scrapy (crawler/settings.py) and a re-check's first phase before Scrapy loads
-(crawler/recheck.py, crawler/probe.py) use: defined once, here. Imports nothing."""
+(crawler/recheck/precheck.py, crawler/recheck/probe.py) use: defined once, here. Imports nothing."""
 
 CONCURRENT_REQUESTS = 32
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024

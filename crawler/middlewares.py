@@ -10,7 +10,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-PROBED = "newswatch_probed"  # request meta key: the probe's answer (crawler/probe.py's Answer)
+PROBED = "newswatch_probed"  # request meta key: the probe's answer (crawler/recheck/probe.py's Answer)
 
 
 class StayOnSource:
@@ -50,7 +50,7 @@ class MetaRefreshWithBody(MetaRefreshMiddleware):
 
 
 class UseProbedResponse:
-    """A re-check's article the conditional probe (crawler/probe.py) already has the answer to
+    """A re-check's article the conditional probe (crawler/recheck/probe.py) already has the answer to
     is not downloaded again: the answer goes on through the other middlewares' process_response
     (decompression, redirects, retries, stats) as a download."""
 

@@ -18,7 +18,7 @@ from crawler import paths
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS
 from crawler.items import FetchedPage, content_of
 from crawler.notifications import Notifier
-from crawler.policy import apply_tiers, schedule_for
+from crawler.recheck.policy import apply_tiers, schedule_for
 from crawler.report import COUNTS, cap_notes, crawl_status, note_failure
 from crawler.outcomes import classify_page, declares_paywall
 from crawler.urls import canonical_url
@@ -194,7 +194,7 @@ class StorePipeline(_OpenClose):
                            suspect_confirmations=spider.config.suspect_confirmations)
         source = ",".join(spider.source_names) if spider.source_names else None
         # A worker of a sharded crawl writes into the row its parent started; a
-        # re-check into the row it started before Scrapy loaded (crawler/recheck.py).
+        # re-check into the row it started before Scrapy loaded (crawler/recheck/precheck.py).
         parent_row = self.crawler.settings.getint("NEWSWATCH_CRAWL_ID")
         self.shared_row = bool(parent_row)
         self.crawl_id = parent_row or self.crawler.settings.getint("NEWSWATCH_OWN_CRAWL_ID") or \
@@ -309,7 +309,7 @@ class NotifyPipeline(_OpenClose):
         self.notifier: Notifier | None = None
 
     def spider_opened(self, spider) -> None:
-        # a re-check's first phase started one already (crawler/recheck.py)
+        # a re-check's first phase started one already (crawler/recheck/precheck.py)
         self.notifier = getattr(spider, "notifier", None) or \
             Notifier(spider.config, paths.db_path(self.crawler.settings, spider.db_arg))
 

@@ -30,7 +30,7 @@ class Progress:
         return cls(crawler, every)
 
     def spider_opened(self, spider) -> None:
-        # a re-check that asked its articles before Scrapy loaded started then (crawler/recheck.py)
+        # a re-check that asked its articles before Scrapy loaded started then (crawler/recheck/precheck.py)
         self.started = self.crawler.settings.getfloat("NEWSWATCH_STARTED") or time.monotonic()
         self.loop = task.LoopingCall(self.report, spider)
         self.loop.start(self.every, now=False)

@@ -1,11 +1,11 @@
-"""Run one crawl in this process (`python -m crawler.run`), or start one in a child process.
+"""Run one crawl in this process (`python -m crawler.run`).
 
 Twisted's reactor cannot be restarted, so everything that crawls more than once per process
-(the scheduler, the demo) calls `start_child`, which runs this module as a new process.
+(the scheduler, the demo) calls `crawler.child.start_child`, which runs this module as a new process.
 With `--shard K/N --crawl-id ID` it is one of N worker processes of a crawl: it
 fetches the K-th share of the articles and adds its counts to the crawl row ID. A re-check
-asks its articles conditionally before Scrapy loads (crawler/recheck.py) and starts a Scrapy
-crawl only for what needs more than a 304.
+asks its articles conditionally before Scrapy loads (crawler/recheck/precheck.py) and starts a
+Scrapy crawl only for what needs more than a 304. Nothing imports this module: it is only run.
 """
 from __future__ import annotations
 
@@ -14,72 +14,22 @@ import logging
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
-EXIT_CONFIG = 2
-# The database cannot be written or read (disk full, file damaged, directory not writable): the
-# crawl stopped and said why in one line (a worker of a sharded crawl: on stdout, for its parent).
-EXIT_STORAGE = 3
-STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
-PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl belongs to
+from crawler.child import EXIT_CONFIG, EXIT_STORAGE, PARENT_PID, STOP_SIGNALS
+
 # Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
 # download_timeout, 30 s by default) before it kills itself.
 ORPHAN_GRACE_SECONDS = 120
-
 
 # Scrapy's loggers that repeat, once per worker process and per retry, what the crawl's summary
 # says once in words (-v shows them).
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
                  "scrapy.spidermiddlewares.httperror")
-
-def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
-                  every: bool = False, urls: Sequence[str] = (), verbose: bool = False,
-                  progress_every: float | None = None, shard: tuple[int, int] | None = None,
-                  crawl_id: int | str | None = None, max_crawls: int | None = None) -> list[str]:
-    """The argument list of a child crawl (an argument list, never a shell string)."""
-    command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
-    if shard is not None:  # One of N worker processes, adding to the crawl row crawl_id
-        command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
-    for name in source_names:
-        command += ["--source", name]
-    for url in urls:
-        command += ["--url", url]
-    if every:
-        command.append("--all")
-    if verbose:
-        command.append("--verbose")
-    if progress_every is not None:
-        command += ["--progress-every", str(progress_every)]
-    if max_crawls is not None:
-        command += ["--max-crawls", str(max_crawls)]
-    return command
-
-
-def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
-    env.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    env[PARENT_PID] = str(os.getpid())  # the child stops when this process is gone
-    # A process group of its own: Ctrl-C at a terminal reaches this process only, which passes
-    # the stop on once (scheduler.crawls); a second signal would make Scrapy stop uncleanly.
-    if not popen_kwargs.get("start_new_session"):
-        popen_kwargs.setdefault("process_group", 0)
-    # The child starts with the stop signals blocked (a signal mask survives fork and exec): one
-    # sent before its main() can handle it stays pending instead of killing it half-started.
-    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        return subprocess.Popen(command, env=env, **popen_kwargs)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     # A stop asked for while Python and Scrapy load (~0.5 s, before Scrapy's own handlers are in
@@ -95,15 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.defaults import PROGRESS_EVERY
+    from crawler.politeness import politeness_for
     from crawler.sources import SourceConfigError, load_config
     from db.schema import DatabaseError, StorageProblem, open_db, storage_problem
 
-    # A re-check asks its articles conditionally before Scrapy loads (crawler/recheck.py), and
+    # A re-check asks its articles conditionally before Scrapy loads (crawler/recheck/), and
     # loads Scrapy only for the articles that need more than a 304.
     probe_first = args.mode == "recheck" and os.environ.get("NEWSWATCH_PROBE", "1") != "0"
     if probe_first:
-        from crawler.probe import Limits
-        from crawler.recheck import precheck
+        from crawler.recheck.precheck import precheck
     else:
         import_scrapy()
 
@@ -128,20 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code:
             return code
     shards = args.shard[1] if args.shard else 1
-    limits = limit_settings(config, args.source, shards, args.max_crawls)  # Limits
+    politeness = politeness_for(config, args.source, shards, args.max_crawls)
     max_crawl_time = config.crawl_time_limit(args.source)
     progress_every = PROGRESS_EVERY if args.progress_every is None else args.progress_every
     early = None
     if not probe_first:
         db.close()  # the crawl's pipelines open their own
     else:
-        probe_limits = Limits(user_agent=config.user_agent,
-                              per_host=limits["CONCURRENT_REQUESTS_PER_DOMAIN"],
-                              delay=limits["DOWNLOAD_DELAY"], timeout=config.download_timeout or None)
         try:
             early = precheck(db, args.db, config, source_names=args.source, every=args.all,
                              urls=args.url or None, shard=args.shard,
-                             crawl_id=args.crawl_id if args.shard else None, limits=probe_limits,
+                             crawl_id=args.crawl_id if args.shard else None, limits=politeness,
                              progress_every=progress_every, verbose=args.verbose, asked=asked,
                              max_crawl_time=max_crawl_time)
         except (sqlite3.Error, DatabaseError, OSError) as exc:  # nothing half-written: batches are atomic
@@ -165,9 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crawler.spiders.news import NewsSpider
 
     settings = get_project_settings()
-    settings.set("USER_AGENT", config.user_agent, priority="project")  # the sources file says who we are
-    settings.set("DOWNLOAD_TIMEOUT", config.download_timeout, priority="project")
-    for name, value in limits.items():
+    # the sources file says who we are and how fast we may go (crawler/politeness.py)
+    for name, value in politeness.scrapy_settings().items():
         settings.set(name, value, priority="project")
     if args.shard:
         settings.set("NEWSWATCH_CRAWL_ID", args.crawl_id, priority="cmdline")
@@ -284,45 +230,6 @@ def import_scrapy() -> None:
 def _without_traceback(record: logging.LogRecord) -> bool:
     record.exc_info, record.exc_text = None, None
     return True
-
-
-def limit_settings(config, source_names: Sequence[str] = (), shards: int = 1,
-                   max_crawls: int | None = None) -> dict:
-    """The sources file's limits as Scrapy settings.
-
-    Scrapy has no global rate: DOWNLOAD_DELAY spaces the requests of one domain (one download
-    slot), and AutoThrottle never goes below it. So the ceiling of `requests_per_second` for all
-    crawls together becomes a delay of max_crawls × domains / requests_per_second per domain.
-    A crawl split over `shards` worker processes shards by domain when there are
-    several (each domain's requests stay in one process: the limits hold as they are); a single
-    domain's URLs are spread over every process, so each gets 1/shards of its concurrency and
-    rate, and all of them together stay within the limits.
-    """
-    selected = [config.source(n) for n in source_names] or list(config.sources)
-    domains = {d for s in selected for d in s.allowed_domains} or {"?"}
-    # `newswatch run --max-crawls N` runs up to N crawls at once: each child is told N.
-    crawls = max_crawls or config.max_crawls
-    split = shards if shards > 1 and not shard_by_domain(domains) else 1
-    delay = crawls * len(domains) * split / config.requests_per_second
-    concurrency = max(1, config.concurrent_per_domain // split)
-    return {"CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-            "DOWNLOAD_DELAY": delay,
-            "AUTOTHROTTLE_START_DELAY": max(delay, 0.25),
-            # AutoThrottle aims at the concurrency allowed (the README: "aims at no more"); aiming
-            # lower throttled a CPU-bound crawl: a busy reactor inflates the latencies it sees.
-            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency)}
-
-
-def shard_by_domain(domains) -> bool:
-    """Several domains: each goes whole to one worker process; one domain: its URLs are split."""
-    return len(set(domains)) > 1
-
-
-def shard_of(url: str, shards: int, by_domain: bool) -> int:
-    """The worker process (0..shards-1) that fetches `url`: a stable hash (crc32, the same in
-    every process, unlike hash()) of its host, or of the whole URL when there is one domain."""
-    key = (urlsplit(url).hostname or "") if by_domain else url
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % shards
 
 
 def _shard(text: str) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """Scrapy settings for newswatch: polite defaults, the components in use and the pipeline order."""
 from scrapy.settings import default_settings as _scrapy_defaults
 
-# What a re-check's first phase, before Scrapy loads, uses too (crawler/recheck.py).
+# What a re-check's first phase, before Scrapy loads, uses too (crawler/recheck/precheck.py).
 from crawler.defaults import CONCURRENT_REQUESTS, DEFAULT_REQUEST_HEADERS, DOWNLOAD_MAXSIZE  # noqa: F401
 from crawler.defaults import PROGRESS_EVERY as NEWSWATCH_PROGRESS_EVERY  # noqa: F401
 
@@ -12,6 +12,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # Politeness : obey robots.txt, adapt to the server's latency,
 # never hammer one host.
 ROBOTSTXT_OBEY = True
+# Read as the re-check probe reads it: one politeness model (crawler/politeness.py).
+ROBOTSTXT_PARSER = "crawler.politeness.RobotsRules"
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 AUTOTHROTTLE_ENABLED = True

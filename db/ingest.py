@@ -1,8 +1,8 @@
-"""Distributed results: their JSON form, and writing a batch of them in one transaction.
+"""Distributed results: writing a batch of them in one transaction.
 
-A worker cannot write SQLite; it sends each fetch as JSON (`result_json`). `newswatch ingest`
-writes them with `write_batch`: one transaction per batch, idempotent, so that a batch replayed
-after a crash (its items left Redis only after COMMIT) changes nothing:
+A worker cannot write SQLite; it sends each fetch as JSON (crawler.distributed.protocol.Result).
+`newswatch ingest` writes them with `write_batch`: one transaction per batch, idempotent, so
+that a batch replayed after a crash (its items left Redis only after COMMIT) changes nothing:
 
 - each result has an idempotency key (`result_id`, a uuid) kept on its `checks` row under a
   unique index: a result whose key is already there is skipped (no second check row);
@@ -10,88 +10,22 @@ after a crash (its items left Redis only after COMMIT) changes nothing:
 """
 from __future__ import annotations
 
-import base64
-import json
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from db.store import (COUNTED_AS, Content, Fetch, FetchResult, Rules, Schedule,
-                      hint_recheck_in, record_fetch_in)
-from db.schema import each_all_or_nothing, iso, parse_iso, write_transaction
+from db.store import COUNTED_AS, FetchResult, Rules, Schedule, hint_recheck_in, record_fetch_in
+from db.schema import each_all_or_nothing, iso, write_transaction
 
 if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
     import sqlite_utils
 
 
-@dataclass(frozen=True)
-class Result:
-    """One message of the results list: a fetch (with its content) or a change hint."""
-
-    kind: str  # "fetch", "hint" or "page" (a discovery page was read, or failed: `error`)
-    result_id: str
-    cycle: str | None = None  # "discover:<source>:<iso time>" or "recheck:<iso time>"
-    pushed_at: datetime | None = None
-    fetch: Fetch | None = None
-    content: Content | None = None
-    url: str | None = None  # hint: the article a feed / sitemap date says changed …
-    changed_at: datetime | None = None  # … at this moment
-    error: str | None = None  # page: why the discovery page failed
-
-
-def fetch_json(result_id: str, cycle: str | None, fetch: Fetch, content: Content | None,
-               pushed_at: datetime) -> str:
-    """The JSON a worker pushes for one fetch."""
-    content_dict = None
-    if content is not None:
-        content_dict = {k: v for k, v in asdict(content).items() if k != "raw_html"}
-        if content.raw_html:
-            content_dict["raw_html"] = base64.b64encode(content.raw_html).decode("ascii")
-    fetch_dict = asdict(fetch)
-    fetch_dict["checked_at"] = fetch.checked_at.isoformat()
-    return json.dumps({"type": "fetch", "result_id": result_id, "cycle": cycle,
-                       "pushed_at": pushed_at.isoformat(), "fetch": fetch_dict,
-                       "content": content_dict}, ensure_ascii=False, separators=(",", ":"))
-
-
-def hint_json(result_id: str, url: str, changed_at: datetime, pushed_at: datetime) -> str:
-    return json.dumps({"type": "hint", "result_id": result_id, "url": url,
-                       "changed_at": changed_at.isoformat(), "pushed_at": pushed_at.isoformat()},
-                      separators=(",", ":"))
-
-
-def page_json(result_id: str, cycle: str | None, url: str, error: str | None,
-              pushed_at: datetime) -> str:
-    return json.dumps({"type": "page", "result_id": result_id, "cycle": cycle, "url": url,
-                       "error": error, "pushed_at": pushed_at.isoformat()}, separators=(",", ":"))
-
-
-def parse_result(text: str | bytes) -> Result:
-    """A message back as a Result; ValueError (KeyError, TypeError too) when it is not one."""
-    data = json.loads(text)
-    pushed_at = parse_iso(data.get("pushed_at"))
-    if data["type"] == "hint":
-        return Result("hint", data["result_id"], pushed_at=pushed_at, url=data["url"],
-                      changed_at=parse_iso(data["changed_at"]))
-    if data["type"] == "page":
-        return Result("page", data["result_id"], data.get("cycle"), pushed_at, url=data["url"],
-                      error=data.get("error"))
-    if data["type"] != "fetch":
-        raise ValueError(f"unknown result type {data['type']!r}")
-    fetch = dict(data["fetch"])
-    fetch["checked_at"] = parse_iso(fetch["checked_at"])
-    content = data.get("content")
-    if content is not None:
-        content = dict(content)
-        if content.get("raw_html"):
-            content["raw_html"] = base64.b64decode(content["raw_html"])
-        content = Content(**content)
-    return Result("fetch", data["result_id"], data.get("cycle"), pushed_at, Fetch(**fetch), content)
-
-
-def write_batch(db: sqlite_utils.Database, results: list[Result], schedule: Schedule,
+def write_batch(db: sqlite_utils.Database, results: Sequence, schedule: Schedule,
                 rules: Rules = Rules()) -> list[FetchResult | Exception]:
-    """Write `results` in ONE transaction, each all-or-nothing: what became of each
+    """Write `results` (crawler.distributed.protocol.Result: db imports nothing of ours, it
+    reads their attributes) in ONE transaction, each all-or-nothing: what became of each
     (`FetchResult.version_id` is the new version's, for notifications) — its check outcome,
     `replayed` for a result already written (same result_id), `hinted` / `hint_ignored` for
     hints, `discovery_page` / `discovery_failed` for discovery pages — or, for a result whose
@@ -101,7 +35,7 @@ def write_batch(db: sqlite_utils.Database, results: list[Result], schedule: Sche
         return each_all_or_nothing(db, results, lambda r: _write_one(db, r, now, schedule, rules))
 
 
-def _write_one(db: sqlite_utils.Database, result: Result, now: datetime, schedule: Schedule,
+def _write_one(db: sqlite_utils.Database, result, now: datetime, schedule: Schedule,
                rules: Rules) -> FetchResult:
     if result.kind == "hint":
         hinted = hint_recheck_in(db, result.url, now, result.changed_at)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # loaded by open_db: importing a db module stays cheap
 # next check time from (age basis, now, edited?, *, unchanged=checks in a row that found no
 # change, key=the article's URL for its jitter) -> None means "stop checking"; passed in by the
 # crawler so that the policy lives with the scheduler settings, not in the database layer
-# (crawler.policy.schedule_for builds one).
+# (crawler.recheck.policy.schedule_for builds one).
 Schedule = Callable[..., "datetime | None"]
 
 # What a check found. Only `new` and `changed` write a version. `missing` is a 404/410 or a 200

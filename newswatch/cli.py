@@ -1263,7 +1263,7 @@ def _redis_url(explicit: str | None, paths: Paths):
 
 
 def _redis_status(url: str) -> dict:
-    from crawler.queues import RedisMissing
+    from crawler.distributed.queues import RedisMissing
     from scheduler.coordinator import redis_status
 
     try:
@@ -1292,11 +1292,11 @@ def worker(paths: Paths, redis_url: str | None, verbose: bool) -> None:
     A worker needs the sources file, not the database: it pushes its results to Redis for
     `newswatch ingest`.
     """
-    from crawler.queues import RedisMissing
+    from crawler.distributed.queues import RedisMissing
 
     url, _ = _redis_url(redis_url, paths)
     try:
-        from crawler.distributed import run_worker
+        from crawler.distributed.worker import run_worker
     except ImportError:
         raise UsageProblem(str(RedisMissing())) from None
     try:
@@ -1323,7 +1323,7 @@ def ingest(paths: Paths, redis_url: str | None, batch: int, until_idle: bool) ->
     transaction committed; a restart first writes what the processing list still holds, and a
     result written before is recognised by its id. Runs until Ctrl-C / SIGTERM.
     """
-    from crawler.queues import RedisMissing
+    from crawler.distributed.queues import RedisMissing
     from scheduler.ingest import Ingest
 
     url, config = _redis_url(redis_url, paths)

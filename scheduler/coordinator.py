@@ -21,13 +21,14 @@ discovery cycle (a new dupefilter key) requests it again.
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timezone
 
-from crawler import queues
-from crawler.recheck import replan, select
+from crawler.distributed import queues
+from crawler.distributed.protocol import Heartbeat, Result, WorkItem
+from crawler.recheck.due import replan, select
 from db import operations
 from db.schema import open_db
 from scheduler.jobs import Daemon
@@ -67,10 +68,10 @@ class Coordinator(Daemon):
         self.seed_known()
         source = self.config.source(name)
         cycle = queues.new_cycle("discover", name, now)
-        items = [{"kind": "discover", "parser": parser, "url": url, "source": name, "cycle": cycle}
+        items = [WorkItem("discover", url, name, cycle, parser=parser)
                  for parser, urls in (("feed", source.feeds), ("sitemap", source.sitemaps),
                                       ("section", source.start_urls)) for url in urls]
-        self.redis.rpush(queues.WORK, *[json.dumps(i) for i in items])
+        self.redis.rpush(queues.WORK, *[i.to_json() for i in items])
         return cycle, len(items)
 
     def push_rechecks(self, now: datetime) -> tuple[str, int]:
@@ -90,9 +91,8 @@ class Coordinator(Daemon):
             for row in rows:
                 pipe.set(queues.LEASE + row["url"], cycle, nx=True, ex=self.lease)
             granted = pipe.execute()
-        items = [json.dumps({"kind": "recheck", "url": r["url"], "source": r["source"],
-                             "cycle": cycle, "etag": r["etag"], "last_modified": r["last_modified"],
-                             "raw_hash": r["raw_hash"]})
+        items = [WorkItem("recheck", r["url"], r["source"], cycle, etag=r["etag"],
+                          last_modified=r["last_modified"], raw_hash=r["raw_hash"]).to_json()
                  for r, ok in zip(rows, granted) if ok]
         if items:
             self.redis.rpush(queues.WORK, *items)
@@ -128,14 +128,14 @@ def redis_status(redis_url: str, now: float | None = None) -> dict:
     for key in server.scan_iter(match=queues.WORKER + "*", count=500):
         value = server.get(key)
         if value:
-            workers.append(json.loads(value))
+            workers.append(asdict(Heartbeat.from_json(value)))
     oldest = server.lindex(queues.RESULTS, -1) or server.lindex(queues.PROCESSING, -1)
     lag = None
     if oldest:  # how long the oldest result not yet written has waited
         try:
-            pushed = datetime.fromisoformat(json.loads(oldest)["pushed_at"]).timestamp()
+            pushed = Result.from_json(oldest).pushed_at.timestamp()
             lag = round(max(0.0, now - pushed), 1)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             lag = None
     ingest = {k.decode(): v.decode() for k, v in server.hgetall(queues.INGEST).items()}
     return {"redis": redis_url, "queues": depths, "workers": sorted(workers, key=lambda w: w["worker"]),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.run import EXIT_STORAGE, STOP_SIGNALS, child_command, start_child
+from crawler.child import EXIT_STORAGE, STOP_SIGNALS, child_command, start_child
 from crawler.sources import Config
 from db.schema import open_db, storage_problem
 

@@ -17,12 +17,13 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler import queues
+from crawler.distributed import queues
+from crawler.distributed.protocol import Result
 from crawler.notifications import Notifier
+from crawler.recheck.policy import schedule_for
 from crawler.save_page_now import PageSaver
-from crawler.policy import schedule_for
 from crawler.sources import Config
-from db.ingest import Result, parse_result, write_batch
+from db.ingest import write_batch
 from db.schema import open_db
 from db.store import FetchResult, Rules
 
@@ -92,7 +93,7 @@ class Ingest:
         bad = []
         for raw in raws:
             try:
-                parsed.append((raw, parse_result(raw)))
+                parsed.append((raw, Result.from_json(raw)))
             except (ValueError, KeyError, TypeError) as exc:
                 log.error("unreadable result moved to %s: %s", queues.FAILED, exc)
                 bad.append(raw)

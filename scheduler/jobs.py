@@ -15,7 +15,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.run import EXIT_STORAGE
+from crawler.child import EXIT_STORAGE
 from crawler.sources import Config
 from db import operations
 from db.schema import open_db

@@ -9,7 +9,7 @@ import random
 import sys
 from datetime import datetime, timezone
 
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.sources import DEFAULT_TIERS
 from db.schema import open_db
 from db.store import Content, Fetch, record_fetch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.sources import Tier
 from db.schema import open_db
 from db.store import Content, Fetch, content_hash, record_fetch

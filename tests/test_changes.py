@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 
 from crawler.cleaner import clean
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.reclean import reclean_db
 from crawler.sources import DEFAULT_TIERS
 from db import schema

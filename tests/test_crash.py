@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from crawler.run import child_command, start_child
+from crawler.child import child_command, start_child
 from newswatch.demosite import DemoServer, edit_articles, generate_site
 from tests.conftest import REPO, wait_for, write_sources
 from tests.invariants import check_database

@@ -315,9 +315,10 @@ def test_a_result_that_cannot_be_written_spoils_nothing_else_in_its_batch(tmp_pa
     """db.ingest.write_batch: each result all-or-nothing inside the batch's one transaction."""
     from datetime import datetime, timezone
 
-    from crawler.policy import schedule_for
+    from crawler.recheck.policy import schedule_for
     from crawler.sources import DEFAULT_TIERS
-    from db.ingest import Result, write_batch
+    from crawler.distributed.protocol import Result
+    from db.ingest import write_batch
     from db.schema import open_db
     from db.store import Content, Fetch
 

@@ -225,7 +225,7 @@ def test_one_discovery_fetches_at_most_its_cap_and_says_so(make_cli):
 # -- 4. a trickling server costs one attempt budget per URL, whichever path asks ----------------
 def test_a_trickling_server_gets_one_attempt_budget_per_url_on_crawl_and_recheck(make_cli):
     # 1 + RETRY_TIMES (2) attempts of download_timeout each: the re-check's conditional request
-    # (crawler/probe.py) is one of them, not a fourth.
+    # (crawler/recheck/probe.py) is one of them, not a fourth.
     known, new = "/news/known-story", "/news/trickling-from-the-start"
     with HostileServer() as server:
         server.routes.update({"/index.html": section([known, new]), new: drip(30),

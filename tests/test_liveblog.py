@@ -150,17 +150,18 @@ def test_an_invalid_live_selector_is_a_one_line_error(tmp_path):
 
 
 def test_entries_survive_the_distributed_path(tmp_path):
-    """A worker sends Content as JSON (db.ingest): the entries come back as lists of dicts."""
+    """A worker sends Content as JSON (crawler.distributed.protocol): the entries come back as
+    lists of dicts."""
     from crawler.cleaner import clean
     from crawler.items import content_of
-    from db.ingest import fetch_json, parse_result
+    from crawler.distributed.protocol import Result
     from db.schema import open_db
     from db.store import Fetch, record_fetch
 
     now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
     content = content_of(clean(jsonld_blog([1, 2]), "https://example.org/live"), now)
     fetch = Fetch(url="https://example.org/live", source="live", checked_at=now, http_status=200)
-    result = parse_result(fetch_json("r1", None, fetch, content, now))
+    result = Result.from_json(Result("fetch", "r1", None, now, fetch, content).to_json())
     db = open_db(tmp_path / "n.db")
     record_fetch(db, result.fetch, result.content, lambda *a, **k: None)
     assert [r["entry_key"] for r in db.query("select entry_key from live_entries order by id")] == [

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crawler.notifications import NotifyRules, Sender, message, rules_for, wanted
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.sources import DEFAULT_TIERS, SourceConfigError, load_config
 from db import notifications
 from db.schema import open_db

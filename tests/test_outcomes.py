@@ -213,7 +213,7 @@ def _old_rule_db(path):
     """A database as the old rule left it: stand-in pages confirmed twice became versions."""
     from datetime import timedelta, timezone
 
-    from crawler.policy import schedule_for
+    from crawler.recheck.policy import schedule_for
     from crawler.sources import Tier
     from db.schema import open_db
     from db.store import Content, Fetch, record_fetch

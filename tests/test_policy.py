@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from scheduler import health
-from crawler.policy import (BACKOFF_FACTOR, CHANGE_FACTOR, JITTER, check_interval, domain_of,
+from crawler.recheck.policy import (BACKOFF_FACTOR, CHANGE_FACTOR, JITTER, check_interval, domain_of,
                             jitter_fraction, next_check_at, overdue_priority, schedule_for,
                             select_due)
-from crawler.run import limit_settings
+from crawler.politeness import politeness_for
 from crawler.sources import DEFAULT_TIERS, SourceConfigError, Tier, load_config
 from db import operations, queries
 from db.schema import iso, open_db
@@ -222,7 +222,7 @@ def test_limit_settings_are_validated_and_mapped_onto_scrapy(tmp_path):
                     '[[source]]\nname = "a"\nfeeds = ["https://a.example/f", "https://b.example/f"]\n')
     config = load_config(path)
     assert (config.max_crawls, config.max_checks_per_run, config.max_checks_per_domain) == (3, 100, 10)
-    scrapy = limit_settings(config)
+    scrapy = politeness_for(config).scrapy_settings()
     assert scrapy["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
     assert scrapy["DOWNLOAD_DELAY"] == pytest.approx(3 * 2 / 6)  # 3 crawls × 2 domains / 6 per s
     path.write_text('[settings]\nrecheck_every = "5m"\nmax_checks_per_domain = 0\n')

@@ -1,4 +1,4 @@
-"""The conditional probe of re-checks (crawler/probe.py): each article asked
+"""The conditional probe of re-checks (crawler/recheck/probe.py): each article asked
 once whatever the answer, Scrapy's politeness kept, the same records as a Scrapy fetch.
 
 Real CLI, real Scrapy crawl, the fixture server on 127.0.0.1, the real SQLite file."""
@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 
-from crawler.run import child_command, start_child
+from crawler.child import child_command, start_child
 from newswatch.demosite import DemoServer, edit_articles, generate_site
 from tests.conftest import REPO, Cli, served_site, write_sources
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.outcomes import PAYWALL
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.save_page_now import KeysError, drain, keys_from_file, load_keys
 from crawler.sources import DEFAULT_TIERS, load_config
 from db import page_saves

@@ -209,7 +209,7 @@ def test_a_crawl_process_stopped_while_python_starts_stops_cleanly(site, cli):
     """A SIGTERM that reaches a crawl process before Python has even loaded it (the daemon
     stopping just as it started a crawl) is kept pending for it by the signal mask it starts
     with: the crawl stops cleanly and says so, instead of dying as 'failed (exit code -15)'."""
-    from crawler.run import child_command, start_child
+    from crawler.child import child_command, start_child
 
     child = start_child(child_command(cli.db, cli.sources, "discover", progress_every=0))
     child.send_signal(signal.SIGTERM)  # at once: the interpreter is still starting

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from click.testing import CliRunner
 
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.sources import Tier
 from db.changes import compare
 from db.schema import open_db

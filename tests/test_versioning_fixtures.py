@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.cleaner import clean
-from crawler.policy import schedule_for
+from crawler.recheck.policy import schedule_for
 from crawler.sources import DEFAULT_TIERS
 from db.schema import open_db
 from db.store import Content, Fetch, record_fetch

@@ -6,7 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from crawler.run import limit_settings, shard_of
+from crawler.recheck.sharding import shard_of
+from crawler.politeness import politeness_for
 from crawler.sources import load_config
 
 
@@ -48,14 +49,15 @@ def _config(tmp_path: Path, domains: list[str]):
 
 def test_one_domain_divides_its_limits_between_workers(tmp_path):
     config = _config(tmp_path, ["herald.example"])
-    alone, shared = limit_settings(config), limit_settings(config, shards=2)
+    alone = politeness_for(config).scrapy_settings()
+    shared = politeness_for(config, shards=2).scrapy_settings()
     assert shared["CONCURRENT_REQUESTS_PER_DOMAIN"] * 2 == alone["CONCURRENT_REQUESTS_PER_DOMAIN"]
     assert shared["DOWNLOAD_DELAY"] == 2 * alone["DOWNLOAD_DELAY"]  # half the rate each
 
 
 def test_several_domains_keep_their_limits(tmp_path):
     config = _config(tmp_path, ["herald.example", "gazette.example"])
-    assert limit_settings(config, shards=2) == limit_settings(config)
+    assert politeness_for(config, shards=2).scrapy_settings() == politeness_for(config).scrapy_settings()
 
 
 def test_a_sharded_crawl_on_a_file_that_is_no_database_says_so_once(site, cli):

@@ -1,6 +1,6 @@
 """Delivering notifications of edits through Apprise: a `Notifier` for the crawl's pipeline stage
 after StorePipeline (crawler.pipelines.NotifyPipeline), for a re-check that needed no Scrapy
-crawl (crawler.recheck: it retries what is pending) and for `newswatch ingest`, the writer of
+crawl (crawler.recheck.precheck: it retries what is pending) and for `newswatch ingest`, the writer of
 distributed crawls. Scrapy-free.
 
 For each new version the stage reads its change record (committed by then), applies the

@@ -24,8 +24,9 @@ from crawler.defaults import DOWNLOAD_MAXSIZE
 from crawler.items import FetchedPage
 from crawler.middlewares import EXCHANGE, PROBED
 from crawler.pipelines import stop_for_storage
-from crawler.recheck import HandedOver, select, validators
-from crawler.run import shard_by_domain, shard_of
+from crawler.recheck.conditional import HandedOver, validators
+from crawler.recheck.due import select
+from crawler.recheck.sharding import shard_by_domain, shard_of
 from crawler.sources import Source, load_config
 from db.fronts import record_front_reading
 from db.queries import known_urls
@@ -59,7 +60,7 @@ class NewsSpider(scrapy.Spider):
         # Per source: new articles asked for, and the new ones over its cap (left for next time).
         self.taken: dict[str, int] = {}
         self.over_cap: dict[str, set[str]] = {}
-        # A re-check's articles its first phase left to Scrapy (crawler/recheck.py), if it had one.
+        # A re-check's articles its first phase left to Scrapy (crawler/recheck/precheck.py), if it had one.
         self.handed_over = handed_over
         self.notifier = notifier  # and its notifier, already retrying what was pending
         # "K/N" = this worker process fetches the K-th of N shares of the articles.
@@ -288,7 +289,7 @@ class NewsSpider(scrapy.Spider):
     # -- articles -----------------------------------------------------------------------------
     def recheck_requests(self) -> Iterable[scrapy.Request]:
         """The re-check's articles, asked by Scrapy alone (`scrapy crawl news -a mode=recheck`, or
-        NEWSWATCH_PROBE=0): the same choice as crawler/recheck.py's."""
+        NEWSWATCH_PROBE=0): the same choice as crawler/recheck/precheck.py's."""
         selection = select(self.db, self.config, self.selected, by_name=bool(self.source_names),
                            every=self.every, urls=self.only_urls, shard=self.shard,
                            shards=self.shards, warn=self.logger.warning)
@@ -297,7 +298,7 @@ class NewsSpider(scrapy.Spider):
             yield self._article_request(row["url"], source, row)
 
     def handed_over_requests(self) -> Iterable[scrapy.Request]:
-        """The articles a re-check's first phase left to Scrapy (crawler/recheck.py), with the
+        """The articles a re-check's first phase left to Scrapy (crawler/recheck/precheck.py), with the
         probe's answer as their download where it has one (crawler.middlewares.UseProbedResponse)."""
         sources = {s.name: s for s in self.config.sources}
         for item in self.handed_over:

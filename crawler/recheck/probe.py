@@ -4,7 +4,7 @@ A re-check sends each article's validators (If-None-Match / If-Modified-Since), 
 answer is nearly always 304 Not Modified: a few hundred bytes with nothing to parse. A Scrapy
 request costs ~1.5 ms of CPU whatever the answer, and loading Scrapy, Twisted and OpenSSL costs
 each crawl process ~0.4 s before its first request. So a re-check's worker process first asks
-with aiohttp on a plain asyncio loop (crawler/recheck.py writes the 304s at once), and loads
+with aiohttp on a plain asyncio loop (crawler/recheck/precheck.py writes the 304s at once), and loads
 Scrapy only when some article needs more than a 304:
 
 - 304: the answer (status and headers) is the check;
@@ -15,10 +15,11 @@ Scrapy only when some article needs more than a 304:
   DOWNLOAD_MAXSIZE, or the probe stopped holding answers): Scrapy fetches it itself and
   records what it sees.
 
-Politeness is the crawl's: robots.txt read with Protego, the parser Scrapy uses (one fetch per
-host; a robots.txt that cannot be fetched allows everything, as in Scrapy), the source's
-domains, the User-Agent and headers Scrapy sends, at most `per_host` requests in flight per
-host and `total` in all, `delay` seconds between two request starts to one host. A host that
+Politeness is the crawl's, from crawler/politeness.py as Scrapy's is: its robots.txt rules
+(`RobotsRules`, one fetch per host; a robots.txt that cannot be fetched allows everything, as
+in Scrapy), the source's domains, the User-Agent and headers Scrapy sends, at most `per_host`
+requests in flight per host and `total` in all, `delay` seconds between two request starts to
+one host. A host that
 answers 429 or 5xx, or fails at the network level, is not asked again: its articles wait for
 Scrapy, its retries and AutoThrottle. The probe is over before Scrapy fetches anything, so the
 two never add up.
@@ -34,7 +35,8 @@ from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 
-from crawler.defaults import CONCURRENT_REQUESTS, DEFAULT_REQUEST_HEADERS, DOWNLOAD_MAXSIZE
+from crawler.defaults import DEFAULT_REQUEST_HEADERS
+from crawler.politeness import Politeness, RobotsRules
 
 # Encodings Scrapy's HttpCompressionMiddleware always decodes (a handed-over body goes there).
 ACCEPT_ENCODING = "gzip, deflate"
@@ -72,33 +74,23 @@ class Answer:
 
 
 @dataclass
-class Limits:
-    user_agent: str
-    per_host: int
-    delay: float = 0.0
-    timeout: float | None = 30.0
-    total: int = CONCURRENT_REQUESTS
-    maxsize: int = DOWNLOAD_MAXSIZE
-
-
-@dataclass
 class _Host:
     limit: asyncio.Semaphore
     proxy: str | None = None
     next_start: float = 0.0
     off: bool = False  # failed or asked to slow down: not asked any more
     pacing: asyncio.Lock = field(default_factory=asyncio.Lock)
-    robots: object = None  # a Protego parser, or None: everything allowed
+    robots: RobotsRules | None = None  # None: everything allowed
     robots_read: asyncio.Event | None = None
 
 
 class ConditionalProbe:
-    """Use as `async with ConditionalProbe(limits, allowed) as probe: async for … in probe.run(asks)`.
+    """Use as `async with ConditionalProbe(politeness, allowed) as probe: async for … in probe.run(asks)`.
 
     `allowed(ask)` says whether the ask's URL may be fetched at all (its source's domains).
     `stats` counts like Scrapy's downloader stats, for the answers the probe keeps (304s)."""
 
-    def __init__(self, limits: Limits, allowed: Callable[[Ask], bool]):
+    def __init__(self, limits: Politeness, allowed: Callable[[Ask], bool]):
         self.limits, self.allowed = limits, allowed
         self.headers = dict(DEFAULT_REQUEST_HEADERS, **{"User-Agent": limits.user_agent,
                                                        "Accept-Encoding": ACCEPT_ENCODING})
@@ -198,25 +190,23 @@ class ConditionalProbe:
                 host.robots_read.set()
         else:
             await host.robots_read.wait()
-        return host.robots is None or host.robots.can_fetch(url, self.limits.user_agent)
+        return host.robots is None or host.robots.allowed(url, self.limits.user_agent)
 
-    async def _read_robots(self, url: str, proxy: str | None):
-        """Scrapy's RobotsTxtMiddleware with its Protego parser: whatever body comes back is
-        parsed (an error page has no rules); no answer at all allows everything."""
-        from protego import Protego
-
+    async def _read_robots(self, url: str, proxy: str | None) -> RobotsRules:
+        """As Scrapy's RobotsTxtMiddleware reads it: whatever body comes back is parsed (an
+        error page has no rules); no answer at all allows everything."""
         try:
             async with self.session.get(url, headers=self.headers, proxy=proxy,
                                         auto_decompress=True) as answer:
                 # aiohttp decompresses in bounded steps as it is read: past the cap, refused
                 body = await answer.content.read(self.limits.maxsize + 1 if self.limits.maxsize else -1)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
-            return None
+            return RobotsRules(None)
         if self.limits.maxsize and len(body) > self.limits.maxsize:
-            return None  # as Scrapy does with a robots.txt it cannot read: everything allowed
+            return RobotsRules(None)  # as Scrapy does with a robots.txt it cannot read: all allowed
         self._inc("downloader/request_count")
         self._count(answer.status, answer.reason or "", answer.raw_headers, len(body))
-        return Protego.parse(body.decode("utf-8", errors="ignore"))
+        return RobotsRules(body)
 
     async def _wait_turn(self, host: _Host) -> None:
         """Request starts to one host `delay` apart on average. The event loop's timers wake

@@ -1,8 +1,9 @@
 """`newswatch worker`: a Scrapy crawler whose scheduler and dupefilter live in Redis.
 
 Any number of workers, on any number of machines, share one frontier (scrapy-redis). They read
-work items from `queues.WORK` (the coordinator pushes them), fetch and clean like a local crawl,
-and push each cleaned result to `queues.RESULTS` for `newswatch ingest`: a worker needs the
+work items (`protocol.WorkItem`) from `queues.WORK` (the coordinator pushes them), fetch and clean
+like a local crawl, and push each cleaned result (`protocol.Result`) to `queues.RESULTS` for
+`newswatch ingest`: a worker needs the
 sources file, never the database.
 
 Duplicates: discovered article requests are filtered per discovery cycle (`CycleDupeFilter`, a
@@ -12,7 +13,6 @@ A fingerprint set that never expires would drop every later fetch of a URL once 
 """
 from __future__ import annotations
 
-import json
 import os
 import socket
 import uuid
@@ -28,11 +28,12 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.spiders import RedisMixin
 from twisted.internet import task
 
-from crawler import discovery, paths, queues
+from crawler import discovery, paths
+from crawler.distributed import queues
+from crawler.distributed.protocol import Heartbeat, Result, WorkItem
 from crawler.pipelines import fetch_and_content
 from crawler.sources import Source, load_config
 from crawler.spiders.news import NewsSpider, describe_failure
-from db.ingest import fetch_json, hint_json, page_json
 
 HEARTBEAT_EVERY = 10.0  # seconds between a worker's heartbeats (they expire after WORKER_TTL)
 # The engine looks for new requests this often when it has none in flight (Scrapy's default is
@@ -75,22 +76,20 @@ class WorkerSpider(RedisMixin, NewsSpider):
 
     # -- work items -------------------------------------------------------------------------
     def make_request_from_data(self, data: bytes):
-        """A work item (JSON): {"kind": "discover", "url", "parser": feed|sitemap|section,
-        "source", "cycle"} or {"kind": "recheck", "url", "source", "cycle", "etag",
-        "last_modified", "raw_hash"}."""
+        """A work item (protocol.WorkItem's JSON) as its request."""
         try:
-            item = json.loads(data)
-            source = self.config.source(item["source"])
+            item = WorkItem.from_json(data)
+            source = self.config.source(item.source)
         except Exception as exc:  # a bad item must not stop the worker
             self.logger.warning("work item skipped (%s): %r", exc, data[:200])
             return []
-        if item.get("kind") == "recheck":
-            request = self._article_request(item["url"], source, item)
+        if item.kind == "recheck":
+            request = self._article_request(item.url, source, item.known())
         else:
             parser = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
-                      "section": self.parse_section}[item["parser"]]
-            request = self._discovery_request(item["url"], parser, source)
-        request.meta["newswatch_cycle"] = item.get("cycle")
+                      "section": self.parse_section}[item.parser]
+            request = self._discovery_request(item.url, parser, source)
+        request.meta["newswatch_cycle"] = item.cycle
         return request
 
     def parse_feed(self, response, source: Source):
@@ -124,8 +123,8 @@ class WorkerSpider(RedisMixin, NewsSpider):
                         describe_failure(failure))
 
     def _push_page(self, cycle: str | None, url: str, error: str | None) -> None:
-        self.server.lpush(queues.RESULTS, page_json(uuid.uuid4().hex, cycle, url, error,
-                                                    datetime.now(timezone.utc)))
+        page = Result("page", uuid.uuid4().hex, cycle, datetime.now(timezone.utc), url=url, error=error)
+        self.server.lpush(queues.RESULTS, page.to_json())
 
     def article_requests(self, urls: Iterable[str], source: Source, trusted: bool,
                          hints: dict[str, str | None] | None = None):
@@ -147,7 +146,8 @@ class WorkerSpider(RedisMixin, NewsSpider):
         for url, stamp in hints.items():
             url, changed_at = discovery.canonical(url), discovery.parse_date(stamp)
             if url in known and changed_at is not None:
-                messages.append(hint_json(uuid.uuid4().hex, url, changed_at, now))
+                messages.append(Result("hint", uuid.uuid4().hex, pushed_at=now, url=url,
+                                       changed_at=changed_at).to_json())
         if messages:
             self.server.lpush(queues.RESULTS, *messages)
 
@@ -175,9 +175,9 @@ class WorkerSpider(RedisMixin, NewsSpider):
         self.heartbeat.start(HEARTBEAT_EVERY, now=True)
 
     def beat(self) -> None:
-        value = json.dumps({"worker": self.worker_id, "started_at": self.started_at,
-                            "seen_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                            "pushed": self.crawler.stats.get_value("newswatch/pushed", 0)})
+        value = Heartbeat(self.worker_id, self.started_at,
+                          datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          self.crawler.stats.get_value("newswatch/pushed", 0)).to_json()
         try:
             self.server.set(queues.WORKER + self.worker_id, value, ex=queues.WORKER_TTL)
         except Exception as exc:  # Redis away for a moment: the next beat tries again
@@ -201,7 +201,8 @@ class PushResultPipeline:
 
     def process_item(self, item):
         fetch, content = fetch_and_content(item, self.crawler)
-        message = fetch_json(uuid.uuid4().hex, item.cycle, fetch, content, datetime.now(timezone.utc))
+        message = Result("fetch", uuid.uuid4().hex, item.cycle, datetime.now(timezone.utc), fetch,
+                         content).to_json()
         self.crawler.spider.server.lpush(queues.RESULTS, message)
         self.crawler.stats.inc_value("newswatch/pushed")
         item.body = b""
@@ -210,23 +211,21 @@ class PushResultPipeline:
 
 def worker_settings(redis_url: str, config) -> dict:
     """Scrapy settings of a worker: scrapy-redis scheduler + our dupefilter, clean then push."""
-    from crawler.run import limit_settings
+    from crawler.politeness import politeness_for
 
-    limits = limit_settings(config)
+    limits = politeness_for(config).scrapy_settings()  # with USER_AGENT and DOWNLOAD_TIMEOUT
     domains = {d for s in config.sources for d in s.allowed_domains} or {"?"}
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         # Workers come and go: a worker that stops must never flush the shared frontier.
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": queues.REQUESTS,
-        "DUPEFILTER_CLASS": "crawler.distributed.CycleDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.distributed.worker.CycleDupeFilter",
         "REDIS_URL": redis_url,
         "MAX_IDLE_TIME_BEFORE_CLOSE": 0,  # a worker waits for work until it is stopped
         "ITEM_PIPELINES": {"crawler.pipelines.CleanPipeline": 100,
-                           "crawler.distributed.PushResultPipeline": 200},
+                           "crawler.distributed.worker.PushResultPipeline": 200},
         "NEWSWATCH_PROGRESS_EVERY": 0,
-        "USER_AGENT": config.user_agent,
-        "DOWNLOAD_TIMEOUT": config.download_timeout,
         **limits,
         # The downloader takes requests from the frontier until CONCURRENT_REQUESTS are in its
         # hands; more than it can fetch at once would be hoarded from the other workers (and lost

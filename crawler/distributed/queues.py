@@ -1,7 +1,7 @@
 """The Redis keys distributed crawling shares between coordinator, workers and ingest.
 
     coordinator ──► WORK ──► workers (scrapy-redis: one frontier in REQUESTS, per-cycle SEEN:*)
-                                 │ cleaned results (JSON, db.ingest.fetch_json)
+                                 │ cleaned results (JSON, protocol.Result)
                                  ▼
                RESULTS ──BLMOVE──► PROCESSING ──(COMMIT, then LREM)──► SQLite   (ingest)
 """

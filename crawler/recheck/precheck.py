@@ -1,5 +1,5 @@
 """A re-check before Scrapy loads: choose the articles due, ask each one
-conditionally (crawler/probe.py) and record the 304s; only what needs more goes to Scrapy.
+conditionally (crawler/recheck/probe.py) and record the 304s; only what needs more goes to Scrapy.
 
 A monitor's re-check is nearly all 304s. Recorded here, they cost a worker process Python,
 aiohttp and sqlite-utils (~0.15 s) instead of Scrapy, Twisted and OpenSSL as well (~0.5 s).
@@ -13,7 +13,7 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pprint import pformat
@@ -21,85 +21,16 @@ from urllib.parse import urlsplit
 
 from crawler.defaults import BATCH_ITEMS, BATCH_SECONDS, PROGRESS_EVERY
 from crawler.notifications import Notifier
-from crawler.policy import apply_tiers, schedule_for, select_due
-from crawler.probe import Answer, Ask, ConditionalProbe, Limits
+from crawler.recheck.conditional import HandedOver, validators
+from crawler.recheck.due import replan, select
+from crawler.recheck.policy import schedule_for
+from crawler.politeness import Politeness
+from crawler.recheck.probe import Answer, Ask, ConditionalProbe
 from crawler.report import COUNTS, format_counts, label, time_limit_reason
-from crawler.run import shard_by_domain, shard_of
 from crawler.sources import Config, Source
 from crawler.urls import canonical_url
-from db.queries import due_articles
 from db.schema import storage_problem
 from db.store import COUNTED_AS, Fetch, Rules, add_to_crawl, finish_crawl, record_fetches, start_crawl
-
-
-@dataclass
-class Selection:
-    """The due articles a worker process re-checks, with their sources."""
-
-    rows: list[tuple[dict, Source]]
-    due_left: int = 0  # due, but over this run's caps: the next runs take them
-
-
-def select(db, config: Config, selected: Sequence[Source], *, by_name: bool, every: bool,
-           urls: Sequence[str] | None, shard: int, shards: int,
-           warn: Callable[[str], None]) -> Selection:
-    """The articles due (or all of them: `every`, or just `urls`) of the `selected` sources that
-    are this worker's share, most overdue first and capped as the sources file says."""
-    now = datetime.now(timezone.utc)
-    names = [s.name for s in selected] if by_name else None
-    rows = due_articles(db, now, sources=names, every=every, urls=urls)
-    by_domain = shard_by_domain(d for s in selected for d in s.allowed_domains)
-    if shards > 1:
-        rows = [row for row in rows if shard_of(row["url"], shards, by_domain) == shard]
-    due_left = 0
-    if not every and urls is None:
-        # A worker of a sharded crawl chooses among its own share only, with its share of the
-        # caps: choosing among all due articles raced with the other workers, whose writes
-        # move their articles' next_check_at while this one is still starting.
-        def share(cap: int) -> int:  # this worker's part of a crawl-wide cap; they add up to it
-            return cap // shards + (1 if shard < cap % shards else 0)
-
-        due = len(rows)
-        per_domain = config.max_checks_per_domain
-        rows = select_due(rows, now, max_total=share(config.max_checks_per_run),
-                          max_per_domain=per_domain if by_domain else share(per_domain))
-        due_left = due - len(rows)
-    sources = {s.name: s for s in config.sources}
-    chosen = []
-    for row in rows:
-        source = sources.get(row["source"])
-        if source is None:
-            warn(f"{row['url']}: its source {row['source']!r} is no longer in the sources file; skipped")
-            continue
-        chosen.append((row, source))
-    return Selection(chosen, due_left)
-
-
-def replan(db, config: Config, warn: Callable[[str], None]) -> None:
-    """Before choosing what is due: re-plan the tracked articles if the tiers changed."""
-    moved = apply_tiers(db, config.tiers)
-    if moved:
-        warn(f"the tiers changed: the next check of {moved} tracked article(s) was planned again")
-
-
-def validators(row: dict) -> dict[str, str]:
-    """A known article is asked for conditionally (RFC 9110 §13.1): a 304 costs a few hundred bytes."""
-    headers = {}
-    if row.get("etag"):
-        headers["If-None-Match"] = row["etag"]
-    if row.get("last_modified"):
-        headers["If-Modified-Since"] = row["last_modified"]
-    return headers
-
-
-@dataclass
-class HandedOver:
-    """An article for Scrapy: its row and source, and the probe's answer if there is one."""
-
-    row: dict
-    source: str
-    answer: Answer | None = None
-    attempts: int = 0  # failed requests the probe made for it: Scrapy retries only the rest
 
 
 @dataclass
@@ -114,7 +45,7 @@ class Precheck:
 
 def precheck(db, db_path, config: Config, *, source_names: Sequence[str] = (),
              every: bool = False, urls: Sequence[str] | None = None,
-             shard: tuple[int, int] | None = None, crawl_id: int | None = None, limits: Limits,
+             shard: tuple[int, int] | None = None, crawl_id: int | None = None, limits: Politeness,
              progress_every: float = PROGRESS_EVERY, verbose: bool = False,
              asked: list | None = None, max_crawl_time: float | None = None) -> Precheck:
     """Re-check this worker's share in `db` (the caller's open database, at `db_path`); record
@@ -187,7 +118,7 @@ class _Run:
         self.storage_failure: Exception | None = None  # the database cannot be written: stop
         self.out_of_time = False  # max_crawl_time came before every answer did
 
-    async def probe(self, chosen: list[tuple[dict, Source]], limits: Limits,
+    async def probe(self, chosen: list[tuple[dict, Source]], limits: Politeness,
                     progress_every: float, max_time: float | None = None) -> None:
         asks, later = [], []
         for row, source in chosen:
