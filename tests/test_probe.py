@@ -103,8 +103,11 @@ def test_the_probe_keeps_to_the_per_host_concurrency_and_rate(tmp_path):
     assert stat(result.stderr, "newswatch/probed") == 12  # the probe's requests, not Scrapy's
     most = max(sum(1 for o in requests if o.arrived <= r.arrived < o.answered) for r in requests)
     assert most <= 2
+    # Two answers end together, then DOWNLOAD_DELAY (0.05 s) spaces the next two starts; without it
+    # half the gaps would be ~0. Arrival times are the server's: a loaded machine can hand it two
+    # spaced requests back to back, so a stray short gap is the clock, not the probe.
     gaps = [b.arrived - a.arrived for a, b in zip(requests, requests[1:])]
-    assert min(gaps) >= 0.05 - 0.002 - 0.005  # DOWNLOAD_DELAY less the probe's catch-up, less jitter
+    assert sum(gap < 0.025 for gap in gaps) <= 2, gaps
 
 
 def test_a_dead_server_reads_as_one_line_per_problem_and_writes_no_version(tmp_path):
@@ -187,9 +190,12 @@ def test_a_stop_during_the_probe_keeps_what_was_recorded(tmp_path):
         versions = one(cli.db, "select count(*) from versions")
         for path in sorted({r.path for r in article_hits(server)}):
             server.set_route(path, delay=0.4)  # one at a time: the probe takes ~4 s
+        server.clear_requests()
         child = start_child(child_command(cli.db, cli.sources, "recheck", every=True),
                             stderr=subprocess.PIPE, text=True)
-        time.sleep(2.0)
+        deadline = time.monotonic() + 60
+        while len(article_hits(server)) < 3 and time.monotonic() < deadline:  # two answered, mid-probe
+            time.sleep(0.05)
         child.send_signal(signal.SIGTERM)
         _, stderr = child.communicate(timeout=60)
     assert child.returncode == 0, stderr
