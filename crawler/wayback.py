@@ -3,6 +3,7 @@ pywb's) with `id_` replays, the backfill of an article's history from its captur
 archive's nearest capture to compare with. Lives in crawler/ because it needs the cleaner."""
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -62,7 +63,8 @@ class Capture:
 @dataclass
 class ArchiveClient:
     """One archive, one request at a time, at most `requests_per_second`, with back-off on 429
-    and 5xx that honours Retry-After (RFC 9110 section 10.2.3)."""
+    and 5xx that honours Retry-After (RFC 9110 section 10.2.3), and on dropped connections and
+    timeouts; a refused connection (nothing listening) fails at once."""
 
     cdx_url: str
     user_agent: str
@@ -115,9 +117,11 @@ class ArchiveClient:
                     raise ArchiveError(self.cdx_url, article_url,
                                        f"HTTP {exc.code}, asked to wait {wait:.0f} s (try later)") from None
                 self.sleep(wait)
-            except (urllib.error.URLError, OSError) as exc:
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 why = getattr(exc, "reason", exc)
-                raise ArchiveError(self.cdx_url, article_url, f"no answer ({why})") from None
+                if isinstance(why, ConnectionRefusedError) or attempt == RETRIES:
+                    raise ArchiveError(self.cdx_url, article_url, f"no answer ({why or type(why).__name__})") from None
+                self.sleep(2.0 ** attempt)  # a dropped connection or a timeout: busy archives do that
         raise AssertionError("unreachable")
 
     def _pace(self) -> None:

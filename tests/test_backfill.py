@@ -198,3 +198,28 @@ def test_a_busy_archive_is_asked_again_after_its_retry_after():
     assert (capture.timestamp, capture.url, capture.status, capture.digest) == ("20261101100000", page, "200", "ABC")
     assert [w for w in waits if w >= 0.5] == [3.0, 2.0]  # Retry-After, then the back-off's 2 s
     assert client.replay_url(capture) == f"{server.base_url}/web/20261101100000id_/{page}"
+
+
+def test_a_dropped_connection_is_asked_again_a_refused_one_is_not():
+    """An archive that closes the connection without an answer (busy Wayback front ends do) is
+    asked again after a back-off; one with nothing listening fails at once, one line."""
+    from urllib.parse import urlencode
+
+    from crawler.wayback import ArchiveClient, ArchiveError
+    from tests.hostile import HostileServer, response
+
+    page = "http://news.example/a"
+    answers = [lambda sock: None, lambda sock: sock.sendall(response(200, b"[]"))]  # hang up, then answer
+    with HostileServer() as server:
+        server.routes["/web/cdx?" + urlencode({"url": page, "output": "json"})] = \
+            lambda sock: answers.pop(0)(sock)
+        waits: list[float] = []
+        client = ArchiveClient(f"{server.base_url}/web/cdx", "newswatch-test", requests_per_second=1000,
+                               sleep=waits.append)
+        assert client.captures(page) == []
+        dead = ArchiveClient(f"{server.base_url}/web/cdx", "newswatch-test", sleep=waits.append)
+    assert answers == [] and [w for w in waits if w >= 0.5] == [1.0]
+    waits.clear()
+    with pytest.raises(ArchiveError, match="no answer") as failed:
+        dead.captures(page)  # the server is gone: connection refused
+    assert "\n" not in str(failed.value) and [w for w in waits if w >= 0.5] == []
