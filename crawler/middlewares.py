@@ -10,6 +10,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
+from crawler.request_settings import request_headers
+
 PROBED = "newswatch_probed"  # request meta key: the probe's answer (crawler/recheck/probe.py's Answer)
 
 
@@ -36,6 +38,29 @@ class StayOnSource:
         if not source.on_allowed_domain(parts.hostname or ""):
             self.crawler.stats.inc_value("newswatch/offsite_refused")
             raise IgnoreRequest(f"refused: {parts.hostname} is outside the source's allowed_domains")
+        return None
+
+
+class SourceRequestSettings:
+    """The source's headers, User-Agent and cookies (crawler/request_settings.py) on each of its
+    requests, recomputed for every URL: a redirect copy to a host that is not the source's own
+    loses the Cookie. Before robots.txt (100), which matches the User-Agent the request sends."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        name = request.meta.get("newswatch_source")
+        spider = self.crawler.spider
+        if name is None or not hasattr(spider, "config"):
+            return None
+        request.headers.pop(b"Cookie", None)
+        for header, value in request_headers(spider.config.source(name), request.url).items():
+            request.headers[header] = value
         return None
 
 
@@ -88,7 +113,7 @@ class CaptureExchange:
         if name is None or not hasattr(spider, "config") or \
                 not spider.config.captures_warc(spider.config.source(name)):
             return response
-        sent = _pairs(request.headers)
+        sent = _redacted(_pairs(request.headers), spider.config.source(name))
         if not any(k.lower() == "host" for k, _ in sent):
             sent.insert(0, ("Host", urlsplit(request.url).netloc))
         # The body arrives de-chunked: a Transfer-Encoding header would misdescribe it (RFC 9112 §6.1).
@@ -96,6 +121,13 @@ class CaptureExchange:
         request.meta[EXCHANGE] = (request.method, sent, response.status, received, response.body,
                                   getattr(response, "protocol", None) or "HTTP/1.1")
         return response
+
+
+def _redacted(sent: list[tuple[str, str]], source) -> list[tuple[str, str]]:
+    """The request as sent, less the values of the source's cookies and headers: a WARC file is
+    shared with archivists; the user's secrets are not (the header names stay, as a trace)."""
+    secret = {"cookie"} | {name.lower() for name, _ in source.headers}
+    return [(k, "(redacted)" if k.lower() in secret else v) for k, v in sent]
 
 
 def _pairs(headers) -> list[tuple[str, str]]:

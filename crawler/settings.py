@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.MetaRefreshWithBody": 580,
     # Before the robots.txt (100) and redirect (600) middlewares see the request.
     "crawler.middlewares.StayOnSource": 50,
+    # The source's headers, User-Agent and cookies; before robots.txt (100) reads the User-Agent.
+    "crawler.middlewares.SourceRequestSettings": 55,
     # A re-check answer the conditional probe already has is not downloaded again.
     "crawler.middlewares.UseProbedResponse": 60,
     # Next to the downloader (after HttpCache 900): the exchange as on the wire, for WARC capture.

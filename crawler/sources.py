@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # imported only for a sources file that names a parser (it loads the cleaner)
+    from crawler.request_settings import SourceCookie
     from crawler.site_parsers import SiteParser
 
 DURATION_HINT = "use e.g. '90s', '15m', '2h', '1d' or '1h30m'"
@@ -66,6 +67,11 @@ class Source:
     archive: str | None = None  # "warc" or "none" (docs/archives.md); None: [settings] archive
     live_selector: str | None = None  # CSS naming a live blog's entry elements
     save_page_now: bool | None = None  # None: [settings] save_page_now
+    # What this source's requests carry (crawler/request_settings.py); the user's secrets: never
+    # in a repr, a log line or the database.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    user_agent: str | None = None  # None: [settings] user_agent
+    cookies: tuple[SourceCookie, ...] = field(default=(), repr=False)
 
     @property
     def front_urls(self) -> tuple[str, ...]:
@@ -227,6 +233,7 @@ SPN_SETTINGS = {"save_page_now", "save_page_now_endpoint", "save_page_now_per_mi
 SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | SPN_SETTINGS, SOURCE_KEYS | {"save_page_now"}
 # Keys people may try for an archive's credentials: one line that says where they go instead.
 CREDENTIAL_KEY = re.compile(r"(^|_)(access|secret)(_?key)?$|(^|_)(keys|password|token|credentials)$")
+SOURCE_KEYS = SOURCE_KEYS | {"headers", "user_agent", "cookies"}  # crawler/request_settings.py
 
 
 def load_config(path: str | Path) -> Config:
@@ -551,7 +558,53 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
                                 locate, "source", index, label))
     values.update(_save_page_now_keys({k: table[k] for k in ("save_page_now",) if k in table},
                                       locate, "source", index, label))
+    values.update(_request_keys(table, values, locate, index, label))
     return Source(**values)
+
+
+def _request_keys(table: dict, values: dict, locate: _Locator, index: int, label: str) -> dict:
+    """headers (a table), user_agent (a string) and cookies (a table, or a cookies.txt path)."""
+    from crawler import request_settings as rs
+
+    out: dict = {}
+    err = lambda why, key: locate.error(why, key, "source", index, label)  # noqa: E731
+    if "headers" in table:
+        try:
+            out["headers"] = rs.checked_headers(table["headers"])
+        except ValueError as exc:
+            raise err(str(exc), "headers") from None
+    if "user_agent" in table:
+        agent = table["user_agent"]
+        if not isinstance(agent, str) or not agent.strip() or "\n" in agent or "\r" in agent:
+            raise err("must be a non-empty string on one line", "user_agent")
+        out["user_agent"] = agent.strip()
+    if "cookies" in table:
+        out["cookies"] = _cookies(table["cookies"], _own_hosts(values), locate.path.parent, err)
+    return out
+
+
+def _own_hosts(values: dict) -> tuple[str, ...]:
+    """The hosts a source's cookies go to (with their subdomains): those of its own URLs, or
+    for a source of articles added one by one, its allowed_domains."""
+    hosts = {urlsplit(u).hostname for k in _URL_KEYS for u in values.get(k, ())}
+    return tuple(sorted(hosts)) if hosts else values["allowed_domains"]
+
+
+def _cookies(value: object, hosts: tuple[str, ...], folder: Path, err):
+    from crawler import request_settings as rs
+
+    if isinstance(value, dict):
+        try:
+            return rs.table_cookies(value, hosts)
+        except ValueError as exc:
+            raise err(str(exc), "cookies") from None
+    if not isinstance(value, str) or not value.strip():
+        raise err('must be a table, e.g. {consent = "yes"}, or the path of a cookies.txt file '
+                  'exported from the browser, e.g. "cookies.txt"', "cookies")
+    try:
+        return rs.file_cookies(folder / Path(value.strip()).expanduser(), hosts)
+    except rs.CookiesFileError as exc:
+        raise err(str(exc), "cookies") from None
 
 
 def _front_keys(table: dict, values: dict, locate: _Locator, index: int, label: str) -> dict:

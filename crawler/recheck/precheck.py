@@ -27,6 +27,7 @@ from crawler.recheck.policy import schedule_for
 from crawler.politeness import Politeness
 from crawler.recheck.probe import Answer, Ask, ConditionalProbe
 from crawler.report import COUNTS, format_counts, label, time_limit_reason
+from crawler.request_settings import request_headers
 from crawler.sources import Config, Source
 from crawler.urls import canonical_url
 from db.schema import storage_problem
@@ -122,9 +123,10 @@ class _Run:
                     progress_every: float, max_time: float | None = None) -> None:
         asks, later = [], []
         for row, source in chosen:
-            ask = Ask(row["url"], source.name, validators(row), row)
+            known = validators(row)
+            ask = Ask(row["url"], source.name, {**request_headers(source, row["url"]), **known}, row)
             # without validators every answer is a full page anyway: Scrapy's to fetch
-            (asks if ask.headers else later).append(ask)
+            (asks if known else later).append(ask)
         self.queued = len(chosen)
         timers = [asyncio.ensure_future(self._flush())]
         if progress_every > 0:

@@ -52,7 +52,7 @@ class Ask:
 
     url: str
     source: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # the validators and the source's own headers
     row: dict = field(repr=False)  # the article's row, for whoever records the answer
     attempts: int = 0  # requests made for it (a failed one counts against Scrapy's retries)
 
@@ -153,7 +153,8 @@ class ConditionalProbe:
         if self.stopping or parts.scheme not in ("http", "https") or not self.allowed(ask):
             return None
         host = self._host(parts)
-        if host.off or not await self._robots_allow(host, parts, ask.url):
+        agent = ask.headers.get("User-Agent", self.limits.user_agent)  # the one it sends
+        if host.off or not await self._robots_allow(host, parts, ask.url, agent):
             return None
         async with host.limit:
             await self._wait_turn(host)
@@ -180,7 +181,7 @@ class ConditionalProbe:
             self.stopping = True
         return answer
 
-    async def _robots_allow(self, host: _Host, parts, url: str) -> bool:
+    async def _robots_allow(self, host: _Host, parts, url: str, user_agent: str) -> bool:
         if host.robots_read is None:
             host.robots_read = asyncio.Event()
             try:
@@ -190,7 +191,7 @@ class ConditionalProbe:
                 host.robots_read.set()
         else:
             await host.robots_read.wait()
-        return host.robots is None or host.robots.allowed(url, self.limits.user_agent)
+        return host.robots is None or host.robots.allowed(url, user_agent)
 
     async def _read_robots(self, url: str, proxy: str | None) -> RobotsRules:
         """As Scrapy's RobotsTxtMiddleware reads it: whatever body comes back is parsed (an
