@@ -10,7 +10,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.request_settings import request_headers
+from crawler.request_settings import ADDED_HEADERS, request_headers
 
 PROBED = "newswatch_probed"  # request meta key: the probe's answer (crawler/recheck/probe.py's Answer)
 
@@ -59,8 +59,10 @@ class SourceRequestSettings:
         if name is None or not hasattr(spider, "config"):
             return None
         request.headers.pop(b"Cookie", None)
-        for header, value in request_headers(spider.config.source(name), request.url).items():
+        added = request_headers(spider.config.source(name), request.url)
+        for header, value in added.items():
             request.headers[header] = value
+        request.meta[ADDED_HEADERS] = tuple(added)
         return None
 
 

@@ -37,6 +37,9 @@ FORBIDDEN_HEADERS = {
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # a header or cookie name (RFC 9110 §5.6.2)
 _COOKIE_VALUE = re.compile(r'^"?[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"?$')  # RFC 6265 §4.1.1
 _FIELD_VALUE = re.compile(r"^[\x20-\x7e\x80-\xff\t]*$")  # no CR, LF or NUL: no header injection
+# Request meta key: the names of the headers a request carries from its source's settings, so
+# that a request written anywhere (the distributed frontier in Redis) can be written without them.
+ADDED_HEADERS = "newswatch_source_headers"
 COOKIES_TXT_FIX = "export them again from the browser as a Netscape cookies.txt file"
 
 
@@ -79,6 +82,17 @@ def request_headers(source: Source, url: str) -> dict[str, str]:
     if cookie:
         headers["Cookie"] = cookie
     return headers
+
+
+def without_added_headers(request: dict) -> dict:
+    """A request as a dict (Scrapy's request_to_dict) less the headers its source added: a
+    retried or redirected copy carries them, and the worker that fetches it adds them again."""
+    names = {n.lower() for n in request.get("meta", {}).pop(ADDED_HEADERS, ())}
+    headers = request.get("headers") or {}
+    for key in [k for k in headers if (k.decode("latin-1") if isinstance(k, bytes) else k).lower()
+                in names]:
+        del headers[key]
+    return request
 
 
 def cookie_header(cookies: Iterable[SourceCookie], url: str, now: float | None = None) -> str | None:

@@ -132,7 +132,8 @@ def test_without_the_consent_cookie_the_wall_is_no_version(walled, make_cli):
     check, = q(cli.db, f"select * from checks where url = '{walled.base_url}/news/walled-story.html'")
     assert (check["http_status"], check["outcome"]) == (200, "blocked")
     assert "consent wall" in check["error"]  # crawler/outcomes.py's judgement
-    assert q(cli.db, "select count(*) n from versions")[0]["n"] == 0
+    stored = q(cli.db, "select a.url from versions v join articles a on a.id = v.article_id")
+    assert [r["url"] for r in stored] == [f"http://localhost:{walled.port}/news/other-host-story.html"]
     assert all("Cookie" not in h for _, _, h in walled.requests)
 
 
@@ -284,3 +285,35 @@ def test_the_worked_example_of_the_docs_loads_and_sends_where_it_says(tmp_path):
     assert "Cookie" not in request_headers(source, "https://herald.example/")  # wider than the source's
     assert "Cookie" not in request_headers(source, "https://cdn.elsewhere.example/x")
     assert request_headers(source, "http://www.herald.example/a")["Cookie"] == "consent_given=yes"
+
+
+def test_the_distributed_frontier_never_holds_a_sources_cookie_or_header():
+    """A retried or redirected request goes back to the frontier in Redis with the headers its
+    source's settings added; scrapy-redis writes it with our serializer, which leaves them out."""
+    from scrapy import Request, Spider
+    from scrapy_redis.queue import FifoQueue
+
+    from crawler import frontier_serializer
+    from crawler.distributed import worker_settings
+    from crawler.request_settings import ADDED_HEADERS
+
+    settings = worker_settings("redis://127.0.0.1:1/0", load_config_text(""))
+    assert settings["SCHEDULER_SERIALIZER"] == frontier_serializer.__name__
+    retried = Request("http://127.0.0.1/news/a.html", headers={
+        "Cookie": f"consent={CONSENT_VALUE}", "X-Subscriber-Token": TOKEN, "If-None-Match": ETAG},
+        meta={ADDED_HEADERS: ("Cookie", "X-Subscriber-Token"), "newswatch_source": "walled"})
+    queue = FifoQueue(None, Spider("news"), "frontier", serializer=frontier_serializer)  # as the scheduler makes it
+    written = queue._encode_request(retried)  # what goes to Redis
+    assert CONSENT_VALUE.encode() not in written and TOKEN.encode() not in written
+    back = queue._decode_request(written)
+    assert back.headers.get("If-None-Match") == ETAG.encode() and b"Cookie" not in back.headers
+    assert back.meta["newswatch_source"] == "walled"
+
+
+def load_config_text(extra: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sources.toml"
+        path.write_text('[[source]]\nname = "a"\nstart_urls = ["http://127.0.0.1/"]\n' + extra)
+        return load_config(path)
