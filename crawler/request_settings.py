@@ -78,7 +78,7 @@ def request_headers(source: Source, url: str) -> dict[str, str]:
     headers = dict(source.headers)
     if source.user_agent:
         headers["User-Agent"] = source.user_agent
-    cookie = cookie_header(source.cookies, url)
+    cookie = cookie_header(source.cookies, url) if source.cookies else None
     if cookie:
         headers["Cookie"] = cookie
     return headers
@@ -96,7 +96,7 @@ def without_added_headers(request: dict) -> dict:
 
 
 def cookie_header(cookies: Iterable[SourceCookie], url: str, now: float | None = None) -> str | None:
-    """The Cookie header for `url` (RFC 6265 §5.4: longer paths first, each name once)."""
+    """The Cookie header for `url` (RFC 6265 §5.4: longer paths first, each name and path once)."""
     parts = urlsplit(url)
     host, path = (parts.hostname or "").lower(), parts.path or "/"
     now = time.time() if now is None else now
