@@ -72,8 +72,11 @@ class WalledSite:
             return 200, self.robots, {"Content-Type": "text/plain"}
         if path == "/index.html":
             links = (f'<a href="/news/walled-story.html">Walled story</a> '
-                     f'<a href="http://localhost:{self.port}/news/other-host-story.html">Elsewhere</a>')
+                     f'<a href="http://localhost:{self.port}/news/other-host-story.html">Elsewhere</a>'
+                     f'<a href="/news/moved.html">Moved</a>')
             return 200, f"<html><body><h1>Front</h1>{links}</body></html>".encode(), {}
+        if path == "/news/moved.html":  # to the other host name
+            return 302, b"", {"Location": f"http://localhost:{self.port}/news/other-host-moved.html"}
         if not path.startswith("/news/"):
             return 404, b"<html><body>404 Not Found</body></html>", {}
         walled = "other-host" not in path  # the other host's article is open to all
@@ -133,7 +136,8 @@ def test_without_the_consent_cookie_the_wall_is_no_version(walled, make_cli):
     assert (check["http_status"], check["outcome"]) == (200, "blocked")
     assert "consent wall" in check["error"]  # crawler/outcomes.py's judgement
     stored = q(cli.db, "select a.url from versions v join articles a on a.id = v.article_id")
-    assert [r["url"] for r in stored] == [f"http://localhost:{walled.port}/news/other-host-story.html"]
+    assert f"{walled.base_url}/news/walled-story.html" not in [r["url"] for r in stored]
+    assert f"http://localhost:{walled.port}/news/other-host-story.html" in [r["url"] for r in stored]
     assert all("Cookie" not in h for _, _, h in walled.requests)
 
 
@@ -172,6 +176,9 @@ def test_another_host_name_never_gets_the_cookie(walled, make_cli):
     assert all("Cookie" not in h for h in elsewhere)
     assert all(h["User-Agent"] == AGENT for h in elsewhere)  # headers go to all its domains
     assert all("Cookie" in h for h in walled.hits("/news/walled-story.html"))
+    assert "Cookie" in walled.hits("/news/moved.html")[0]  # and its redirect to the other host
+    redirected = walled.hits("/news/other-host-moved.html", host="localhost")
+    assert redirected and all("Cookie" not in h for h in redirected)
 
 
 def test_the_consent_cookie_from_a_cookies_txt_file(walled, make_cli, tmp_path):
