@@ -309,7 +309,8 @@ def test_the_distributed_frontier_never_holds_a_sources_cookie_or_header():
     retried = Request("http://127.0.0.1/news/a.html", headers={
         "Cookie": f"consent={CONSENT_VALUE}", "X-Subscriber-Token": TOKEN, "If-None-Match": ETAG},
         meta={ADDED_HEADERS: ("Cookie", "X-Subscriber-Token"), "newswatch_source": "walled"})
-    queue = FifoQueue(None, Spider("news"), "frontier", serializer=frontier_serializer)  # as the scheduler makes it
+    # as scrapy-redis's scheduler makes it
+    queue = FifoQueue(None, Spider("news"), "frontier", serializer=frontier_serializer)
     written = queue._encode_request(retried)  # what goes to Redis
     assert CONSENT_VALUE.encode() not in written and TOKEN.encode() not in written
     back = queue._decode_request(written)
