@@ -1,6 +1,6 @@
 """A source's own request settings (the sources file's `headers`, `user_agent`, `cookies`), read
 and checked once, and applied by every HTTP path: Scrapy (crawler.middlewares) and the re-check
-probe (crawler/probe.py). Values are the user's secrets: nothing here logs, prints or stores one."""
+probe (crawler/recheck/probe.py). Values are the user's secrets: nothing here logs, prints or stores one."""
 from __future__ import annotations
 
 import re

@@ -301,7 +301,7 @@ def test_the_distributed_frontier_never_holds_a_sources_cookie_or_header():
     from scrapy_redis.queue import FifoQueue
 
     from crawler import frontier_serializer
-    from crawler.distributed import worker_settings
+    from crawler.distributed.worker import worker_settings
     from crawler.request_settings import ADDED_HEADERS
 
     settings = worker_settings("redis://127.0.0.1:1/0", load_config_text(""))
