@@ -300,7 +300,7 @@ def test_the_distributed_frontier_never_holds_a_sources_cookie_or_header():
     from scrapy import Request, Spider
     from scrapy_redis.queue import FifoQueue
 
-    from crawler import frontier_serializer
+    from crawler.distributed import frontier as frontier_serializer
     from crawler.distributed.worker import worker_settings
     from crawler.request_settings import ADDED_HEADERS
 

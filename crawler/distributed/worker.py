@@ -221,7 +221,7 @@ def worker_settings(redis_url: str, config) -> dict:
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": queues.REQUESTS,
         "DUPEFILTER_CLASS": "crawler.distributed.worker.CycleDupeFilter",
-        "SCHEDULER_SERIALIZER": "crawler.frontier_serializer",  # no cookie written to Redis
+        "SCHEDULER_SERIALIZER": "crawler.distributed.frontier",  # no cookie written to Redis
         "REDIS_URL": redis_url,
         "MAX_IDLE_TIME_BEFORE_CLOSE": 0,  # a worker waits for work until it is stopped
         "ITEM_PIPELINES": {"crawler.pipelines.CleanPipeline": 100,
