@@ -6,10 +6,16 @@ the digits of counters and timestamps outside the label (view, share and comment
 "Updated 5 minutes ago", dates). The label, the title and captions are never
 touched. A page "churns" when its cleaned title, byline, body or captions differ between the
 page as serialized and the mutated page: every such page would be stored as a false edit.
+
+Run alone to see what moved:  .venv/bin/python bench/churn_real.py [--sets a,b] [--show N]
 """
 from __future__ import annotations
 
+import argparse
+import difflib
 import re
+import sys
+from pathlib import Path
 from typing import Protocol
 
 import lxml.html
@@ -86,8 +92,15 @@ def _in_link_list(a: etree._Element) -> bool:
     return False
 
 
+# A number as counters and timestamps write it: "1,902", "5:19pm", "12th", "1.2k", "2008-01-07".
+# Digits glued to Latin letters ("7AM2M Sonic", "HDMI400", "26mm") name a product or a measure
+# in the story, which does not change between fetches.
+_NUMBER = re.compile(r"(?<![A-Za-z\d])\d[\d,.:/-]*(?:st|nd|rd|th|am|pm|k|m|h)?(?![A-Za-z\d])", re.I)
+
+
 def _shift_digits(text: str) -> str:
-    return re.sub(r"\d", lambda m: str((int(m.group()) + 3) % 10), text)
+    shift = lambda m: re.sub(r"\d", lambda d: str((int(d.group()) + 3) % 10), m.group())  # noqa: E731
+    return _NUMBER.sub(shift, text)
 
 
 def mutate_outside_label(doc: etree._Element, label: str) -> int:
@@ -110,8 +123,9 @@ def mutate_outside_label(doc: etree._Element, label: str) -> int:
             owner = el if attr == "text" else el.getparent()
             if (value and re.search(r"\d", value) and len(value.strip()) <= _COUNTER_CHARS and _COUNTER.search(value)
                     and _outside(value, label) and not _block_in_label(owner, label, cache)):
-                setattr(el, attr, _shift_digits(value))
-                changed += 1
+                shifted = _shift_digits(value)
+                changed += shifted != value
+                setattr(el, attr, shifted)
     return changed
 
 
@@ -122,6 +136,12 @@ def _cleaned(html: str, url: str) -> tuple:
 
 def page_churns(page: LabelledPage) -> bool | None:
     """Whether the cleaned article changes when only the page around it does (None: nothing to mutate)."""
+    pair = cleaned_pair(page)
+    return None if pair is None else pair[0] != pair[1]
+
+
+def cleaned_pair(page: LabelledPage) -> tuple[tuple, tuple] | None:
+    """The cleaned (title, byline, body, captions) of the page as serialized and as mutated."""
     html = page.html if isinstance(page.html, str) else decode_html(page.html, None)[0]
     # The byline is article content too (labels leave it out): its names are never mutated.
     names = " ".join(clean(html, page.url).byline + (getattr(page, "author", None) or "",))
@@ -134,7 +154,7 @@ def page_churns(page: LabelledPage) -> bool | None:
     if not mutate_outside_label(doc, label):
         return None
     after = lxml.html.tostring(doc, encoding="unicode")
-    return _cleaned(before, page.url) != _cleaned(after, page.url)
+    return _cleaned(before, page.url), _cleaned(after, page.url)
 
 
 def churned_pages(pages: list[LabelledPage]) -> tuple[int, int, list[str]]:
@@ -148,3 +168,46 @@ def churned_pages(pages: list[LabelledPage]) -> tuple[int, int, list[str]]:
         if verdict:
             names.append(page.name)
     return len(names), total, names
+
+
+def changed_lines(before: tuple, after: tuple) -> list[str]:
+    """The cleaned lines that differ, as '- old' / '+ new', field by field."""
+    out = []
+    for name, old, new in zip(("title", "byline", "body", "captions"), before, after):
+        old_lines = old.split("\n") if isinstance(old, str) else list(old or ())
+        new_lines = new.split("\n") if isinstance(new, str) else list(new or ())
+        diff = difflib.unified_diff(old_lines, new_lines, lineterm="", n=0)
+        out += [f"{name}: {ln}" for ln in diff if ln[:1] in "+-" and ln[:3] not in ("---", "+++")]
+    return out
+
+
+def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import extraction  # the dev-set loaders; imported here because extraction imports this module
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", help="comma-separated set names (default: the four dev sets)")
+    parser.add_argument("--show", type=int, default=0, metavar="N",
+                        help="print the changed cleaned lines of the first N churned pages per set")
+    args = parser.parse_args()
+    wanted = set(args.sets.split(",")) if args.sets else None
+    for spec in extraction.SETS:
+        if spec.name == "fixtures" or (wanted and spec.name not in wanted):
+            continue
+        churned, total = [], 0
+        for page in spec.load():
+            pair = cleaned_pair(page)
+            if pair is None:
+                continue
+            total += 1
+            if pair[0] != pair[1]:
+                churned.append((page, changed_lines(*pair)))
+        print(f"{spec.name}: {len(churned)}/{total} ({100 * len(churned) / max(total, 1):.1f}%) pages churn")
+        for page, lines in churned[:args.show]:
+            print(f"\n### {page.name} ({page.url})")
+            print("\n".join(f"  {extraction._short(ln)}" for ln in lines[:20]))
+        print()
+
+
+if __name__ == "__main__":
+    main()
