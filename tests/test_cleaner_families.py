@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.cleaner import clean
-from crawler.cleaner.lines import is_furniture_line, strip_credit
+from crawler.cleaner.lines import is_furniture_line, is_stamp_line, strip_credit
 
 _PROSE = [
     "The harbour board voted on Tuesday to rebuild the eastern pier, ending a dispute that has run for years.",
@@ -131,3 +131,74 @@ def test_site_name_leaves_the_title_on_layouts_without_h1(title_tag: str, url: s
 def test_header_repeated_in_the_story_cell_is_not_body() -> None:
     article = clean(_table_page("Pier to be rebuilt | Harbour Gazette"), "https://www.harbourgazette.com/p")
     assert article.body == "\n".join(_PROSE)
+
+
+@pytest.mark.parametrize("stamp", [
+    "<p>Posted by: Jane Roe, Harbourtown on 5:19pm Tue 1 Jan 08</p>",
+    "<p>Posted by: Sam | January 14, 2008 06:24 PM</p>",
+    "<p>Harbour Wire | Wed, Jan 16 2008, 07:50 GMT</p>",
+    "<p>(HWS) Saturday 12 January 2008</p>",
+    "<p>Created: 1/10/2008 4:09:14 PM</p>",
+    "<p>Story Published: Jan 18, 2008 at 8:29 AM PST</p>",
+    "<p>by Jane Roe, 30 December 2007</p>",
+    "<p>This post was last updated July 2021.</p>",
+    "<p>Updated 10:14 ET</p>",
+])
+def test_time_stamp_lines_with_a_name_or_source_go(stamp: str) -> None:
+    _body_is_prose(_page(middle=stamp))
+
+
+@pytest.mark.parametrize("counter", [
+    "<p>(Visited 1,902 times, 364 visits today)</p>", "<p>Comments (19)</p>", "<p>Trackback(0)</p>",
+    "<p>173 Posts written, 1223 Comments</p>", "<p>2 hours, 23 minutes ago</p>",
+])
+def test_counter_lines_go(counter: str) -> None:
+    _body_is_prose(_page(after=counter))
+
+
+@pytest.mark.parametrize("line", [
+    "The board met on March 3, 2020.",  # a sentence
+    "Released: June 17, 2025 by Harbour Books",  # a fact of the story under its own label
+    "Seattle at Green Bay, 4:30 p.m. (Fox)",  # a schedule: a time with no date
+    "Pier festival (June 11-14)",  # a date range
+    "Starter plan: $13.30/mo",  # a price
+    "— Harbour Board (@harbourboard) March 3, 2024",  # an embedded post's signature
+    '^ Roe, Jane (2 July 2014). "The pier at dawn"',  # a reference
+    "2020-08-01 17:52:00+00 │ 400 │ 0",  # a table of data
+    "Market share: 3.58%",
+    "Mason 8-2-21-2",
+])
+def test_dated_and_counted_facts_of_the_story_stay(line: str) -> None:
+    assert not is_stamp_line(line)
+    assert line in clean(_page(middle=f"<p>{line}</p>")).body.split("\n")
+
+
+def test_two_fetches_that_differ_only_in_stamps_and_counters_clean_the_same() -> None:
+    def fetch(minutes: int, views: str, stamp: str) -> str:
+        chrome = (f"<p>Posted by: Jane Roe on {stamp}</p><p>(Visited {views} times, {minutes} visits today)</p>"
+                  f"<p>Comments ({minutes + 3})</p><p>{minutes} minutes ago</p>")
+        return _page(before=chrome, after=f"<p>Harbour Wire | Wed, Jan 16 2008, 07:{minutes:02d} GMT</p>")
+
+    first, second = clean(fetch(5, "1,902", "5:19pm Tue 1 Jan 08")), clean(fetch(42, "4,235", "8:42pm Fri 4 Jan 08"))
+    assert first.body == second.body == "\n".join(_PROSE)
+    assert (first.title, first.byline, first.captions) == (second.title, second.byline, second.captions)
+
+
+def test_a_refetch_where_only_stamps_and_counters_moved_is_no_new_version(tmp_path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.policy import schedule_for
+    from crawler.sources import DEFAULT_TIERS
+    from db.schema import open_db
+    from db.store import Content, Fetch, record_fetch
+
+    db, url, t0 = open_db(tmp_path / "n.db"), "https://harbour.example/pier", datetime(2024, 3, 3, tzinfo=timezone.utc)
+    outcomes = []
+    for hour, (views, ago) in enumerate([("1,902", "5 minutes"), ("4,235", "2 hours, 23 minutes")]):
+        html = _page(before=f"<p>{ago} ago</p><p>Comments ({hour + 7})</p>", after=f"<p>(Visited {views} times)</p>")
+        a = clean(html, url)
+        content = Content(a.title, a.author, a.body, a.published, a.modified, a.cleaner_version)
+        fetch = Fetch(url, "harbour", t0 + timedelta(hours=hour))
+        outcomes.append(record_fetch(db, fetch, content, schedule_for(DEFAULT_TIERS)).outcome)
+    assert outcomes == ["new", "unchanged"]
+    assert db["versions"].count == 1

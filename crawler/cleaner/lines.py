@@ -7,6 +7,7 @@ from functools import lru_cache
 from .vocabulary import (
     CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
+    COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
 
 # Past this length a line is prose, whatever words it starts with.
@@ -89,7 +90,8 @@ def is_furniture_line(line: str) -> bool:
         return True
     if not strip_credit(line).strip(_LABEL_TRIM):
         return True
-    return bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line) or _is_stamp(line)
+    return (bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line)
+            or _is_stamp(line) or is_stamp_line(line))
 
 
 def _is_prose(line: str, linked: float) -> bool:
@@ -125,3 +127,65 @@ def _headline_link_runs(lines: list[tuple[str, float]]) -> list[bool]:
             out[i:j] = [True] * (j - i)
         i = j + 1
     return out
+
+
+# A date in full (month by name or all in digits) or a clock time: what a stamp is made of.
+_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zé]*\.?|janvier|février|mars|avril|mai|"
+          r"juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz|juni|juli|oktober|dezember|"
+          r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre")
+_YEAR = r"(?:\d{4}|'\d{2})\b"
+# A day, a month and a year: a stamp by itself.
+_FULL_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?(?:{_MONTH}),?\s+(?:de\s+)?(?:{_YEAR}|\d{{2}}\b)"
+    rf"|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}"
+    r"|\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日",
+    re.I)
+# A month and a year, a clock time: a stamp only beside a full date, a time zone or a stamp verb.
+_PART_DATE = re.compile(
+    rf"\b(?:{_MONTH}),?\s+\d{{4}}\b|\b\d{{1,2}}(?::\d{{2}}){{1,2}}\s*(?:[ap]\.?m\b\.?)?|\b\d{{1,2}}\s*[ap]\.?m\b\.?"
+    r"|\b\d{3,4}\s*hrs\b",
+    re.I)
+_RELATIVE = re.compile(r"\b\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|[smhd])"
+                       r"(?:,?\s+\d+\s*(?:minutes?|mins?|seconds?|secs?))?\s+ago\b", re.I)
+_ZONES = frozenset({"gmt", "utc", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt", "bst", "cet", "cest", "ist",
+                    "aest", "aedt", "et", "pt", "hkt", "sgt", "jst", "kst"})
+# A number and what it counts: "1,902 views", "5 comments"; or a label and its count: "Comments (19)".
+_COUNT = re.compile(r"\d[\d,.]*(?:[km]\b)?\+?\s*([^\W\d_]+)|([^\W\d_]+)\s*\(\d[\d,.]*\)", re.I)
+# Prices, numbered list items, handles of embedded posts, quoted titles of references, date
+# ranges (a schedule) and code are the story's own.
+_NOT_STAMP = re.compile(r"[$£€¥₹@\"“”«»=<>{}│]|::|^\s*\d{1,3}[.)]\s|\d\s*[–-]\s*\d{1,2}\b(?![/.-])|\s–\s")
+_LABEL = re.compile(r"^\W*([^\W\d][^:：]{0,30}?)\s*[:：]\s")
+_SENTENCE_END = re.compile(r"[.!?:。！？：]\W*$")
+_STAMP_FILLER = frozenset({"by", "on", "at", "in", "of", "the", "and", "from", "via", "to", "le", "am", "um", "el", "de"})
+
+
+def _other_words(text: str) -> list[str]:
+    """The words left once the stamp is taken out, besides date words and fillers."""
+    return [w for w in _WORDS.findall(text.lower()) if w not in DATE_LINE_WORDS and w not in _STAMP_FILLER]
+
+
+def is_stamp_line(line: str) -> bool:
+    """A time stamp or a counter with a few words around it (a name, a source, a label):
+    "Posted by: Jane on 5:19pm Tue 1 Jan 08", "(Visited 1,902 times, 364 visits today)"."""
+    if len(line) > STAMP_MAX_CHARS or not re.search(r"\d", line) or _NOT_STAMP.search(line):
+        return False
+    words = set(_WORDS.findall(line.lower()))
+    if _SENTENCE_END.search(line) and not words & STAMP_VERBS:
+        return False
+    label = _LABEL.match(line)  # "Released: June 17, 2025 by Tor Books" is a fact of the story
+    if label and not set(_WORDS.findall(label.group(1).lower())) & (STAMP_VERBS | DATE_LINE_WORDS):
+        return _is_counter(line)
+    without = _RELATIVE.sub(" ", _FULL_DATE.sub(" ", line))
+    if without == line and not (words & (STAMP_VERBS | _ZONES)):
+        return _is_counter(line)
+    rest = _other_words(_PART_DATE.sub(" ", without))
+    return (not any(w.isdigit() for w in rest) and len(rest) <= STAMP_OTHER_WORDS) or _is_counter(line)
+
+
+def _is_counter(line: str) -> bool:
+    nouns = COUNTER_NOUNS | ({"times"} if set(_WORDS.findall(line.lower())) & STAMP_VERBS else set())  # "Viewed 12 times"
+    counted = [m for m in _COUNT.finditer(line) if (m.group(1) or m.group(2) or "").lower() in nouns]
+    if not counted:
+        return False
+    rest = _other_words(_COUNT.sub(" ", line))
+    return not any(w.isdigit() for w in rest) and len(rest) <= STAMP_OTHER_WORDS

@@ -346,3 +346,24 @@ DATE_LINE_WORDS: frozenset[str] = frozenset({
 LINKED_LINE_SHARE = 0.9
 # Lines of a related-headline run may carry an unlinked date or count after the link.
 RUN_LINKED_SHARE = 0.7
+
+# ---------------------------------------------------------------- stamps and counters
+# What changes between two fetches of the same story without anyone editing it: the time
+# stamps around it ("Posted by: NAME on 5:19pm Tue 1 Jan 08", "Thomson Financial News | Wed,
+# Jan 16 2008, 07:50 GMT") and the counters ("1,902 views", "Comments (19)", "Trackback(0)").
+# A line holding one of them and no more than this many other words is such a stamp; a
+# sentence (ending in . ! ?) stays unless it names the stamp ("This post was last updated …").
+STAMP_OTHER_WORDS = 6
+STAMP_MAX_CHARS = 120
+# The words that make a sentence a stamp even with its full stop.
+STAMP_VERBS: frozenset[str] = frozenset({
+    "posted", "published", "updated", "created", "modified", "contributed", "filed", "written", "edited",
+    "visited", "viewed", "read", "veröffentlicht", "aktualisiert", "publié", "publicado", "actualizado",
+})
+# What a counter counts, next to its number: "1,902 views", "Comments (19)", "5 minutes ago".
+COUNTER_NOUNS: frozenset[str] = frozenset({
+    "view", "views", "visit", "visits", "visitor", "visitors", "comment", "comments", "reply", "replies",
+    "share", "shares", "like", "likes", "reads", "vote", "votes", "follower", "followers", "reaction",
+    "reactions", "viewers", "trackback", "trackbacks", "pingback", "pingbacks", "ago", "kommentare",
+    "commentaires", "comentarios", "visualizações", "aufrufe", "vues",
+})
