@@ -1,9 +1,15 @@
 """Each family of page furniture the cleaner removes, on a small synthetic page of its own."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from crawler.cleaner import clean
+from crawler.recheck.policy import schedule_for
+from crawler.sources import DEFAULT_TIERS
+from db.schema import open_db
+from db.store import Content, Fetch, record_fetch
 from crawler.cleaner.lines import is_furniture_line, is_stamp_line, strip_credit
 
 _PROSE = [
@@ -185,13 +191,6 @@ def test_two_fetches_that_differ_only_in_stamps_and_counters_clean_the_same() ->
 
 
 def test_a_refetch_where_only_stamps_and_counters_moved_is_no_new_version(tmp_path) -> None:
-    from datetime import datetime, timedelta, timezone
-
-    from crawler.policy import schedule_for
-    from crawler.sources import DEFAULT_TIERS
-    from db.schema import open_db
-    from db.store import Content, Fetch, record_fetch
-
     db, url, t0 = open_db(tmp_path / "n.db"), "https://harbour.example/pier", datetime(2024, 3, 3, tzinfo=timezone.utc)
     outcomes = []
     for hour, (views, ago) in enumerate([("1,902", "5 minutes"), ("4,235", "2 hours, 23 minutes")]):
