@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,40 @@ def test_a_script_built_article_is_stored_with_its_text_and_a_304_never_starts_t
         assert not browser_started(again), again.stderr
         assert rows(cli.db, "select http_status from checks order by id desc limit 1") == [(304,)]
         assert rows(cli.db, "select count(*) from versions") == [(1,)]
+
+
+def test_a_changed_page_of_a_rendered_source_goes_through_the_browser_on_a_recheck(tmp_path):
+    """The re-check's conditional probe (crawler/probe.py) gets a 200: it is rendered, not read
+    as the empty shell it is."""
+    with HostileServer() as server:
+        serve_shell(server)
+        feed(server, ["/news/ferry.html"])
+        cli = make_cli(tmp_path, server)
+        cli("crawl")
+        server.routes["/news/ferry.html"] = html(SHELL, ETag='"shell-2"')
+        server.routes["/api/story.json"] = response(200, story_json(7), {"Content-Type": "application/json"})
+        before = len(server.paths())
+        again = cli("recheck", "--all")
+        assert browser_started(again), again.stderr
+        asked = server.paths()[before:]
+        # one download of the page (the probe's, handed to the browser), and the scripts ran
+        assert asked.count("/news/ferry.html") == 1 and "/api/story.json" in asked, asked
+        bodies = [b for (b,) in rows(cli.db, "select body from versions order by version")]
+        assert len(bodies) == 2 and "Paragraph 6 of the report" in bodies[1]
+
+
+def test_auto_without_a_browser_fetches_plainly_and_warns_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # no chromium on it
+    with HostileServer() as server:
+        serve_shell(server, paths=("/news/one.html", "/news/two.html"))
+        feed(server, ["/news/one.html", "/news/two.html"])
+        cli = make_cli(tmp_path, server)
+        result = cli("crawl", "--workers", "1", check=False)
+        assert "/static/app.js" not in server.paths()  # no browser ran the page's scripts
+    warnings = [line for line in result.stderr.splitlines() if "no browser is installed" in line]
+    assert len(warnings) == 1 and "apt-get install chromium" in warnings[0], result.stderr
+    assert rows(cli.db, "select count(*) from versions") == [(0,)]  # nothing false was stored
+    assert rows(cli.db, "select count(*) from render_decisions") == [(0,)]
 
 
 def test_an_ordinary_page_under_auto_never_starts_the_browser(tmp_path):
