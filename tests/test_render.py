@@ -2,6 +2,7 @@
 pages on 127.0.0.1 whose article a script builds after load, and ordinary pages beside them."""
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import sys
@@ -105,6 +106,23 @@ def test_a_changed_page_of_a_rendered_source_goes_through_the_browser_on_a_reche
         assert asked.count("/news/ferry.html") == 1 and "/api/story.json" in asked, asked
         bodies = [b for (b,) in rows(cli.db, "select body from versions order by version")]
         assert len(bodies) == 2 and "Paragraph 6 of the report" in bodies[1]
+    # The diff page shows both versions' screenshots side by side, and serves them.
+    diff, old_png, new_png = asyncio.run(served_pages(cli.db, "/-/newswatch/diff/1", *(
+        f"/-/newswatch/screenshot/{v}.png?db=n" for (v,) in rows(cli.db, "select id from versions order by version"))))
+    assert diff.count('<img src="/-/newswatch/screenshot/') == 2
+    assert old_png[:8] == new_png[:8] == b"\x89PNG\r\n\x1a\n" and old_png != new_png
+    assert new_png == (tmp_path / "archive" / "screenshots" / "v2.png").read_bytes()
+
+
+async def served_pages(db: Path, *paths: str) -> list:
+    """What `newswatch serve` answers to `paths` (Datasette in this process)."""
+    from newswatch.serve import make_datasette
+
+    ds = make_datasette(str(db))
+    await ds.invoke_startup()
+    pages = [await ds.client.get(path) for path in paths]
+    assert all(page.status_code == 200 for page in pages), [p.status_code for p in pages]
+    return [pages[0].text] + [page.content for page in pages[1:]]
 
 
 def test_auto_without_a_browser_fetches_plainly_and_warns_once(tmp_path, monkeypatch):
