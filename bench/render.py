@@ -6,7 +6,8 @@ chromium (time and peak memory per page), and the share of a mixed site's pages 
 A generated demo site on 127.0.0.1 (ordinary server-rendered articles), plus `--shells` pages
 whose article a script builds after load from a JSON API. Each crawl is one `newswatch crawl
 --workers 1` in a fresh database; memory is the peak of the crawl's process tree (the crawl
-process, Playwright's driver and chromium's processes), sampled every 20 ms from /proc.
+process, Playwright's driver and chromium's processes; proportional set size, so shared pages count
+once), sampled every 20 ms from /proc.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import argparse
 import json
 import os
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,8 +59,9 @@ def write_feed(path: Path, base: str, pages: list[str]) -> None:
     path.write_text(f'<rss version="2.0"><channel><title>bench</title>{items}</channel></rss>')
 
 
-def tree_rss(pid: int) -> int:
-    """Bytes resident in `pid` and all its descendants now."""
+def tree_pss(pid: int) -> int:
+    """Bytes of memory `pid` and all its descendants use now: their proportional set sizes
+    (shared pages counted once in all, not once per chromium process as RSS would)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -74,22 +75,22 @@ def tree_rss(pid: int) -> int:
         current = todo.pop()
         todo += children.get(current, [])
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1]) * 1024
         except OSError:
             pass
     return total
 
 
-def crawl(work: Path, name: str, feed_url: str, render: str) -> dict:
+def crawl(work: Path, name: str, feed_url: str, render: str, extra: str = "") -> dict:
     """One `newswatch crawl` of the feed; wall time, peak memory and what was stored."""
     folder = work / name
     folder.mkdir()
     sources = folder / "sources.toml"
     sources.write_text(f'[settings]\nrequests_per_second = 1000\n\n[[source]]\nname = "bench"\n'
                        f'feeds = ["{feed_url}"]\nallowed_domains = ["127.0.0.1"]\n'
-                       f"article_pattern = '/news/'\nrender = \"{render}\"\n")
+                       f"article_pattern = '/news/'\nrender = \"{render}\"\n{extra}\n")
     db = folder / "n.db"
     env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
     started = time.monotonic()
@@ -98,7 +99,7 @@ def crawl(work: Path, name: str, feed_url: str, render: str) -> dict:
                              stderr=subprocess.PIPE, text=True)
     peak = 0
     while child.poll() is None:
-        peak = max(peak, tree_rss(child.pid))
+        peak = max(peak, tree_pss(child.pid))
         time.sleep(0.02)
     seconds = time.monotonic() - started
     _, stderr = child.communicate()
@@ -108,9 +109,8 @@ def crawl(work: Path, name: str, feed_url: str, render: str) -> dict:
                      if line.startswith("[render]")), 0)
     with sqlite3.connect(db) as conn:
         versions = conn.execute("select count(*) from versions").fetchone()[0]
-        durations = [r[0] for r in conn.execute("select duration_ms from checks where duration_ms is not null")]
     return {"name": name, "seconds": seconds, "peak_mb": peak / 2**20, "versions": versions,
-            "rendered": rendered, "median_ms": statistics.median(durations) if durations else 0}
+            "rendered": rendered}
 
 
 def main() -> None:
@@ -129,16 +129,18 @@ def main() -> None:
             write_feed(root / "mixed.xml", server.base_url, mixed)
             runs = [crawl(work, "plain fetch", f"{server.base_url}/plain.xml", "never"),
                     crawl(work, "rendered fetch", f"{server.base_url}/plain.xml", "always"),
+                    crawl(work, "rendered, no screenshots", f"{server.base_url}/plain.xml", "always",
+                          "screenshots = false"),
                     crawl(work, "mixed site, auto", f"{server.base_url}/mixed.xml", "auto")]
     print(f"{args.articles} server-rendered articles, {args.shells} script-built pages; "
           f"chromium {subprocess.run(['chromium', '--version'], capture_output=True, text=True).stdout.split()[1]}")
-    print("| crawl | pages | versions | rendered | wall s | s/page | median fetch ms | peak MB |")
-    print("|---|---|---|---|---|---|---|---|")
-    for run, pages in zip(runs, (len(plain), len(plain), len(mixed))):
+    print("| crawl | pages | versions | rendered | wall s | s/page | peak MB |")
+    print("|---|---|---|---|---|---|---|")
+    for run, pages in zip(runs, (len(plain), len(plain), len(plain), len(mixed))):
         print(f"| {run['name']} | {pages} | {run['versions']} | {run['rendered']} | {run['seconds']:.2f} | "
-              f"{run['seconds'] / pages:.3f} | {run['median_ms']:.0f} | {run['peak_mb']:.0f} |")
-    share = runs[2]["rendered"] / len(mixed)
-    print(f"auto rendered {runs[2]['rendered']} of {len(mixed)} pages of the mixed site ({share:.0%}); "
+              f"{run['seconds'] / pages:.3f} | {run['peak_mb']:.0f} |")
+    share = runs[3]["rendered"] / len(mixed)
+    print(f"auto rendered {runs[3]['rendered']} of {len(mixed)} pages of the mixed site ({share:.0%}); "
           f"{args.shells} of them need it")
 
 

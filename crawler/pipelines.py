@@ -459,10 +459,14 @@ class ScreenshotPipeline(_OpenClose):
         from crawler.archive import write_screenshot
         from db.render import record_screenshot
 
-        if self.db is None:
-            self.db = open_db(self.db_file)
-        name = write_screenshot(self.db_file, item.version_id, item.screenshot)
-        record_screenshot(self.db, item.version_id, name, len(item.screenshot), item.fetched_at)
+        try:
+            if self.db is None:
+                self.db = open_db(self.db_file)
+            name = write_screenshot(self.db_file, item.version_id, item.screenshot)
+            record_screenshot(self.db, item.version_id, name, len(item.screenshot), item.fetched_at)
+        except (sqlite3.Error, DatabaseError, OSError) as exc:  # the version stands without one
+            self.crawler.spider.logger.warning("%s: screenshot not kept: %s", item.url, exc)
+            return item
         self.stats.inc_value("newswatch/screenshots")
         return item
 

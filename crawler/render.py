@@ -12,6 +12,7 @@ the browser's own, with our User-Agent; images, fonts and media are not fetched.
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -78,9 +79,10 @@ class Renderer:
     def __init__(self, config: Config, db, warn):
         from db.render import render_decisions
 
-        self.config, self.db, self.warn = config, db, warn
+        self.config, self.db, self.warn = config, db, warn  # db None: decisions kept in memory
         self.browser = config.browser_path()
-        self.decisions = render_decisions(db) if any(s.render == "auto" for s in config.sources) else {}
+        auto = any(s.render == "auto" for s in config.sources)
+        self.decisions = render_decisions(db) if auto and db is not None else {}
         self.warned = False
 
     def renders(self, source: Source) -> bool:
@@ -125,7 +127,11 @@ class Renderer:
         if self.decisions.get(source.name) is needed:
             return
         self.decisions[source.name] = needed
-        remember_render(self.db, source.name, needed, url, datetime.now(timezone.utc))
+        try:
+            if self.db is not None:
+                remember_render(self.db, source.name, needed, url, datetime.now(timezone.utc))
+        except (sqlite3.Error, OSError) as exc:  # kept for this crawl; the next one looks again
+            self.warn(f"{source.name}: whether its pages need a browser was not recorded: {exc}")
 
 
 def render_request(spider, plain: PlainAnswer, source: Source, meta: dict):
