@@ -23,8 +23,6 @@ from crawler.sources import INSTALL_BROWSER, Config, Source
 
 PLAIN = "newswatch_plain"  # request meta key: the plain answer the browser renders (PlainAnswer)
 CONTEXT = "newswatch"  # the one browser context (cookies off: each page a new visitor's)
-# Playwright resource types a text's DOM does not need; their requests are aborted.
-BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
 # Under this many words, the cleaned body of a plain fetch may be a shell that scripts fill in.
 MIN_WORDS = 50
 # A render shows the page needs the browser when it finds this many more words than the plain
@@ -49,9 +47,16 @@ def looks_script_built(html: bytes) -> bool:
     return len(b" ".join(_TEXT_OUTSIDE_TAGS.sub(b" ", html).split())) < SHELL_TEXT_BYTES
 
 
-def blocked_resource(request) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: images, fonts and media are not fetched by the browser."""
-    return request.resource_type in BLOCKED_RESOURCES
+class BlockedResources:
+    """scrapy-playwright's abort_request: the browser does not fetch resources of these types
+    ([settings] browser_block; by default images, fonts and media, which a text's DOM does not
+    need)."""
+
+    def __init__(self, kinds):
+        self.kinds = frozenset(kinds)
+
+    def __call__(self, request) -> bool:
+        return request.resource_type in self.kinds
 
 
 def word_count(article) -> int:
@@ -248,7 +253,7 @@ async def start_playwright(crawler):
     # Its settings are read from the crawler's at construction; ours come from the sources
     # file, which the spider loads: they replace them before anything was launched.
     handler.config = PlaywrightConfig.from_settings(settings)
-    handler.abort_request = blocked_resource
+    handler.abort_request = BlockedResources(config.browser_block)
     await handler._launch()  # what its engine_started handler does; that signal is long past
     crawler.stats.set_value("newswatch/browser", config.browser_path())
     return handler

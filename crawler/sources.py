@@ -147,6 +147,7 @@ class Config:
     browser_pages: int = 2
     render_timeout: int = 30
     screenshots: bool | None = None
+    browser_block: tuple[str, ...] = ("image", "font", "media")  # Playwright resource types
 
     def captures_warc(self, source: Source) -> bool:
         """Whether the fetches of `source` are captured in WARC files."""
@@ -269,6 +270,10 @@ SOURCE_KEYS = SOURCE_KEYS | {"headers", "user_agent", "cookies"}  # crawler/requ
 RENDER_MODES = ("never", "auto", "always")  # browser rendering (docs/rendering.md)
 SOURCE_KEYS = SOURCE_KEYS | {"render", "screenshots"}
 SETTINGS_KEYS = SETTINGS_KEYS | {"browser", "browser_pages", "render_timeout", "screenshots"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"browser_block"}
+# The resource types of Playwright's Request.resource_type that browser_block may name.
+RESOURCE_TYPES = ("document", "stylesheet", "image", "media", "font", "script", "texttrack", "xhr",
+                  "fetch", "eventsource", "websocket", "manifest", "other")
 
 
 def load_config(path: str | Path) -> Config:
@@ -452,6 +457,13 @@ def _render_settings(raw: dict, locate: _Locator) -> dict:
         out["browser_pages"] = value
     if "render_timeout" in raw:
         out["render_timeout"] = _duration(raw["render_timeout"], "render_timeout", locate, "settings")
+    if "browser_block" in raw:
+        kinds = raw["browser_block"]
+        if not isinstance(kinds, list) or not set(kinds) <= set(RESOURCE_TYPES) - {"document"}:
+            raise locate.error(f"{kinds!r} is not a list of resource types (use some of "
+                               f"{list(RESOURCE_TYPES[1:])}; [] blocks nothing)", "browser_block",
+                               "settings")
+        out["browser_block"] = tuple(dict.fromkeys(kinds))
     out.update(_render_keys(raw, locate, "settings"))
     return out
 

@@ -29,7 +29,8 @@ SHELL = (b'<!doctype html><html><head><meta charset="utf-8"><title>Ferry termina
 APP_JS = (b"fetch('/api/story.json').then(r => r.json()).then(story => {"
           b"  const root = document.getElementById('root');"
           b"  root.innerHTML = '<article><h1>' + story.title + '</h1><p class=byline>By ' + story.author +"
-          b"    '</p>' + story.paragraphs.map(p => '<p>' + p + '</p>').join('') + '</article>';"
+          b"    '</p><img src=/static/photo.png>' + story.paragraphs.map(p => '<p>' + p + '</p>').join('') +"
+          b"    '</article>';"
           b"});")
 ETAG = '"shell-1"'
 
@@ -52,9 +53,12 @@ def feed(server: HostileServer, paths) -> None:
                                           {"Content-Type": "application/rss+xml"})
 
 
+UA = "newswatch-test (+mailto:render@example.org)"
+
+
 def make_cli(tmp_path: Path, server: HostileServer, source: str = "", settings: str = "") -> Cli:
     path = tmp_path / "sources.toml"
-    path.write_text(f"[settings]\n{settings}\n[[source]]\nname = \"site\"\nfeeds = [\"{server.base_url}/feed.xml\"]\n"
+    path.write_text(f"[settings]\nuser_agent = \"{UA}\"\n{settings}\n[[source]]\nname = \"site\"\nfeeds = [\"{server.base_url}/feed.xml\"]\n"
                     f"allowed_domains = [\"127.0.0.1\"]\narticle_pattern = '/news/'\n{source}\n")
     return Cli(db=tmp_path / "n.db", sources=path, cwd=tmp_path)
 
@@ -80,6 +84,10 @@ def test_a_script_built_article_is_stored_with_its_text_and_a_304_never_starts_t
         assert title == "Ferry terminal opens in spring after long delays"
         assert "Paragraph 4 of the report" in body
         assert rows(cli.db, "select source, needed from render_decisions") == [("site", 1)]
+        assert "/static/photo.png" not in server.paths()  # images are not fetched (browser_block)
+        # the browser's own requests (the bundle, its API call) say who we are, as ours do
+        agents = {h.path: h.user_agent for h in server.hits}
+        assert agents["/static/app.js"] == agents["/api/story.json"] == agents["/news/ferry.html"] == UA
         # The re-check asks conditionally; the shell answers 304: recorded, no browser started.
         server.routes["/news/ferry.html"] = response(304, b"", {"ETag": ETAG})
         again = cli("recheck", "--all")
@@ -157,7 +165,7 @@ def test_always_with_a_missing_browser_is_a_one_line_config_error(tmp_path):
         result = cli("crawl", check=False)
     assert result.returncode != 0
     error, = [line for line in result.stderr.splitlines() if line.strip()]
-    assert "browser" in error and "apt-get install chromium" in error and "line 2" in error
+    assert "browser" in error and "apt-get install chromium" in error and "line 3" in error
     with pytest.raises(SourceConfigError, match="apt-get install chromium"):
         load_config(cli.sources)
 
@@ -194,3 +202,19 @@ def test_the_markers_of_a_script_built_page():
     assert not looks_script_built(b'<div id="root"></div>')  # no script bundle: nothing will fill it
     filled = b'<div id="root"><p>' + STORY.encode() * 5 + b'</p></div><script src="/a.js"></script>'
     assert not looks_script_built(filled)  # rendered on the server: the text is there
+
+
+@pytest.mark.parametrize("settings, source, key", [
+    ("", 'render = "sometimes"', "render"),
+    ("browser_pages = 0", "", "browser_pages"),
+    ("render_timeout = \"soon\"", "", "render_timeout"),
+    ("browser_block = [\"pictures\"]", "", "browser_block"),
+    ("", "screenshots = \"yes\"", "screenshots"),
+])
+def test_a_bad_render_key_is_a_one_line_error_naming_it(tmp_path, settings, source, key):
+    path = tmp_path / "sources.toml"
+    path.write_text(f"[settings]\n{settings}\n[[source]]\nname = \"site\"\n"
+                    f"feeds = [\"http://127.0.0.1:9/feed.xml\"]\n{source}\n")
+    with pytest.raises(SourceConfigError) as raised:
+        load_config(path)
+    assert f"key {key!r}" in str(raised.value) and "\n" not in str(raised.value)
