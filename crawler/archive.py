@@ -38,6 +38,9 @@ class HttpExchange:
     method: str = "GET"
     request_headers: list[tuple[str, str]] = field(default_factory=list)
     protocol: str = "HTTP/1.1"
+    # `resource` records beside the response (URI, content type, bytes): a render's DOM and
+    # screenshot (crawler/render.py)
+    resources: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,30 @@ def exchange_records(exchange: HttpExchange) -> bytes:
                                             "WARC-Concurrent-To": response.rec_headers.get_header(
                                                 "WARC-Record-ID")})
     writer.write_record(request)
+    for uri, content_type, payload in exchange.resources:
+        writer.write_record(writer.create_warc_record(
+            uri, "resource", payload=io.BytesIO(payload), warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To":
+                               response.rec_headers.get_header("WARC-Record-ID")}))
     return out.getvalue()
+
+
+SCREENSHOTS = "screenshots"  # under archive/: one PNG per version that has one
+
+
+def write_screenshot(db_path: str | Path, version_id: int, png: bytes) -> str:
+    """Write a version's screenshot under archive/screenshots/ (a temp file fsynced, then
+    renamed: never half a file); returns its name relative to archive/."""
+    folder = archive_folder(db_path) / SCREENSHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{SCREENSHOTS}/v{version_id}.png"
+    temp = folder / f".v{version_id}.png.tmp"
+    with open(temp, "wb") as out:
+        out.write(png)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, archive_folder(db_path) / name)
+    return name
 
 
 def _reason(status: int) -> str:

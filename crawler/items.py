@@ -10,6 +10,7 @@ from db.store import Content
 if TYPE_CHECKING:  # the cleaner loads when a page is cleaned, not with every crawl
     from crawler.archive import HttpExchange
     from crawler.cleaner import Article
+    from crawler.render import PlainAnswer
 
 
 @dataclass
@@ -37,6 +38,14 @@ class FetchedPage:
     version_id: int | None = None  # the version StorePipeline wrote, if any (for NotifyPipeline)
     cycle: str | None = None  # The distributed work cycle the fetch belongs to
     exchange: HttpExchange | None = field(default=None, repr=False)  # for WARC capture
+    # Browser rendering (crawler/render.py): the plain answer `auto` may still render, whether
+    # the page was rendered, the DOM the browser built, its screenshot (PNG), and, for a render
+    # `auto` asked for, the words of the plain page's article.
+    plain: PlainAnswer | None = field(default=None, repr=False)
+    rendered: bool = False
+    dom: bytes | None = field(default=None, repr=False)
+    screenshot: bytes | None = field(default=None, repr=False)
+    second_look: int | None = None
 
 
 def content_of(article: Article, fetched_at: datetime | None = None,

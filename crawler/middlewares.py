@@ -112,9 +112,9 @@ class CaptureExchange:
     def process_response(self, request, response, spider=None):
         spider = self.crawler.spider
         name = request.meta.get("newswatch_source")
-        if name is None or not hasattr(spider, "config") or \
+        if name is None or not hasattr(spider, "config") or request.meta.get("playwright") or \
                 not spider.config.captures_warc(spider.config.source(name)):
-            return response
+            return response  # a render's exchange is the plain fetch it rendered (crawler/render.py)
         sent = _redacted(_pairs(request.headers), spider.config.source(name))
         if not any(k.lower() == "host" for k, _ in sent):
             sent.insert(0, ("Host", urlsplit(request.url).netloc))

@@ -69,9 +69,29 @@ class CleanPipeline:
                 item.not_article, item.not_article_reason = found.kind, found.reason
             item.paywalled = declares_paywall(item.article)
             item.final_url = _identity(item, source)
+        self._second_look(item, source)
         if not keeps_html(self.crawler):
             item.body = b""  # the raw page is not needed past this point; keep memory flat
         return item
+
+
+    def _second_look(self, item: FetchedPage, source) -> None:
+        """`render = "auto"`: a plain page whose article is missing or short, or that is plainly
+        built by scripts, is rendered by the browser instead (crawler/render.py); what the render
+        found is remembered for the source."""
+        spider, article = self.crawler.spider, item.article if item.error is None else None
+        plain, item.plain = item.plain, None
+        if item.article is None:  # the site parser failed: the browser would not change that
+            return
+        if item.second_look is not None:
+            spider.renderer.after_render(item.second_look, article, source, item.url)
+        elif plain is not None and spider.renderer.second_look(item.body, article, source, item.url):
+            from crawler.render import word_count
+
+            plain.words = word_count(article)
+            self.crawler.engine.crawl(spider.render(plain, source))
+            self.crawler.stats.inc_value("newswatch/second_looks")
+            raise DropItem("rendered by the browser instead", log_level="DEBUG")
 
 
 def live_blog(article) -> bool:
@@ -398,10 +418,56 @@ class ArchivePipeline(_OpenClose):
             return item
         from db.archives import record_capture
 
+        exchange.resources = rendered_resources(item)
         capture, = self.writer.write([exchange])
         self.stats.inc_value("newswatch/archived")
         if item.version_id is not None:
             record_capture(self.db, item.version_id, capture.file, capture.offset, capture.length)
+        return item
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+def rendered_resources(item: FetchedPage) -> list[tuple[str, str, bytes]]:
+    """A rendered fetch's WARC `resource` records, beside its response: the DOM the browser
+    built and the screenshot (their URIs name what they are and the page they are of)."""
+    out = []
+    if item.dom is not None:
+        out.append((f"urn:dom:{item.final_url or item.url}", "text/html", item.dom))
+    if item.screenshot is not None:
+        out.append((f"urn:screenshot:{item.final_url or item.url}", "image/png", item.screenshot))
+    item.dom = item.screenshot = None
+    return out
+
+
+class ScreenshotPipeline(_OpenClose):
+    """After StorePipeline: a new version's screenshot, a PNG under archive/screenshots/ beside
+    the database, written and fsynced before the version points at it (db.render)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.db = None
+
+    def spider_opened(self, spider) -> None:
+        self.db_file = paths.db_path(self.crawler.settings, spider.db_arg)
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        if item.screenshot is None or item.version_id is None:
+            return item
+        from crawler.archive import write_screenshot
+        from db.render import record_screenshot
+
+        try:
+            if self.db is None:
+                self.db = open_db(self.db_file)
+            name = write_screenshot(self.db_file, item.version_id, item.screenshot)
+            record_screenshot(self.db, item.version_id, name, len(item.screenshot), item.fetched_at)
+        except (sqlite3.Error, DatabaseError, OSError) as exc:  # the version stands without one
+            self.crawler.spider.logger.warning("%s: screenshot not kept: %s", item.url, exc)
+            return item
+        self.stats.inc_value("newswatch/screenshots")
         return item
 
     def spider_closed(self, spider, reason: str) -> None:

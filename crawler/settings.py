@@ -74,7 +74,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 250,
     # After the version's transaction committed: queued for Save Page Now, submitted off the reactor.
     "crawler.pipelines.SavePagePipeline": 310,
+    # After the version's transaction committed: a rendered page's screenshot (crawler/render.py).
+    "crawler.pipelines.ScreenshotPipeline": 240,
 }
+# Requests marked `playwright` go to the browser (scrapy-playwright, started at the first one);
+# the others to Scrapy's own HTTP/1.1 handler (crawler/render.py).
+DOWNLOAD_HANDLERS = {"http": "crawler.render.BrowserWhenNeeded", "https": "crawler.render.BrowserWhenNeeded"}
 EXTENSIONS = {
     "crawler.throttle.ConditionalAwareAutoThrottle": 0,
     "crawler.progress.Progress": 500,

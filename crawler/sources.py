@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tomllib
 from collections.abc import Sequence
@@ -72,6 +73,10 @@ class Source:
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     user_agent: str | None = None  # None: [settings] user_agent
     cookies: tuple[SourceCookie, ...] = field(default=(), repr=False)
+    # Browser rendering (crawler/render.py, docs/rendering.md): "never", "auto" or "always";
+    # screenshots None: those of rendered pages only (see Config.takes_screenshots).
+    render: str = "auto"
+    screenshots: bool | None = None
 
     @property
     def front_urls(self) -> tuple[str, ...]:
@@ -136,10 +141,27 @@ class Config:
     def saves_pages(self, source: Source) -> bool:
         """Whether new versions of `source` are submitted to Save Page Now."""
         return self.save_page_now if source.save_page_now is None else source.save_page_now
+    # Browser rendering (crawler/render.py): the browser (None: the one on PATH), pages at once,
+    # seconds a page may take, and screenshots of every source's new versions.
+    browser: str | None = None
+    browser_pages: int = 2
+    render_timeout: int = 30
+    screenshots: bool | None = None
+    browser_block: tuple[str, ...] = ("image", "font", "media")  # Playwright resource types
 
     def captures_warc(self, source: Source) -> bool:
         """Whether the fetches of `source` are captured in WARC files."""
         return (source.archive or self.archive) == "warc"
+
+    def browser_path(self) -> str | None:
+        """The browser that renders pages: [settings] browser, else chromium found on PATH."""
+        return self.browser or find_browser()
+
+    def takes_screenshots(self, source: Source, rendered: bool) -> bool:
+        """A screenshot of a new version: the source's choice, else [settings], else only of
+        rendered pages."""
+        chosen = source.screenshots if source.screenshots is not None else self.screenshots
+        return rendered if chosen is None else chosen
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -170,6 +192,17 @@ def user_pattern(pattern: str):
     options = re2.Options()
     options.log_errors = False  # the error is ours to report, in one line
     return re2.compile(pattern, options)
+
+
+BROWSER_NAMES = ("chromium", "chromium-browser")  # Debian's and Ubuntu's names
+INSTALL_BROWSER = "apt-get install chromium"
+
+
+def find_browser() -> str | None:
+    """The chromium on PATH, or None."""
+    import shutil
+
+    return next((found for name in BROWSER_NAMES if (found := shutil.which(name))), None)
 
 
 def parse_duration(text: object) -> int:
@@ -234,6 +267,13 @@ SETTINGS_KEYS, SOURCE_KEYS = SETTINGS_KEYS | SPN_SETTINGS, SOURCE_KEYS | {"save_
 # Keys people may try for an archive's credentials: one line that says where they go instead.
 CREDENTIAL_KEY = re.compile(r"(^|_)(access|secret)(_?key)?$|(^|_)(keys|password|token|credentials)$")
 SOURCE_KEYS = SOURCE_KEYS | {"headers", "user_agent", "cookies"}  # crawler/request_settings.py
+RENDER_MODES = ("never", "auto", "always")  # browser rendering (docs/rendering.md)
+SOURCE_KEYS = SOURCE_KEYS | {"render", "screenshots"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"browser", "browser_pages", "render_timeout", "screenshots"}
+SETTINGS_KEYS = SETTINGS_KEYS | {"browser_block"}
+# The resource types of Playwright's Request.resource_type that browser_block may name.
+RESOURCE_TYPES = ("document", "stylesheet", "image", "media", "font", "script", "texttrack", "xhr",
+                  "fetch", "eventsource", "websocket", "manifest", "other")
 
 
 def load_config(path: str | Path) -> Config:
@@ -263,7 +303,9 @@ def load_config(path: str | Path) -> Config:
                            key, None)
     settings = _load_settings(data.get("settings", {}), locate)
     sources = _load_sources(data.get("source", []), locate)
-    return Config(path=path, sources=sources, **settings)
+    config = Config(path=path, sources=sources, **settings)
+    _check_browser(config, locate)
+    return config
 
 
 class _Locator:
@@ -347,6 +389,7 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
     out.update(_archive_keys(raw, locate, "settings"))
     out.update(_web_archive_keys(raw, locate))
     out.update(_save_page_now_keys(raw, locate, "settings"))
+    out.update(_render_settings(raw, locate))
     return out
 
 
@@ -395,6 +438,66 @@ def _save_page_now_keys(raw: dict, locate: _Locator, table: str, index: int | No
                       "that file, never here)", "save_page_now_keys_file")
         out["save_page_now_keys_file"] = path.strip()
     return out
+
+
+def _render_settings(raw: dict, locate: _Locator) -> dict:
+    """[settings] browser (a path), browser_pages (1..16), render_timeout, screenshots."""
+    out: dict = {}
+    if "browser" in raw:
+        value = raw["browser"]
+        if not isinstance(value, str) or not value.strip():
+            raise locate.error("must be the path of a chromium executable, e.g. \"/usr/bin/chromium\"",
+                               "browser", "settings")
+        out["browser"] = str(Path(value.strip()).expanduser())
+    if "browser_pages" in raw:
+        value = raw["browser_pages"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 16:
+            raise locate.error(f"{value!r} is not allowed (use a whole number of pages, e.g. 2, "
+                               "from 1 to 16)", "browser_pages", "settings")
+        out["browser_pages"] = value
+    if "render_timeout" in raw:
+        out["render_timeout"] = _duration(raw["render_timeout"], "render_timeout", locate, "settings")
+    if "browser_block" in raw:
+        kinds = raw["browser_block"]
+        if not isinstance(kinds, list) or not set(kinds) <= set(RESOURCE_TYPES) - {"document"}:
+            raise locate.error(f"{kinds!r} is not a list of resource types (use some of "
+                               f"{list(RESOURCE_TYPES[1:])}; [] blocks nothing)", "browser_block",
+                               "settings")
+        out["browser_block"] = tuple(dict.fromkeys(kinds))
+    out.update(_render_keys(raw, locate, "settings"))
+    return out
+
+
+def _render_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,
+                 label: str | None = None) -> dict:
+    """render ("never" | "auto" | "always", [[source]] only) and screenshots (true/false)."""
+    out: dict = {}
+    if "render" in raw:
+        if raw["render"] not in RENDER_MODES:
+            raise locate.error(f"{raw['render']!r} is not a render mode (use \"never\", \"auto\" "
+                               "or \"always\")", "render", table, index, label)
+        out["render"] = raw["render"]
+    if "screenshots" in raw:
+        if not isinstance(raw["screenshots"], bool):
+            raise locate.error(f"{raw['screenshots']!r} is not true or false", "screenshots", table,
+                               index, label)
+        out["screenshots"] = raw["screenshots"]
+    return out
+
+
+def _check_browser(config: Config, locate: _Locator) -> None:
+    """A browser named in [settings] must exist; `render = "always"` needs one."""
+    if config.browser is not None:
+        path = Path(config.browser)
+        if not path.is_file() or not os.access(path, os.X_OK):
+            why = "no such file" if not path.exists() else "not an executable file"
+            raise locate.error(f"{config.browser!r}: {why} (install chromium: {INSTALL_BROWSER}, "
+                               "or fix the path)", "browser", "settings")
+    for index, source in enumerate(config.sources):
+        if source.render == "always" and config.browser_path() is None:
+            raise locate.error(f"\"always\" needs a browser and none is installed ({INSTALL_BROWSER}, "
+                               "or set [settings] browser = \"/path/to/chromium\")", "render", "source",
+                               index, source.name)
 
 
 def _web_archive_keys(raw: dict, locate: _Locator) -> dict:
@@ -559,6 +662,7 @@ def _load_source(table: dict, index: int, locate: _Locator) -> Source:
     values.update(_save_page_now_keys({k: table[k] for k in ("save_page_now",) if k in table},
                                       locate, "source", index, label))
     values.update(_request_keys(table, values, locate, index, label))
+    values.update(_render_keys(table, locate, "source", index, label))
     return Source(**values)
 
 

@@ -1,4 +1,4 @@
-"""AutoThrottle that counts a 304 Not Modified as a healthy answer."""
+"""AutoThrottle that counts a 304 Not Modified as a healthy answer, and a browser's render as no answer."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -16,4 +16,8 @@ class ConditionalAwareAutoThrottle(AutoThrottle):
     server saying "fine, nothing new" at least as clearly as a 200."""
 
     def _adjust_delay(self, slot, latency: float, response) -> None:
+        if "playwright" in response.flags:
+            # A render's latency is the browser's work (scripts, layout, a screenshot) on a
+            # document it already had: it says nothing of the server's load (crawler/render.py).
+            return
         super()._adjust_delay(slot, latency, _HEALTHY if response.status == 304 else response)

@@ -654,3 +654,16 @@ create index if not exists idx_page_saves_attempt on page_saves (last_attempt_at
 """
 
 MIGRATIONS.append(_m016_page_saves)
+
+
+def _m017_rendering(db: sqlite_utils.Database) -> None:
+    """Browser rendering: whether each source's pages need a browser, as `render = "auto"`
+    found out (db.render), and the screenshot of each version that has one."""
+    db.execute("create table if not exists render_decisions (source text primary key, "
+               "needed integer not null, decided_at text not null, url text)")
+    db.execute("create table if not exists screenshots (version_id integer primary key "
+               "references versions(id), file text not null, taken_at text not null, "
+               "bytes integer not null)")
+
+
+MIGRATIONS.append(_m017_rendering)

@@ -978,8 +978,14 @@ def archive(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
             raise queries.VersionNotFound(article["url"], number, len(rows))
         rows = [r for r in rows if r["version"] == number]
     folder = archive_folder(paths.db)
+    from db.render import screenshots_of
+
+    shots = screenshots_of(db, [r["id"] for r in rows])  # rendered versions' PNGs (docs/rendering.md)
     for row in rows:
         out = {"url": article["url"], "version": row["version"], "file": None, "offset": None}
+        shot = str(folder / shots[row["id"]]) if row["id"] in shots else None
+        if shot is not None:
+            out["screenshot"] = shot
         if row["warc_file"] is not None:
             try:
                 record = read_response(folder, Capture(row["warc_file"], row["warc_offset"],
@@ -993,10 +999,10 @@ def archive(paths: Paths, url: str, number: int | None, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(out, ensure_ascii=False))
         elif out["file"] is None:
-            click.echo(f"v{row['version']}  not captured")
+            click.echo(f"v{row['version']}  not captured" + (f"  screenshot {shot}" if shot else ""))
         else:
             click.echo(f"v{row['version']}  {out['file']}  offset {out['offset']}  "
-                       f"{out['target_uri']}  {out['date']}")
+                       f"{out['target_uri']}  {out['date']}" + (f"  screenshot {shot}" if shot else ""))
 
 
 @cli.command()

@@ -29,6 +29,7 @@ class Hit:
     method: str
     path: str
     host: str
+    user_agent: str = ""
 
 
 Writer = Callable[[socket.socket], None]
@@ -90,8 +91,10 @@ class HostileServer:
         method, path = (lines[0].split(" ") + ["", ""])[:2]
         host = next((line.split(":", 1)[1].strip() for line in lines[1:]
                      if line.lower().startswith("host:")), "")
+        agent = next((line.split(":", 1)[1].strip() for line in lines[1:]
+                      if line.lower().startswith("user-agent:")), "")
         with self._lock:
-            self.hits.append(Hit(method, path, host))
+            self.hits.append(Hit(method, path, host, agent))
         route = self.routes.get(path)
         if route is None:
             sock.sendall(response(404, b"not here", {"Content-Type": "text/plain"}))

@@ -46,6 +46,8 @@ def test_start_up_loads_only_what_the_work_needs():
     worker = loaded_after("crawler.child", "crawler.spiders.news", "crawler.pipelines",
                           "crawler.middlewares", "crawler.progress", "crawler.throttle")
     assert "crawler.cleaner" not in worker and "feedparser" not in worker
+    # the browser's handler loads at the first page that needs it (crawler/render.py)
+    assert not {m.split(".")[0] for m in worker} & {"playwright", "scrapy_playwright"}
     # a re-check asks and records its 304s before Scrapy loads (crawler/recheck/precheck.py)
     recheck = loaded_after("crawler.child", "crawler.recheck.precheck", "crawler.notifications", "crawler.defaults")
     assert not {m.split(".")[0] for m in recheck} & {"scrapy", "twisted", "OpenSSL", "apprise"}

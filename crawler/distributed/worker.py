@@ -32,6 +32,7 @@ from crawler import discovery, paths
 from crawler.distributed import queues
 from crawler.distributed.protocol import Heartbeat, Result, WorkItem
 from crawler.pipelines import fetch_and_content
+from crawler.render import Renderer
 from crawler.sources import Source, load_config
 from crawler.spiders.news import NewsSpider, describe_failure
 
@@ -64,6 +65,8 @@ class WorkerSpider(RedisMixin, NewsSpider):
         spider.config = load_config(paths.sources_path(crawler.settings, spider.sources_arg))
         spider.selected = list(spider.config.sources)
         spider.db, spider.by_domain = None, False
+        # renders as a crawl does; what `auto` finds out lives in this process only (no database)
+        spider.renderer = Renderer(spider.config, None, spider.logger.warning)
         spider.setup_redis(crawler)
         spider.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         crawler.signals.connect(spider.worker_opened, signal=signals.spider_opened)

@@ -27,6 +27,7 @@ from crawler.pipelines import stop_for_storage
 from crawler.recheck.conditional import HandedOver, validators
 from crawler.recheck.due import select
 from crawler.recheck.sharding import shard_by_domain, shard_of
+from crawler.render import PLAIN, PlainAnswer, Renderer, render_request, screenshot_of
 from crawler.sources import Source, load_config
 from db.fronts import record_front_reading
 from db.queries import known_urls
@@ -76,6 +77,7 @@ class NewsSpider(scrapy.Spider):
         spider.db_file = paths.db_path(crawler.settings, spider.db_arg)
         spider.db = open_db(spider.db_file)
         spider.by_domain = shard_by_domain(d for s in spider.selected for d in s.allowed_domains)
+        spider.renderer = Renderer(spider.config, spider.db, spider.logger.warning)
         return spider
 
     def mine(self, url: str) -> bool:
@@ -330,14 +332,61 @@ class NewsSpider(scrapy.Spider):
                            http_status=response.status, duration_ms=_elapsed_ms(meta),
                            etag=_header(response, b"ETag"),
                            last_modified=_header(response, b"Last-Modified"))
-        if response.status == 304:
+        if PLAIN in meta:  # the browser's render of a plain answer
+            self._take_render(page, response, meta[PLAIN])
+        elif response.status == 304:
             page.not_modified = True
         elif response.status >= 300:
             page.error = f"HTTP {response.status}"
         else:
-            self._take_body(page, response, meta.get("newswatch_raw_hash"))
             page.exchange = _exchange(response, page.fetched_at)
+            if (render := self._to_browser(page, response)) is not None:
+                return render
+            self._take_body(page, response, meta.get("newswatch_raw_hash"))
         return page  # not a generator: Scrapy inspects generator callbacks' source on every call
+
+    # -- browser rendering (crawler/render.py) ----------------------------------------------
+    def _to_browser(self, page: FetchedPage, response: Response) -> scrapy.Request | None:
+        """The render of a 200 whose source renders; for an `auto` source, the plain answer
+        kept on the page, in case its cleaned article says it needs the browser."""
+        source = self.config.source(page.source)
+        if response.status != 200 or "html" not in (_header(response, b"Content-Type") or "html").lower():
+            return None
+        if not self.renderer.renders(source) and not self.renderer.may_render(source):
+            return None
+        plain = PlainAnswer(url=page.url, final_url=response.url, status=response.status,
+                            headers=[(k.decode("latin-1"), v.decode("latin-1"))
+                                     for k, values in response.headers.items() for v in values],
+                            body=response.body, started=response.meta.get("newswatch_started"),
+                            exchange=page.exchange)
+        if self.renderer.renders(source):
+            return self.render(plain, source, response.meta.get("newswatch_raw_hash"))
+        page.plain = plain
+        return None
+
+    def render(self, plain: PlainAnswer, source: Source, raw_hash: str | None = None) -> scrapy.Request:
+        """The request that opens the plain answer in the browser (back to parse_article)."""
+        return render_request(self, plain, source, {
+            "newswatch_source": source.name, "handle_httpstatus_list": RECORDED_STATUSES,
+            "newswatch_raw_hash": raw_hash, "newswatch_started": plain.started})
+
+    def _take_render(self, page: FetchedPage, response: Response, plain: PlainAnswer) -> None:
+        """The rendered page: the DOM is what the cleaner reads (the plain body, when the
+        source is rendered only for its screenshots), the plain fetch is what was fetched."""
+        self.crawler.stats.inc_value("newswatch/rendered")
+        page.url, page.final_url = plain.url, discovery.canonical(plain.final_url)
+        page.http_status, page.exchange, page.rendered = plain.status, plain.exchange, True
+        headers = {k.lower(): v for k, v in plain.headers}
+        page.etag, page.last_modified = headers.get("etag"), headers.get("last-modified")
+        page.dom, page.screenshot, page.second_look = response.body, screenshot_of(response), plain.words
+        page.encoding = _header_charset(headers.get("content-type", "").lower())
+        source = self.config.source(page.source)
+        text_from_dom = source.render == "always" or self.renderer.decisions.get(source.name) is True \
+            or plain.words is not None
+        body = response.body if text_from_dom else plain.body
+        page.raw_hash = hashlib.sha256(body).hexdigest()
+        if page.raw_hash != response.meta.get("newswatch_raw_hash"):
+            page.body = body  # else byte-identical to last time: unchanged_raw, no cleaning
 
     def _take_body(self, page: FetchedPage, response: Response, last_raw_hash: str | None) -> None:
         content_type = (_header(response, b"Content-Type") or "").lower()
@@ -353,7 +402,8 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure):
         request = failure.request
         response = getattr(failure.value, "response", None)
-        first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
+        first_url = request.meta[PLAIN].url if PLAIN in request.meta else \
+            request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
         return FetchedPage(url=discovery.canonical(first_url), source=request.meta["newswatch_source"],
                           fetched_at=datetime.now(timezone.utc),
                           http_status=response.status if response is not None else None,

@@ -25,7 +25,8 @@ LABELS = {"added": "added", "deleted": "deleted", "rewritten": "rewritten", "mov
 def register_routes():
     return [(r"^/$", home_page),  # newswatch's own front page, before Datasette's table list
             (r"^/-/newswatch/article/(?P<article_id>\d+)$", article_page),
-            (r"^/-/newswatch/diff/(?P<article_id>\d+)$", diff_page)]
+            (r"^/-/newswatch/diff/(?P<article_id>\d+)$", diff_page),
+            (r"^/-/newswatch/screenshot/(?P<version_id>\d{1,18})\.png$", screenshot_page)]
 
 
 @hookimpl
@@ -185,14 +186,41 @@ async def diff_page(datasette, request):
     old, new = rows[a], rows[b]
     record = compare(old, new)
     fields = [(name, c["old"], c["new"]) for name, c in record.fields.items() if name != "title"]
+    shots = await _screenshots(datasette, db, old["id"], new["id"])
     return await _page(
         datasette, request, DIFF, article=article, a=a, b=b, old=old, new=new, record=record,
+        shot_a=shots.get(old["id"]), shot_b=shots.get(new["id"]),
         fields=fields, labels=", ".join(render.labels(render.summary(record))) or "no change",
         headline=Markup(render.headline_html(record, new)),
         side_by_side=Markup(render.diff_side_by_side_html(record, old["body"])),
         inline=Markup(render.diff_inline_html(record, old["body"])), numbers=range(1, count + 1),
         timeline=datasette.urls.path(f"/-/newswatch/article/{article['id']}"),
         action=datasette.urls.path(f"/-/newswatch/diff/{article['id']}"))
+
+
+async def _screenshots(datasette, db, *version_ids: int) -> dict[int, str]:
+    """Version id -> the URL of its screenshot (a rendered page's PNG, docs/rendering.md)."""
+    if "screenshots" not in await db.table_names():
+        return {}
+    marks = ", ".join("?" * len(version_ids))
+    rows = (await db.execute(f"select version_id from screenshots where version_id in ({marks})",
+                             list(version_ids))).rows
+    return {row[0]: datasette.urls.path(f"/-/newswatch/screenshot/{row[0]}.png") + f"?db={db.name}"
+            for row in rows}
+
+
+async def screenshot_page(datasette, request):
+    """A version's screenshot, from archive/screenshots/ beside the database."""
+    from pathlib import Path
+
+    db = await _database(datasette, request)
+    rows = (await db.execute("select file from screenshots where version_id = ?",
+                             [int(request.url_vars["version_id"])])).rows
+    folder = (Path(db.path).resolve().parent / "archive").resolve()
+    path = (folder / rows[0][0]).resolve() if rows else None
+    if path is None or folder not in path.parents or not path.is_file():
+        raise NotFound("no screenshot of this version")
+    return Response(path.read_bytes(), content_type="image/png")
 
 
 async def _page(datasette, request, source: str, **context) -> Response:
@@ -254,6 +282,8 @@ DIFF = """{% extends "base.html" %}
 </div>
 <h2>Inline</h2>
 <div class="nw-inline" id="nw-inline">{{ inline }}</div>
+{% if shot_a or shot_b %}<h2>Screenshots</h2>
+<div class="nw-row" id="nw-screenshots">{% for shot in (shot_a, shot_b) %}<div>{% if shot %}<a href="{{ shot }}"><img src="{{ shot }}" alt="screenshot" loading="lazy" style="max-width: 100%; border: 1px solid #ccc"></a>{% else %}no screenshot of this version{% endif %}</div>{% endfor %}</div>{% endif %}
 </div>
 {% endblock %}"""
 
