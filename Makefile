@@ -30,8 +30,12 @@ system-deps:
 demo: $(STAMP)
 	$(BIN)/newswatch demo
 
+# pytest-xdist: most tests wait on child processes and sockets, so more workers than the two cores
+# of CI pay; a module sharing one set-up (a crawl, a server) stays on one worker (--dist loadgroup).
+TEST_WORKERS ?= 4
+
 test: $(STAMP) $(PYWB) system-deps
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,) $(BENCH_ARGS)

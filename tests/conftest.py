@@ -1,12 +1,16 @@
 """Shared fixtures: a real HTTP server on 127.0.0.1:0 serving a site in tmp_path, real SQLite files,
-and the real `newswatch` CLI run as a separate process."""
+and the real `newswatch` CLI (crawls as separate processes, read-only queries in this one)."""
 from __future__ import annotations
 
+import gc
 import json
 import os
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,20 +28,34 @@ if not SHARED.exists() and Path("/work/shared").exists():
 FIXTURES = SHARED / "fixtures"
 
 
+# Commands that read or rewrite the database without starting a crawl, a server or a child
+# process: run in this process by click's CliRunner, which saves the ~1 s of a Python start-up
+# each. The others (crawl, recheck, add, run, serve, worker, ingest, backfill, demo) run as a
+# child process, as a user runs them: signals, kills and child processes are what they test.
+IN_PROCESS = frozenset({"changes", "diff", "history", "show", "export", "search", "headlines",
+                        "articles", "events", "errors", "fronts", "sources", "feed", "status",
+                        "archive", "reclean", "doctor", "remove"})
+
+
 @dataclass
 class Cli:
-    """Runs `newswatch --db … --sources …` in a child process, like a user would."""
+    """Runs `newswatch --db … --sources …` like a user would: the exit code, stdout and stderr
+    of the command, in a child process, or in this one for a query (see IN_PROCESS)."""
 
     db: Path
     sources: Path
     cwd: Path
     prefix: tuple[str, ...] = ()  # runs it through this command (e.g. setpriv with fewer capabilities)
+    in_process: bool = True  # False: every command in a child process (the files it leaves matter)
 
     def __call__(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
-        env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
-        result = subprocess.run(
-            [*self.prefix, sys.executable, "-m", "newswatch", "--db", str(self.db), "--sources", str(self.sources),
-             *args], capture_output=True, text=True, cwd=self.cwd, env=env, timeout=timeout)
+        base = ("--db", str(self.db), "--sources", str(self.sources))
+        if self.in_process and not self.prefix and args and args[0] in IN_PROCESS:
+            result = run_in_process([*base, *args], self.cwd)
+        else:
+            env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
+            result = subprocess.run([*self.prefix, sys.executable, "-m", "newswatch", *base, *args],
+                                    capture_output=True, text=True, cwd=self.cwd, env=env, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"newswatch {' '.join(args)} exited {result.returncode}:\n"
                                  f"{result.stdout}\n{result.stderr}")
@@ -45,6 +63,29 @@ class Cli:
 
     def json_lines(self, *args: str) -> list[dict]:
         return [json.loads(line) for line in self(*args).stdout.splitlines() if line.strip()]
+
+
+def run_in_process(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`newswatch ARGS` in this process (click's CliRunner), answered as a child process would:
+    an uncaught exception is exit 1 with its traceback on stderr."""
+    from click.testing import CliRunner
+
+    from newswatch.cli import cli
+
+    runner = CliRunner(env={"NEWSWATCH_DB": "", "NEWSWATCH_SOURCES": "", "NEWSWATCH_REDIS": ""})
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(cli, args, prog_name="newswatch", catch_exceptions=True)
+    finally:
+        os.chdir(before)
+    stdout, stderr = result.stdout, result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
+    code = result.exit_code
+    del result
+    gc.collect()  # an exception's frames may hold the command's database connection: close it now
+    return subprocess.CompletedProcess(["newswatch", *args], code, stdout, stderr)
 
 
 def write_sources(path: Path, base_url: str, *, name: str = "demo", extra: str = "",
@@ -97,11 +138,62 @@ def make_cli(tmp_path):
     return make
 
 
+def free_port() -> int:
+    """A port nothing listens on now, for a child server that takes --port; a child that finds
+    it taken meanwhile (another test's server) exits, and `start_on_free_port` tries another."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_on_free_port(start, answers, *, tries: int = 5, timeout: float = 30,
+                       log=lambda: "") -> tuple[subprocess.Popen, int]:
+    """`start(port)` -> Popen of a server told its port; waits until `answers(port)` holds. A
+    server that exited (its port taken meanwhile by another test's) is started on another port;
+    `log()` (else the server's stderr, when a pipe) says why in the failure."""
+    for _ in range(tries):
+        port = free_port()
+        process = start(port)
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            if answers(port):
+                return process, port
+            time.sleep(0.1)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)
+            raise AssertionError(f"{process.args[:4]} did not answer on port {port} within {timeout} s: {log()}")
+    said = log() or (process.stderr.read() if process.stderr else "")
+    raise AssertionError(f"{process.args[:4]} exited {process.returncode} on {tries} ports: {said}")
+
+
+def query(db: Path, sql: str, params=()) -> list[dict]:
+    """The rows of a read-only SQL query on the database file, as dicts."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
 def wait_for(predicate, timeout: float = 60.0) -> None:
-    """Poll `predicate` every 0.2 s until it holds; fail the test after `timeout` seconds."""
+    """Poll `predicate` every 0.05 s until it holds; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Under pytest-xdist (`make test` runs `--dist loadgroup`), the tests of a module that share
+    a module-scoped fixture (one crawl, one server, one browser) run on one worker, so that the
+    fixture is set up once rather than once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -9,7 +9,6 @@ import os
 import socket
 import sqlite3
 import subprocess
-import time
 import urllib.request
 from io import BytesIO
 from pathlib import Path
@@ -19,7 +18,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newswatch.demosite import DemoServer
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, start_on_free_port
 
 PYWB_BIN = Path(os.environ.get("NEWSWATCH_PYWB") or REPO / ".venv-pywb" / "bin")
 COLLECTION = "news"
@@ -63,26 +62,20 @@ def write_warc(path: Path, url: str) -> None:
                 warc_headers_dict={"WARC-Date": when}))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_pywb(root: Path) -> tuple[subprocess.Popen, str]:
     """`wayback` on 127.0.0.1 in `root`, answering; a port taken meanwhile is retried on another."""
-    for _ in range(3):
-        port = free_port()
-        process = subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        while process.poll() is None:
-            try:
-                urllib.request.urlopen(f"{base}/{COLLECTION}/cdx?url=x&output=json", timeout=2)
-                return process, base
-            except OSError:
-                time.sleep(0.2)
-    raise AssertionError("pywb did not start")
+    def answers(port: int) -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/{COLLECTION}/cdx?url=x&output=json", timeout=2)
+            return True
+        except OSError:
+            return False
+
+    process, port = start_on_free_port(
+        lambda port: subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+                                      cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        answers, timeout=120)
+    return process, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, wait_for, write_sources
+from tests.conftest import REPO, start_on_free_port, wait_for, write_sources
 from tests.test_notify import Receiver
 
 redis = pytest.importorskip("redis")
@@ -26,24 +25,18 @@ RESULTS, PROCESSING, WORK, REQUESTS = ("newswatch:results", "newswatch:processin
                                        "newswatch:work", "newswatch:requests")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def redis_url(tmp_path):
     """A redis-server of our own on a free port, its files in a temporary directory."""
-    port, data = free_port(), tmp_path / "redis"
+    data = tmp_path / "redis"
     data.mkdir()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir",
-                               str(data), "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, start_new_session=True)
-    url = f"redis://127.0.0.1:{port}/0"
+    server, port = start_on_free_port(
+        lambda port: subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir",
+                                       str(data), "--save", "", "--appendonly", "no"],
+                                      stdout=subprocess.DEVNULL, start_new_session=True),
+        lambda port: _pings(f"redis://127.0.0.1:{port}/0"), timeout=10)
     try:
-        wait_for(lambda: _pings(url), timeout=10)
-        yield url
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
         server.terminate()
         server.wait(10)

@@ -56,12 +56,6 @@ class Receiver:
         self.server.server_close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def configure(cli, base_url: str, notify: list[str], settings: str = "", source_extra: str = "") -> None:
     write_sources(cli.sources, base_url, extra=f"notify = {json.dumps(notify)}\n{source_extra}")
     text = cli.sources.read_text()
@@ -118,11 +112,14 @@ def test_one_message_per_qualifying_edit_none_for_filtered(site, cli):
 
 def test_dead_receiver_does_not_fail_the_crawl_and_is_retried(site, cli):
     info, server = site
-    port = free_port()  # nothing listens here yet: connection refused
+    reserved = socket.socket()  # bound, not listening: connection refused, and no other test takes it
+    reserved.bind(("127.0.0.1", 0))
+    port = reserved.getsockname()[1]
     configure(cli, server.base_url, [f"json://127.0.0.1:{port}/hook"])
     cli("crawl")
     edit_articles(info.root, [info.articles[0].path], kind="append")
     result = cli("recheck", "--all", "--json")
+    reserved.close()
     crawl = json.loads(result.stdout)
     assert crawl["status"] == "finished" and crawl["changed"] == 1
     assert "notification 1 to json://127.0.0.1" in result.stderr and "now pending" in result.stderr

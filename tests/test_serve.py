@@ -7,11 +7,9 @@ import hashlib
 import html
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,25 +19,27 @@ import pytest
 
 from db.schema import open_db
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, Cli, write_sources
+from tests.conftest import REPO, Cli, start_on_free_port, write_sources
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = REPO / "test-artifacts"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, str]:
+def get(url: str, timeout: float = 10) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+
+
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 now."""
+    try:
+        return get(url)[0] == 200
+    except OSError:
+        return False
 
 
 def sha256(path: Path) -> str:
@@ -61,24 +61,17 @@ def served(tmp_path_factory):
         edit_articles(info.root, [info.articles[1].path], kind="headline")
         cli("recheck", "--all")
     edits = {urllib.parse.urlsplit(e["url"]).path: e for e in cli.json_lines("changes", "--since", "all", "--json")}
-    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO), NEWSWATCH_DB="", NEWSWATCH_SOURCES="")
-    server = subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(cli.db), "--sources",
-                               str(cli.sources), "serve", "--port", str(port)],
-                              cwd=tmp, env=env, stdout=(tmp / "serve.log").open("w"), stderr=subprocess.STDOUT)
+
+    def start(port: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(cli.db), "--sources",
+                                 str(cli.sources), "serve", "--port", str(port)],
+                                cwd=tmp, env=env, stdout=(tmp / "serve.log").open("w"), stderr=subprocess.STDOUT)
+
+    server, port = start_on_free_port(start, lambda port: answers(f"http://127.0.0.1:{port}/-/versions.json"),
+                                      log=lambda: (tmp / "serve.log").read_text())
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if get(base + "/-/versions.json")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None:
-                raise AssertionError(f"serve exited {server.returncode}: {(tmp / 'serve.log').read_text()}")
-            time.sleep(0.1)
-        else:
-            raise AssertionError("newswatch serve did not answer within 15 s")
         yield {"base": base, "cli": cli, "edit": edits[target], "appended": appended, "removed": removed,
                "headline": edits[info.articles[1].path]}
     finally:
