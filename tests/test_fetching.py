@@ -14,19 +14,13 @@ import sys
 import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, Cli, served_site, write_sources
+from tests.conftest import REPO, Cli, served_site, write_sources, query as q
 
 SOFT_404 = (b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
             b"<p>Sorry, the page you are looking for could not be found.</p></body></html>")
 PAYWALL = (b"<html><head><title>Subscribers only</title></head><body><article><h1>Budget talks"
            b"</h1><p>Subscribe to continue reading this article.</p><p>Already a subscriber? "
            b"Sign in.</p></article></body></html>")
-
-
-def q(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 def one(db, sql, params=()):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import threading
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, query as q
 from tests.hostile import HostileServer, html
 
 VARIANTS = ("Mayor quits after budget vote", "Why the mayor walked away from city hall")
@@ -41,12 +40,6 @@ class Front:
         page = (f"<html><body><nav><a href='/'>Home</a></nav><h2>Top stories</h2><ul>{items}</ul>"
                 "</body></html>").encode()
         sock.sendall(html(page))
-
-
-def q(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 @pytest.fixture(scope="module")

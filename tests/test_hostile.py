@@ -22,7 +22,7 @@ import time
 import pytest
 
 from tests import hostile
-from tests.conftest import REPO
+from tests.conftest import REPO, query as q
 from tests.hostile import (XXE_MARKER, HostileServer, article_html, billion_laughs, html, response,
                            rss, sitemapindex, urlset)
 
@@ -114,12 +114,6 @@ def run_measured(args: list[str], cwd, timeout: float = 300) -> tuple[subprocess
         out.seek(0), err.seek(0)
         result = subprocess.CompletedProcess(args, child.returncode, out.read(), err.read())
     return result, usage.ru_maxrss / 1024
-
-
-def q(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO, wait_for, query as rows
 from tests.hostile import HostileServer, article_html, drip, html
 
 FAST = "requests_per_second = 1000\nworkers = 1\n"
@@ -29,12 +29,6 @@ def sources_text(base: str, *, source: str = "", settings: str = "") -> str:
 def section(paths: list[str]) -> bytes:
     links = "".join(f'<a href="{p}">link</a>\n' for p in paths)
     return html(f"<html><body><h1>Section</h1>{links}</body></html>".encode())
-
-
-def rows(db, sql: str, params=()) -> list[dict]:
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 def last_crawl(db) -> dict:

@@ -3,12 +3,11 @@ its own, and the live blog's version does not move at every post."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, query as q
 from tests.hostile import HostileServer, html
 
 JSONLD_URL, SELECTOR_URL = "/news/floods-live.html", "/news/election-live.html"
@@ -43,12 +42,6 @@ def selector_blog(numbers: list[int], edited: int | None = None) -> bytes:
                     for n in sorted(numbers, reverse=True))
     return (f"<html><head><title>Election night live</title></head><body><h1>Election night live</h1>"
             f"<div class=posts>{posts}</div></body></html>").encode()
-
-
-def q(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from crawler.outcomes import BOT_CHECK, CONSENT, PAYWALL, SOFT_404, classify_text
 from newswatch.demosite import DemoServer, generate_site
-from tests.conftest import Cli, write_sources
+from tests.conftest import Cli, write_sources, query as q
 
 
 def page(title: str, *paragraphs: str, head: str = "") -> bytes:
@@ -38,12 +38,6 @@ STAND_INS = [
                          "Wir und unsere Partner verwenden Cookies. Alle akzeptieren.")),
 ]
 STATUS = {SOFT_404: "gone", PAYWALL: "blocked", BOT_CHECK: "blocked", CONSENT: "blocked"}
-
-
-def q(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 @pytest.fixture

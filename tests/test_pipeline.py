@@ -1,15 +1,8 @@
 """End to end: real CLI → real Scrapy crawl of a real local site → real SQLite file."""
 from __future__ import annotations
 
-import sqlite3
-
 from newswatch.demosite import churn_chrome, edit_articles
-
-
-def rows(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
+from tests.conftest import query as rows
 
 
 def test_first_crawl_stores_one_version_per_article(site, cli):

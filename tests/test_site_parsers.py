@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from crawler.cleaner import clean
 from crawler.sources import SourceConfigError, load_config
 from newswatch.demosite import DemoServer
-from tests.conftest import Cli
+from tests.conftest import Cli, query as rows
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "site-parsers.md"
 PROSE = ("The harbour authority said on Tuesday that the new quay would open in spring, after two "
@@ -38,12 +37,6 @@ def article_page(slug: str, headline: str, extra: str = "") -> str:
 {extra}
 </div></article>
 <footer>© Gazette</footer></body></html>"""
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
 
 
 def serve_site(root: Path, pages: dict[str, str]) -> None:

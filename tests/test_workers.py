@@ -3,18 +3,12 @@ one `crawls` row with everyone's counts, per-domain limits divided so the total 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from crawler.recheck.sharding import shard_of
 from crawler.politeness import politeness_for
 from crawler.sources import load_config
-
-
-def rows(db, sql, params=()):
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql, params)]
+from tests.conftest import query as rows
 
 
 def test_three_workers_fetch_each_article_once_into_one_crawl_row(site, cli):
