@@ -28,13 +28,14 @@ if not SHARED.exists() and Path("/work/shared").exists():
 FIXTURES = SHARED / "fixtures"
 
 
-# Commands that read or rewrite the database without starting a crawl, a server or a child
-# process: run in this process by click's CliRunner, which saves the ~1 s of a Python start-up
-# each. The others (crawl, recheck, add, run, serve, worker, ingest, backfill, demo) run as a
-# child process, as a user runs them: signals, kills and child processes are what they test.
+# Commands that read the database without starting a crawl, a server or a child process, nor
+# cleaning pages (which imports the sources file's site parsers): run in this process by click's
+# CliRunner, which saves the ~1 s of a Python start-up each. The others (crawl, recheck, add, run,
+# reclean, doctor, serve, worker, ingest, backfill, demo) run as a child process, as a user runs
+# them: signals, kills, child processes and a fresh import of the parsers are what they test.
 IN_PROCESS = frozenset({"changes", "diff", "history", "show", "export", "search", "headlines",
                         "articles", "events", "errors", "fronts", "sources", "feed", "status",
-                        "archive", "reclean", "doctor", "remove"})
+                        "archive", "remove"})
 
 
 @dataclass
@@ -73,12 +74,17 @@ def run_in_process(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     from newswatch.cli import cli
 
     runner = CliRunner(env={"NEWSWATCH_DB": "", "NEWSWATCH_SOURCES": "", "NEWSWATCH_REDIS": ""})
-    before = Path.cwd()
+    before, path, modules = Path.cwd(), list(sys.path), set(sys.modules)
     os.chdir(cwd)
     try:
         result = runner.invoke(cli, args, prog_name="newswatch", catch_exceptions=True)
     finally:
         os.chdir(before)
+        sys.path[:] = path  # a sources file's parser modules are imported afresh next time, as
+        for name in set(sys.modules) - modules:  # by a new process
+            where = str(getattr(sys.modules[name], "__file__", None) or sys.prefix)
+            if not where.startswith((sys.prefix, sys.base_prefix, str(REPO))):
+                del sys.modules[name]
     stdout, stderr = result.stdout, result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
@@ -187,6 +193,7 @@ def wait_for(predicate, timeout: float = 60.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the marks
 def pytest_collection_modifyitems(items) -> None:
     """Under pytest-xdist (`make test` runs `--dist loadgroup`), the tests of a module that share
     a module-scoped fixture (one crawl, one server, one browser) run on one worker, so that the

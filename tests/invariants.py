@@ -12,6 +12,9 @@ def check_database(path: Path) -> dict[str, int]:
     return counts (articles, versions)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
+        # One read transaction, one snapshot: a writer still running (the crawl child of a killed
+        # `run` finishes on its own) may commit between two queries, never inside one snapshot.
+        conn.execute("begin")
         assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
         assert conn.execute("pragma foreign_key_check").fetchall() == []
         tables = {name for name, in conn.execute("select name from sqlite_master where type = 'table'")}

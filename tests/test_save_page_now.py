@@ -20,8 +20,7 @@ from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
 from newswatch.demosite import churn_chrome, edit_articles
 from scheduler.jobs import Daemon
-from tests.conftest import write_sources
-from tests.test_notify import free_port
+from tests.conftest import free_port, write_sources
 from tests.test_outcomes import STAND_INS
 
 TIMESTAMP = "20261203120000"
