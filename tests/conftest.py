@@ -87,7 +87,8 @@ def run_in_process(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
                 del sys.modules[name]
     stdout, stderr = result.stdout, result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
+        stderr += "Traceback (most recent call last):\n"
+        stderr += "".join(traceback.format_exception(result.exception))
     code = result.exit_code
     del result
     gc.collect()  # an exception's frames may hold the command's database connection: close it now
@@ -168,7 +169,8 @@ def start_on_free_port(start, answers, *, tries: int = 5, timeout: float = 30,
         if process.poll() is None:
             process.terminate()
             process.wait(10)
-            raise AssertionError(f"{process.args[:4]} did not answer on port {port} within {timeout} s: {log()}")
+            raise AssertionError(f"{process.args[:4]} did not answer on port {port} within {timeout} s: "
+                                 f"{log()}")
     said = log() or (process.stderr.read() if process.stderr else "")
     raise AssertionError(f"{process.args[:4]} exited {process.returncode} on {tries} ports: {said}")
 

@@ -229,7 +229,8 @@ def test_the_web_view_caps_responses_and_answers_404_for_any_article_id(tmp_path
         for article_id in ("9" * 20, "9" * 5000, str(1 << 63), "12"):
             status, text = get(f"{base}/-/newswatch/diff/{article_id}")
             assert status == 404 and "Traceback" not in text, (article_id, status, text[:300])
-        status, text = get(f"{base}/n.json?" + urlencode({"sql": "select hex(randomblob(3e8)) as x"}), timeout=120)
+        status, text = get(f"{base}/n.json?" + urlencode({"sql": "select hex(randomblob(3e8)) as x"}),
+                           timeout=120)
         assert status == 400 and len(text) < 100_000 and "too big" in text, (status, text[:300])
         rows = ("with recursive n(i) as (select 1 union all select i + 1 from n limit {}) "
                 "select i, hex(randomblob(400000)) as x from n")  # values of 800 KB

@@ -66,7 +66,8 @@ def served(tmp_path_factory):
     def start(port: int) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "newswatch", "--db", str(cli.db), "--sources",
                                  str(cli.sources), "serve", "--port", str(port)],
-                                cwd=tmp, env=env, stdout=(tmp / "serve.log").open("w"), stderr=subprocess.STDOUT)
+                                cwd=tmp, env=env, stdout=(tmp / "serve.log").open("w"),
+                                stderr=subprocess.STDOUT)
 
     server, port = start_on_free_port(start, lambda port: answers(f"http://127.0.0.1:{port}/-/versions.json"),
                                       log=lambda: (tmp / "serve.log").read_text())
