@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from crawler.sources import SourceConfigError, load_config
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, query as q
 from tests.hostile import article_html
 
 CONSENT_VALUE = "yes-7d1e4c2b"  # a value no page, log line or output has by chance
@@ -112,12 +111,6 @@ def sources_text(site: WalledSite, extra: str = "") -> str:
 
 SETTINGS = (f'cookies = {{consent = "{CONSENT_VALUE}"}}\n'
             f'headers = {{X-Subscriber-Token = "{TOKEN}"}}\nuser_agent = "{AGENT}"\n')
-
-
-def q(db: Path, sql: str) -> list[dict]:
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql)]
 
 
 def walled_article(cli: Cli, site: WalledSite) -> dict:
