@@ -138,11 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
+    not_started: list[BaseException] = []  # the spider could not be made (its database unreadable, …)
+    started = process.crawl(crawler, source=",".join(args.source) or None, mode=args.mode,
                   urls=args.url or None, every=args.all, db=str(args.db), sources=str(args.sources),
                   shard="{}/{}".format(*args.shard) if args.shard else None,
                   handed_over=early.handed_over if early is not None else None,
                   notifier=early.notifier if early is not None else None)
+    started.addErrback(lambda failure: not_started.append(failure.value))
 
     def carry_over(spider) -> None:  # what the re-check counted before Scrapy loaded
         for key, value in early.stats.items():
@@ -161,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     process.start()
     from crawler.pipelines import STORAGE_PROBLEM
 
+    if not_started:
+        problem = storage_problem(not_started[0], args.db)
+        if problem is None:
+            raise not_started[0]
+        return storage_failed(problem, args)
     if (problem := crawler.stats.get_value(STORAGE_PROBLEM)) is not None:
         return storage_failed(problem, args)
     return 0 if crawler.stats.get_value("newswatch/crawl_id") else 1

@@ -297,6 +297,10 @@ def status(paths: Paths, as_json: bool, redis_url: str | None) -> None:
                        "add a longer tier in [settings] tiers to keep checking them)")
         if s["extraction"]["warning"]:
             click.echo(f"    WARNING {s['extraction']['warning']}")
+    queue = {k: v for k, v in (report["save_page_now"] or {}).items() if v}
+    if queue:
+        click.echo("save page now: " + " · ".join(f"{k} {v}" for k, v in queue.items())
+                   + " (`newswatch save-page-now --list` shows the queue)")
     if "distributed" in report:
         d = report["distributed"]
         click.echo("redis: queues " + " · ".join(f"{k} {v}" for k, v in d["queues"].items())

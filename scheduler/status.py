@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scheduler import health
 from crawler.sources import Config
-from db import operations
+from db import operations, page_saves
 from db.schema import open_db
 from scheduler.lock import running_pid
 
@@ -46,6 +46,7 @@ def status_report(db_path: Path, config: Config, now: datetime | None = None) ->
                 "last_recheck": {k: recheck.get(k) for k in ("last_started_at", "last_finished_at",
                                                              "last_outcome", "last_crawl_id")},
                 "due_now": operations.due_count(db, now),
+                "save_page_now": page_saves.summary(db) if "page_saves" in db.table_names() else None,
                 "warnings": [f"{s['source']}: {s['extraction']['warning']}" for s in sources
                              if s["extraction"]["warning"]],
                 "sources": sources}

@@ -72,7 +72,9 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_the_next_run_continues(tm
         assert f"left on {small_disk}); free space on {small_disk} or move the database with --db" in line
         assert "finished" not in full.stderr
         stored = check_database(cli.db)  # whole versions only: every failed batch rolled back
-        assert 0 < stored["articles"] < 100
+        # How many fit depends on which worker's batch reached the disk first (two workers can
+        # fill the last megabyte with one batch each and commit neither): none or some, never all.
+        assert stored["articles"] < 100
         status, error = crawl_rows(cli.db)[-1]
         assert status in ("failed (disk full)", "running"), status  # running: not even that fit
         once = cli("run", "--once", check=False, timeout=300)  # the daemon's crawls: the same

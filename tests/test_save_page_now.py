@@ -176,6 +176,9 @@ def test_a_dead_endpoint_costs_the_crawl_nothing_and_one_line(site, cli):
     report = json.loads(shown.stdout)
     assert report["queue"]["pending"] == 8 and report["submitted"] == report["failed"] == 0
     assert [r["attempts"] for r in report["waiting"]] == [1] + [0] * 7
+    status = cli("status")
+    assert "save page now: pending 8 (`newswatch save-page-now --list` shows the queue)" in status.stdout
+    assert json.loads(cli("status", "--json").stdout)["save_page_now"]["pending"] == 8
 
 
 def test_keys_from_the_environment_reach_the_endpoint_and_no_output(site, cli, monkeypatch):
