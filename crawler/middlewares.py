@@ -15,9 +15,8 @@ from crawler.request_settings import ADDED_HEADERS, request_headers
 PROBED = "newswatch_probed"  # request meta key: the probe's answer (crawler/recheck/probe.py's Answer)
 
 
-class StayOnSource:
-    """Refuses any request (including a redirect target) for another scheme or another domain
-    than its source allows; the refusal reaches the errback and is recorded as the check's error."""
+class _SourceMiddleware:
+    """A downloader middleware that acts on the requests of a source of the sources file."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -26,40 +25,42 @@ class StayOnSource:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def source_of(self, request):
+        """The request's source, or None for robots.txt and the engine's other requests (they
+        go to the same host as their source's)."""
+        name = request.meta.get("newswatch_source")
+        spider = self.crawler.spider
+        return None if name is None or not hasattr(spider, "config") else spider.config.source(name)
+
+
+class StayOnSource(_SourceMiddleware):
+    """Refuses any request (including a redirect target) for another scheme or another domain
+    than its source allows; the refusal reaches the errback and is recorded as the check's error."""
+
     def process_request(self, request, spider=None):
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https"):
             raise IgnoreRequest(f"refused: {parts.scheme}: URLs are never fetched")
-        name = request.meta.get("newswatch_source")
-        spider = self.crawler.spider
-        if name is None or not hasattr(spider, "config"):
-            return None  # robots.txt and other engine requests: same host as their source's
-        source = spider.config.source(name)
+        source = self.source_of(request)
+        if source is None:
+            return None
         if not source.on_allowed_domain(parts.hostname or ""):
             self.crawler.stats.inc_value("newswatch/offsite_refused")
             raise IgnoreRequest(f"refused: {parts.hostname} is outside the source's allowed_domains")
         return None
 
 
-class SourceRequestSettings:
+class SourceRequestSettings(_SourceMiddleware):
     """The source's headers, User-Agent and cookies (crawler/request_settings.py) on each of its
     requests, recomputed for every URL: a redirect copy to a host that is not the source's own
     loses the Cookie. Before robots.txt (100), which matches the User-Agent the request sends."""
 
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
     def process_request(self, request, spider=None):
-        name = request.meta.get("newswatch_source")
-        spider = self.crawler.spider
-        if name is None or not hasattr(spider, "config"):
+        source = self.source_of(request)
+        if source is None:
             return None
         request.headers.pop(b"Cookie", None)
-        added = request_headers(spider.config.source(name), request.url)
+        added = request_headers(source, request.url)
         for header, value in added.items():
             request.headers[header] = value
         request.meta[ADDED_HEADERS] = tuple(added)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from protego import Protego
 
@@ -88,3 +90,18 @@ class RobotsRules:
 
 def _text(value: str | bytes) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a server asks us to wait in a Retry-After header (RFC 9110 section 10.2.3): a
+    number of seconds or an HTTP date; None when there is none or it cannot be read."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None

@@ -24,9 +24,9 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from crawler.politeness import retry_after
 from crawler.sources import Config
 from db import page_saves
 from db.schema import open_db
@@ -164,20 +164,6 @@ class SaveEndpoint:
         if not isinstance(answer, dict):
             raise ArchiveUnavailable(f"{host} answered JSON that is not an object")
         return answer
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (RFC 9110 section 10.2.3): seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 def endpoint_for(config: Config, environ: Mapping[str, str] = os.environ) -> SaveEndpoint:

@@ -12,12 +12,12 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from crawler.cleaner import Article
 from crawler.items import content_of
 from crawler.outcomes import classify_page
+from crawler.politeness import retry_after
 from crawler.reclean import page_selectors
 from crawler.site_parsers import SiteParserFailed, clean_page as clean_with_parser
 from crawler.sources import Config
@@ -112,7 +112,8 @@ class ArchiveClient:
             except urllib.error.HTTPError as exc:
                 if exc.code != 429 and exc.code < 500 or attempt == RETRIES:
                     raise ArchiveError(self.cdx_url, article_url, f"HTTP {exc.code} for {address}") from None
-                wait = _retry_after(exc.headers.get("Retry-After"), default=2.0 ** attempt)
+                wait = retry_after(exc.headers.get("Retry-After"))
+                wait = 2.0 ** attempt if wait is None else wait
                 if wait > MAX_WAIT:
                     raise ArchiveError(self.cdx_url, article_url,
                                        f"HTTP {exc.code}, asked to wait {wait:.0f} s (try later)") from None
@@ -143,20 +144,6 @@ def _cdx_rows(body: str) -> Iterable[Capture]:
         objects = [json.loads(line) for line in text.splitlines() if line.strip()]
     return [Capture(o["timestamp"], o["url"], str(o.get("status", "-")), o.get("mime", ""),
                     o.get("digest", "")) for o in objects]
-
-
-def _retry_after(value: str | None, default: float) -> float:
-    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
-    except (TypeError, ValueError):
-        return default
 
 
 def distinct_captures(captures: Iterable[Capture]) -> list[Capture]:

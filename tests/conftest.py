@@ -9,11 +9,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -143,6 +145,27 @@ def make_cli(tmp_path):
         path.write_text(sources_text, encoding="utf-8")
         return Cli(db=tmp_path / "newswatch.db", sources=path, cwd=tmp_path)
     return make
+
+
+class LocalServer:
+    """A threading HTTP server on 127.0.0.1 (port 0: any free one) for a test's own request
+    handler, started and stopped as a context manager; subclasses record what clients send."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0):
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                       daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
 
 
 def free_port() -> int:

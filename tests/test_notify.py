@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -19,13 +18,13 @@ from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
 from newswatch.demosite import edit_articles
 from newswatch.demosite.generator import load_state, write_site
-from tests.conftest import write_sources
+from tests.conftest import LocalServer, write_sources
 
 PUBLIC = "https://watch.example.org/nw"
 NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
 
 
-class Receiver:
+class Receiver(LocalServer):
     """A webhook endpoint on 127.0.0.1 that keeps every JSON body POSTed to it."""
 
     def __init__(self, port: int = 0):
@@ -42,18 +41,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = self.server.server_address[1]
+        super().__init__(Handler, port)
         self.url = f"json://127.0.0.1:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def configure(cli, base_url: str, notify: list[str], settings: str = "", source_extra: str = "") -> None:

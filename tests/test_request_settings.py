@@ -11,15 +11,14 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from crawler.sources import SourceConfigError, load_config
-from tests.conftest import REPO, Cli, query as q
+from tests.conftest import REPO, Cli, LocalServer, query as q
 from tests.hostile import article_html
 
 CONSENT_VALUE = "yes-7d1e4c2b"  # a value no page, log line or output has by chance
@@ -32,7 +31,7 @@ WALL = (b"<html><head><title>Before you continue</title></head><body><h1>We valu
 ETAG = '"walled-v1"'
 
 
-class WalledSite:
+class WalledSite(LocalServer):
     """A front page and articles behind a consent wall: the article only for a request whose
     Cookie carries consent=CONSENT_VALUE, with an ETag and 304s. Every request is recorded with
     the host name it asked for and its headers."""
@@ -59,12 +58,8 @@ class WalledSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
+        super().__init__(Handler)
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                       daemon=True)
 
     def answer(self, path: str, headers) -> tuple[int, bytes, dict]:
         if path == "/robots.txt":
@@ -87,15 +82,6 @@ class WalledSite:
 
     def hits(self, path: str, host: str = "127.0.0.1") -> list[dict]:
         return [h for name, p, h in self.requests if p == path and name == host]
-
-    def __enter__(self) -> "WalledSite":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture

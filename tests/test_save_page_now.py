@@ -4,9 +4,8 @@ its back-off and rate limit, keys from the environment or a file, never from the
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,14 +19,14 @@ from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
 from newswatch.demosite import churn_chrome, edit_articles
 from scheduler.jobs import Daemon
-from tests.conftest import free_port, write_sources
+from tests.conftest import LocalServer, free_port, write_sources
 from tests.test_outcomes import STAND_INS
 
 TIMESTAMP = "20261203120000"
 ACCESS, SECRET = "AK-test-4f1e", "SK-secret-9c2d"
 
 
-class SaveEndpoint:
+class SaveEndpoint(LocalServer):
     """An SPN2-shaped save endpoint on 127.0.0.1: POST /save answers a job id, GET
     /save/status/<job> its capture; `fail` holds (status, headers) answers to give first."""
 
@@ -66,17 +65,8 @@ class SaveEndpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/save"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, port)
+        self.url = f"http://127.0.0.1:{self.port}/save"
 
     def urls(self) -> list[str]:
         return [p["url"] for p in self.posts]
