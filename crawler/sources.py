@@ -375,10 +375,7 @@ def _load_settings(raw: object, locate: _Locator) -> dict:
     if "tiers" in raw:
         out["tiers"] = _tiers(raw["tiers"], locate)
     out.update(_limits(raw, locate))
-    if "keep_html" in raw:
-        if not isinstance(raw["keep_html"], bool):
-            raise locate.error(f"{raw['keep_html']!r} is not true or false", "keep_html", "settings")
-        out["keep_html"] = raw["keep_html"]
+    out.update(_flags(raw, ("keep_html",), locate, "settings"))
     out.update(_notify_keys(raw, locate, "settings"))
     if "redis" in raw:  # `newswatch run / worker / ingest / status` default to it
         url = raw["redis"]
@@ -409,10 +406,7 @@ def _save_page_now_keys(raw: dict, locate: _Locator, table: str, index: int | No
     """save_page_now (both tables); in [settings] its endpoint, per_minute and keys_file."""
     out: dict = {}
     err = lambda why, key: locate.error(why, key, table, index, label)  # noqa: E731
-    if "save_page_now" in raw:
-        if not isinstance(raw["save_page_now"], bool):
-            raise err(f"{raw['save_page_now']!r} is not true or false", "save_page_now")
-        out["save_page_now"] = raw["save_page_now"]
+    out.update(_flags(raw, ("save_page_now",), locate, table, index, label))
     if "save_page_now_endpoint" in raw:
         url = raw["save_page_now_endpoint"]
         parts = urlsplit(url) if isinstance(url, str) else None
@@ -468,6 +462,15 @@ def _render_settings(raw: dict, locate: _Locator) -> dict:
     return out
 
 
+def _flags(raw: dict, keys: tuple[str, ...], locate: _Locator, table: str, index: int | None = None,
+           label: str | None = None) -> dict:
+    """The true/false keys of `keys` that `raw` sets; anything else is an error naming the key."""
+    for key in keys:
+        if key in raw and not isinstance(raw[key], bool):
+            raise locate.error(f"{raw[key]!r} is not true or false", key, table, index, label)
+    return {key: raw[key] for key in keys if key in raw}
+
+
 def _render_keys(raw: dict, locate: _Locator, table: str, index: int | None = None,
                  label: str | None = None) -> dict:
     """render ("never" | "auto" | "always", [[source]] only) and screenshots (true/false)."""
@@ -477,11 +480,7 @@ def _render_keys(raw: dict, locate: _Locator, table: str, index: int | None = No
             raise locate.error(f"{raw['render']!r} is not a render mode (use \"never\", \"auto\" "
                                "or \"always\")", "render", table, index, label)
         out["render"] = raw["render"]
-    if "screenshots" in raw:
-        if not isinstance(raw["screenshots"], bool):
-            raise locate.error(f"{raw['screenshots']!r} is not true or false", "screenshots", table,
-                               index, label)
-        out["screenshots"] = raw["screenshots"]
+    out.update(_flags(raw, ("screenshots",), locate, table, index, label))
     return out
 
 
@@ -528,11 +527,7 @@ def _archive_keys(raw: dict, locate: _Locator, table: str, index: int | None = N
             raise locate.error(f"{raw['archive']!r} is not an archive format (use \"warc\" or "
                                "\"none\")", "archive", table, index, label)
         out["archive"] = raw["archive"]
-    if "archive_all_fetches" in raw:
-        if not isinstance(raw["archive_all_fetches"], bool):
-            raise locate.error(f"{raw['archive_all_fetches']!r} is not true or false",
-                               "archive_all_fetches", table)
-        out["archive_all_fetches"] = raw["archive_all_fetches"]
+    out.update(_flags(raw, ("archive_all_fetches",), locate, table))
     if "archive_max_mb" in raw:
         value = raw["archive_max_mb"]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
@@ -799,11 +794,7 @@ def _notify_keys(raw: dict, locate: _Locator, table: str, index: int | None = No
             raise err(f"{value!r} is not a word count (use a whole number, e.g. 5; 0 for any edit)",
                       "notify_min_words")
         out["notify_min_words"] = value
-    for key in ("notify_skip_minor", "notify_stealth_only"):
-        if key in raw:
-            if not isinstance(raw[key], bool):
-                raise err(f"{raw[key]!r} is not true or false", key)
-            out[key] = raw[key]
+    out.update(_flags(raw, ("notify_skip_minor", "notify_stealth_only"), locate, table, index, label))
     if "public_url" in raw:
         url = raw["public_url"]
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
