@@ -229,3 +229,16 @@ def pytest_collection_modifyitems(items) -> None:
             continue
         if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+
+def pytest_collection_finish(session) -> None:
+    """On an xdist worker, a module group that did not reach xdist's scheduler (its node ids
+    lack the "@group" suffix) would set the module's crawl up once per worker, silently: fail."""
+    if not session.config.getvalue("loadgroup"):
+        return
+    lost = [item.nodeid for item in session.items if (mark := item.get_closest_marker("xdist_group"))
+            and not item.nodeid.endswith(f"@{mark.args[0]}")]
+    if lost:
+        raise pytest.UsageError(f"--dist loadgroup lost the group of {lost[0]} (and {len(lost) - 1} more): "
+                                "this pytest and pytest-xdist do not agree on node ids; see pyproject.toml")
