@@ -106,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.ossignal import install_shutdown_handlers
     from scrapy.exceptions import CloseSpider
     from scrapy.utils.project import get_project_settings
 
@@ -153,14 +154,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     def stop_if_asked(spider) -> None:
         # A spider_opened handler that raises CloseSpider has the spider closed at once, with
         # spider_closed sent: the crawl row says "stopped (shutdown)". (Scrapy's own graceful
-        # stop does nothing to an engine that is not running yet: the row stayed "running".)
+        # stop does nothing to an engine that is not running yet, and then stops the reactor:
+        # the row stayed "running".)
         if asked:
+            asked.clear()  # answered here
             raise CloseSpider("shutdown")
+
+    def hand_over_stops() -> None:
+        # Scrapy's handlers only from here, once the engine runs and can stop gracefully; a stop
+        # asked for while the spider was opening is passed on to them now.
+        install_shutdown_handlers(process._signal_shutdown)
+        if asked:
+            os.kill(os.getpid(), asked[0])
 
     if early is not None:
         crawler.signals.connect(carry_over, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(stop_if_asked, signal=signals.spider_opened, weak=False)
-    process.start()
+    crawler.signals.connect(hand_over_stops, signal=signals.engine_started, weak=False)
+    process.start(install_signal_handlers=False)
     from crawler.pipelines import STORAGE_PROBLEM
 
     if not_started:

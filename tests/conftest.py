@@ -235,7 +235,7 @@ def pytest_collection_modifyitems(items) -> None:
 def pytest_collection_finish(session) -> None:
     """On an xdist worker, a module group that did not reach xdist's scheduler (its node ids
     lack the "@group" suffix) would set the module's crawl up once per worker, silently: fail."""
-    if not session.config.getvalue("loadgroup"):
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist workers only
         return
     lost = [item.nodeid for item in session.items if (mark := item.get_closest_marker("xdist_group"))
             and not item.nodeid.endswith(f"@{mark.args[0]}")]

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr
 
 
 def test_quick_benchmark_prints_the_table_and_every_ratio():
-    done = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick"], cwd=REPO,
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick",
+                           "--articles", "80"], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
