@@ -14,7 +14,6 @@ EXIT_CONFIG = 2
 # crawl stopped and said why in one line (a worker of a sharded crawl: on stdout, for its parent).
 EXIT_STORAGE = 3
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
-PARENT_PID = "NEWSWATCH_PARENT_PID"  # environment: the process a child crawl belongs to
 
 
 def child_command(db: Path | str, sources: Path | str, mode: str, *, source_names: Sequence[str] = (),
@@ -22,7 +21,8 @@ def child_command(db: Path | str, sources: Path | str, mode: str, *, source_name
                   progress_every: float | None = None, shard: tuple[int, int] | None = None,
                   crawl_id: int | str | None = None, max_crawls: int | None = None) -> list[str]:
     """The argument list of a child crawl (an argument list, never a shell string)."""
-    command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode]
+    command = [sys.executable, "-m", "crawler.run", "--db", str(db), "--sources", str(sources), mode,
+               "--parent-pid", str(os.getpid())]  # the child stops when this process is gone
     if shard is not None:  # One of N worker processes, adding to the crawl row crawl_id
         command += ["--shard", f"{shard[0]}/{shard[1]}", "--crawl-id", str(crawl_id)]
     for name in source_names:
@@ -45,7 +45,6 @@ def start_child(command: list[str], **popen_kwargs) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    env[PARENT_PID] = str(os.getpid())  # the child stops when this process is gone
     # A process group of its own: Ctrl-C at a terminal reaches this process only, which passes
     # the stop on once (scheduler.crawls); a second signal would make Scrapy stop uncleanly.
     if not popen_kwargs.get("start_new_session"):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from crawler.child import EXIT_CONFIG, EXIT_STORAGE, PARENT_PID, STOP_SIGNALS
+from crawler.child import EXIT_CONFIG, EXIT_STORAGE, STOP_SIGNALS
 
 # Seconds a crawl whose parent is gone gets to stop cleanly (its downloads in flight end within
 # download_timeout, 30 s by default) before it kills itself.
@@ -41,8 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda number, frame: asked.append(number))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    stop_when_parent_dies()
     args = _parser().parse_args(argv)
+    stop_when_parent_dies(args.parent_pid or os.getppid())
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.defaults import PROGRESS_EVERY
     from crawler.politeness import politeness_for
@@ -218,11 +218,10 @@ def storage_failed(problem, args: argparse.Namespace) -> int:
     return EXIT_STORAGE
 
 
-def stop_when_parent_dies(every: float = 0.5) -> None:
+def stop_when_parent_dies(parent: int, every: float = 0.5) -> None:
     """Stop this crawl cleanly (a SIGTERM to itself) once the process that started it is gone,
     even killed with SIGKILL. Polled rather than Linux's PR_SET_PDEATHSIG, which fires when the
     *thread* that forked us ends: the scheduler starts crawls from its pool threads."""
-    parent = int(os.environ.get(PARENT_PID) or os.getppid())
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -278,6 +277,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--progress-every", type=float)
     parser.add_argument("--max-crawls", type=int, help="crawls the daemon runs at once (they share the rate)")
     parser.add_argument("--shard", type=_shard, help="K/N: this process fetches the K-th of N shares")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process is gone (default: the parent)")
     parser.add_argument("--crawl-id", type=_crawl_id,
                         help="with --shard: the crawl row to add counts to; - reads it from stdin")
     return parser
