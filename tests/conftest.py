@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -97,8 +98,9 @@ def run_in_process(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["newswatch", *args], code, stdout, stderr)
 
 
-def write_sources(path: Path, base_url: str, *, name: str = "demo", extra: str = "",
-                  feeds: bool = True, sitemaps: bool = True, sections: bool = True) -> Path:
+def source_block(base_url: str, *, name: str = "demo", extra: str = "", feeds: bool = True,
+                 sitemaps: bool = True, sections: bool = True) -> str:
+    """One [[source]] table for a generated site (and `extra` lines after it)."""
     lines = ["[[source]]", f'name = "{name}"']
     if feeds:
         lines.append(f'feeds = ["{base_url}/feed.xml"]')
@@ -107,7 +109,31 @@ def write_sources(path: Path, base_url: str, *, name: str = "demo", extra: str =
     if sections:
         lines.append(f'start_urls = ["{base_url}/index.html"]')
     lines += ['allowed_domains = ["127.0.0.1"]', "article_pattern = '/news/'", extra]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
+
+
+def write_sources(path: Path, base_url: str, *, name: str = "demo", extra: str = "",
+                  feeds: bool = True, sitemaps: bool = True, sections: bool = True) -> Path:
+    """A sources file crawling a generated site with one crawl process (a test's crawl of a few
+    dozen pages gains nothing from a second Scrapy start-up; tests of sharded crawls say
+    `workers` themselves, in `extra` or with add_settings)."""
+    path.write_text(source_block(base_url, name=name, extra=extra, feeds=feeds, sitemaps=sitemaps,
+                                 sections=sections), encoding="utf-8")
+    if not re.search(r"^\s*workers\s*=", extra, re.M):
+        add_settings(path, "workers = 1")
+    return path
+
+
+def add_settings(path: Path, lines: str) -> Path:
+    """Put `lines` (key = value lines) in the sources file's [settings] table, which is made
+    if there is none: TOML allows one table of a name."""
+    text = path.read_text(encoding="utf-8")
+    header = re.search(r"^\[settings\][ \t]*$", text, re.M)
+    if header is None:
+        text = f"[settings]\n{lines.strip()}\n\n{text}"
+    else:
+        text = f"{text[:header.end()]}\n{lines.strip()}{text[header.end():]}"
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -429,11 +429,11 @@ def test_reclean_skips_articles_without_html(tmp_path):
 
 
 def test_crawl_keeps_html_when_the_sources_file_says_so(site, tmp_path):
-    from tests.conftest import write_sources
+    from tests.conftest import add_settings, write_sources
 
     _, server = site
     sources = write_sources(tmp_path / "sources.toml", server.base_url)
-    sources.write_text("[settings]\nkeep_html = true\n\n" + sources.read_text())
+    add_settings(sources, "keep_html = true")
     cli = Cli(db=tmp_path / "newswatch.db", sources=sources, cwd=tmp_path)
     cli("crawl")
     counts = view(cli, "select (select count(*) from versions) v, (select count(*) from version_html) h")[0]

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from newswatch.demosite import DemoServer, edit_articles, generate_site
-from tests.conftest import REPO, Cli, served_site, write_sources, query as q
+from tests.conftest import REPO, Cli, add_settings, served_site, write_sources, query as q
 
 SOFT_404 = (b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
             b"<p>Sorry, the page you are looking for could not be found.</p></body></html>")
@@ -89,7 +89,7 @@ def test_404_twice_is_gone_then_restored_without_versions(crawled):
 
 def test_gone_after_is_configurable_and_410_counts(crawled, tmp_path):
     info, server, cli = crawled
-    cli.sources.write_text(cli.sources.read_text() + "\n[settings]\ngone_after = 1\n")
+    add_settings(cli.sources, "gone_after = 1")
     path = info.articles[1].path
     server.set_route(path, status=410)
     cli("recheck", server.base_url + path)
@@ -104,7 +104,7 @@ def test_gone_after_is_configurable_and_410_counts(crawled, tmp_path):
 ])
 def test_server_failures_are_errors_with_backoff_never_versions(crawled, route, expect):
     info, server, cli = crawled
-    cli.sources.write_text(cli.sources.read_text() + '\n[settings]\ndownload_timeout = "1s"\n')
+    add_settings(cli.sources, 'download_timeout = "1s"')
     path = info.articles[2].path
     url = server.base_url + path
     server.set_route(path, **route)

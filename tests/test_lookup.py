@@ -94,15 +94,14 @@ def test_errors_and_history_show_the_failed_checks(crawled):
 
 def test_changed_tiers_replan_the_tracked_articles(tmp_path):
     from newswatch.demosite import DemoServer, generate_site
-    from tests.conftest import Cli, write_sources
+    from tests.conftest import Cli, add_settings, write_sources
 
     generate_site(tmp_path / "site", 3, seed=4)
     with DemoServer(tmp_path / "site") as server:
         cli = Cli(tmp_path / "n.db", write_sources(tmp_path / "s.toml", server.base_url), tmp_path)
         cli("crawl")
         before = {r["url"]: r["next_check_at"] for r in cli.json_lines("articles", "--json")}
-        cli.sources.write_text(cli.sources.read_text() + '\n[settings]\ntiers = [{younger_than = "30d", '
-                               'every = "1m"}]\n')
+        add_settings(cli.sources, 'tiers = [{younger_than = "30d", every = "1m"}]')
         first = cli("recheck")
         again = cli("recheck")
         after = {r["url"]: r for r in cli.json_lines("articles", "--json")}

@@ -18,7 +18,7 @@ from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
 from newswatch.demosite import edit_articles
 from newswatch.demosite.generator import load_state, write_site
-from tests.conftest import LocalServer, write_sources
+from tests.conftest import LocalServer, add_settings, write_sources
 
 PUBLIC = "https://watch.example.org/nw"
 NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
@@ -47,8 +47,7 @@ class Receiver(LocalServer):
 
 def configure(cli, base_url: str, notify: list[str], settings: str = "", source_extra: str = "") -> None:
     write_sources(cli.sources, base_url, extra=f"notify = {json.dumps(notify)}\n{source_extra}")
-    text = cli.sources.read_text()
-    cli.sources.write_text(f"[settings]\npublic_url = \"{PUBLIC}\"\n{settings}\n\n{text}")
+    add_settings(cli.sources, f"public_url = \"{PUBLIC}\"\n{settings}")
 
 
 def retitle(root, path: str, change) -> tuple[str, str]:

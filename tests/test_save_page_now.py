@@ -19,7 +19,7 @@ from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
 from newswatch.demosite import churn_chrome, edit_articles
 from scheduler.jobs import Daemon
-from tests.conftest import LocalServer, free_port, write_sources
+from tests.conftest import LocalServer, add_settings, free_port, write_sources
 from tests.test_outcomes import STAND_INS
 
 TIMESTAMP = "20261203120000"
@@ -74,8 +74,8 @@ class SaveEndpoint(LocalServer):
 
 def configure(cli, base_url: str, endpoint: str, settings: str = "") -> None:
     write_sources(cli.sources, base_url)
-    cli.sources.write_text(f'[settings]\nsave_page_now = true\nsave_page_now_endpoint = "{endpoint}"\n'
-                           f"save_page_now_per_minute = 60\n{settings}\n\n{cli.sources.read_text()}")
+    add_settings(cli.sources, f'save_page_now = true\nsave_page_now_endpoint = "{endpoint}"\n'
+                              f"save_page_now_per_minute = 60\n{settings}")
 
 
 def saves(db_path) -> list[dict]:

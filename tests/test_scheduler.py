@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 from newswatch.demosite import DemoServer, generate_site
-from tests.conftest import REPO, wait_for, write_sources
+from tests.conftest import REPO, source_block, wait_for, write_sources
 
 
 def start_run(cli, *args: str) -> subprocess.Popen:
@@ -87,7 +87,7 @@ def test_two_sources_cycles_sigterm_and_restart(tmp_path, site, cli):
     _, server = site
     other_info = generate_site(tmp_path / "site2", 6, seed=11)
     with DemoServer(tmp_path / "site2") as other:
-        text = "".join(write_sources(tmp_path / f"{name}.toml", base, name=name).read_text()
+        text = "".join(source_block(base, name=name)
                        for name, base in (("demo", server.base_url), ("other", other.base_url)))
         cli.sources.write_text(
             text.replace('article_pattern', 'discover_every = "1h"\narticle_pattern')
