@@ -113,7 +113,40 @@ def find_article(body: etree._Element) -> list[etree._Element]:
     """The article container and the siblings that belong with it, in page order ([] if none)."""
     scores = score_candidates(body)
     top = best_container(body, scores)
+    top = _widen_to_prose_run(top) if top is not None else None
     return story_parts(top, article_nodes(top, body, scores)) if top is not None else []
+
+
+# A winner holding under this share of an ancestor's paragraph points is one box of the article
+# (a key-points box, an author card, one product of a guide), not the article.
+_SMALL_SHARE = 0.4
+_WIDEN_LEVELS = 4
+_LANDMARKS = ("article", "main")
+
+
+def _widen_to_prose_run(top: etree._Element) -> etree._Element:
+    """The nearest ancestor that holds several times the winner's prose, without turning into a link list.
+
+    Paragraph scores reach only five levels up, so prose nested deeper (guides built of product
+    blocks, checklists of cards) cannot lift the container that holds it.
+    """
+    points = content_points(top)
+    best = ancestor = top
+    for _ in range(_WIDEN_LEVELS):
+        if ancestor.tag in _LANDMARKS:
+            break  # the page says where its article ends
+        ancestor = ancestor.getparent()
+        if ancestor is None or ancestor.getparent() is None or ancestor.getparent().tag in ("body", "html"):
+            break  # the page's own wrapper (old table layouts) holds the comments and sidebars too
+        found, count = _paragraph_stats(ancestor)
+        if found * _SMALL_SHARE > points and _reads_as_prose(ancestor, count):
+            best = ancestor
+    return best
+
+
+def _reads_as_prose(el: etree._Element, paragraphs: int) -> bool:
+    links = sum(1 for _ in el.iter("a"))
+    return class_weight(el) >= 0 and links <= 0.5 * paragraphs and link_density(el) < 0.33
 
 
 def best_container(body: etree._Element, scores: dict[etree._Element, float] | None = None) -> etree._Element | None:
@@ -224,6 +257,10 @@ def _is_loose_paragraph(el: etree._Element) -> bool:
                                                     re.search(r"\.( |$)", text) is not None)
 
 
+# A write-up is a sentence or more; teaser cards carry a headline link of a few words.
+_WRITE_UP_CHARS = 100
+
+
 def _remove_conditionally(el: etree._Element) -> bool:
     """Readability's _cleanConditionally: link farms, widget lists and empty shells inside the article."""
     if el.tag == "div" and _is_paragraph(el):
@@ -239,11 +276,21 @@ def _remove_conditionally(el: etree._Element) -> bool:
     is_list = el.tag in ("ul", "ol") or _mostly_list(el, len(text))
     if weight < 0:
         return True
-    return ((images > 1 and paragraphs / images < 0.5)
+    return ((images > 1 and paragraphs / images < 0.5 and paragraphs + _div_paragraphs(el) < images)
             or (not is_list and items > paragraphs)
             or (not is_list and len(text) < 25 and (images == 0 or images > 2) and density > 0)
             or (not is_list and weight < 25 and density > 0.2)
             or (weight >= 25 and density > 0.5))
+
+
+def _div_paragraphs(el: etree._Element) -> int:
+    """Sentences written as divs of inline text without links (cards of an icon, a name and a write-up)."""
+    count = 0
+    for div in el.iter("div"):
+        if div is not el and _is_paragraph(div):
+            text = _inner_text(div)
+            count += len(text) >= _WRITE_UP_CHARS and link_density(div, len(text)) == 0
+    return count
 
 
 def _mostly_list(el: etree._Element, text_len: int) -> bool:
