@@ -97,3 +97,22 @@ def test_cards_of_an_icon_and_a_write_up_stay_in_the_article() -> None:
     body = clean(page).body
     assert all(w in body.split("\n") for w in _WRITE_UPS)
     assert "road trips" not in body and "jump-start" not in body
+
+
+def _streamed_page(markers: bool) -> str:
+    """A page as React's streaming server renderer sends it: placeholders first, content at the end."""
+    opening, closing = ("<!--$?-->", "<!--/$-->") if markers else ("", "")
+    slots = "".join(f"{opening}<template id='B:{i}'></template><div>Loading paragraph...</div>{closing}"
+                    for i in range(len(_PICKS)))
+    parts = "".join(f"<div hidden id='S:{i}'><p>{p}</p></div>" for i, p in enumerate(_PICKS))
+    return (f"<html><head><title>The best kettles</title></head><body><main><h1>The best kettles</h1>"
+            f"<div class='article-body'>{''.join(f'<p>{p}</p>' for p in _GUIDE_INTRO)}{slots}</div></main><footer>Site map</footer>{parts}</body></html>")
+
+
+def test_streamed_react_parts_are_read_where_the_browser_shows_them() -> None:
+    assert clean(_streamed_page(markers=True)).body.split("\n") == _GUIDE_INTRO + _PICKS
+
+
+def test_streamed_parts_are_read_when_the_saved_page_lost_its_comments() -> None:
+    body = clean(_streamed_page(markers=False)).body.split("\n")
+    assert [line for line in body if "Loading" not in line] == _GUIDE_INTRO + _PICKS

@@ -18,6 +18,7 @@ from .metadata import (page_signals,
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
 from .lines import article_lines, is_furniture_line
 from .selectors import InvalidSelector, select
+from .streaming import is_streamed, reveal_streamed
 from .text import linked_lines, normalize_line, normalize_text
 from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
@@ -62,13 +63,20 @@ def parse_html(text: str) -> etree._Element | None:
     # Plain etree elements, not lxml.html's: its per-element Python class lookup costs
     # more than the parse itself on a 100 KB page. huge_tree lifts libxml2's nesting limit
     # from 256 to 2048: pages full of unclosed <div>/<font> tags otherwise lose their text.
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+    streamed = is_streamed(text)  # its comments mark where each streamed part ends
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=not streamed, remove_pis=True, no_network=True,
                               huge_tree=True)
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
-    return root if root is not None and isinstance(root.tag, str) else None
+    if root is None or not isinstance(root.tag, str):
+        return None
+    if streamed:
+        reveal_streamed(root)
+        for comment in list(root.iter(etree.Comment)):
+            drop(comment)
+    return root
 
 
 def _clean(html: object, url: str | None, encoding: str | None,
