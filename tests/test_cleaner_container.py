@@ -116,3 +116,28 @@ def test_streamed_react_parts_are_read_where_the_browser_shows_them() -> None:
 def test_streamed_parts_are_read_when_the_saved_page_lost_its_comments() -> None:
     body = clean(_streamed_page(markers=False)).body.split("\n")
     assert [line for line in body if "Loading" not in line] == _GUIDE_INTRO + _PICKS
+
+
+# Short lines (under eight words each): a body with no sentence of its own.
+_SHORT_NOTES = ["Saturday: painted waterfalls and giant shoes.", "Sunday: a maze of mirrors downstairs.",
+                "Tickets are sold at the north gate.", "Children under twelve get in free.",
+                "The fair closes at nine every evening.", "Parking is scarce, so take the tram."]
+
+
+def test_a_photo_page_whose_caption_is_the_story_keeps_it_in_the_body() -> None:
+    caption = ("A boy poses beside a painted waterfall at the art fair on Saturday, where visitors are invited to "
+               "step into the pictures and take photographs, which most galleries forbid.")
+    page = ("<html><head><title>Step into the picture</title></head><body><div class='story'>"
+            f"<h1>Step into the picture</h1>{''.join(f'<p>{n}</p>' for n in _SHORT_NOTES)}<div class='gallery-item'>"
+            f"<figure><img src='/boy.jpg'><figcaption>{caption}</figcaption></figure></div></div></body></html>")
+    article = clean(page)
+    assert article.body.split("\n") == _SHORT_NOTES + [caption] and article.captions == ()
+
+
+def test_captions_beside_a_story_stay_captions() -> None:
+    caption = "A boy poses beside a painted waterfall at the art fair on Saturday, one of many visitors."
+    story = "".join(f"<p>{p}</p>" for p in _GUIDE_INTRO + _WRITE_UPS)
+    page = ("<html><head><title>Art fair</title></head><body><article><h1>Art fair</h1>"
+            f"<figure><img src='/boy.jpg'><figcaption>{caption}</figcaption></figure>{story}</article></body></html>")
+    article = clean(page)
+    assert article.captions == (caption,) and caption not in article.body

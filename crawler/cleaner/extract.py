@@ -106,6 +106,8 @@ def _clean(html: object, url: str | None, encoding: str | None,
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
     if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
         lines = _second_opinion(text, title, lines)
+    if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
+        lines, captions = _photo_story(lines, captions)
     lines = _without_header_repeats(lines, title, byline)
     problems += selector_problems + live_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
@@ -285,6 +287,13 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
 
 def _prose_chars(lines: list[str]) -> int:
     return sum(len(line) for line in lines if len(line.split()) >= _PROSE_WORDS)
+
+
+def _photo_story(lines: list[str], captions: list[str]) -> tuple[list[str], list[str]]:
+    """A photo page whose caption carries more prose than the body around it: the caption is the story."""
+    if _prose_chars(captions) > _prose_chars(lines):
+        return lines + captions, []
+    return lines, captions
 
 
 def _second_opinion(text: str, title: str, lines: list[str]) -> list[str]:
