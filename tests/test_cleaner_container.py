@@ -141,3 +141,13 @@ def test_captions_beside_a_story_stay_captions() -> None:
             f"<figure><img src='/boy.jpg'><figcaption>{caption}</figcaption></figure>{story}</article></body></html>")
     article = clean(page)
     assert article.captions == (caption,) and caption not in article.body
+
+
+def test_a_sidebar_sharing_only_utility_classes_with_the_story_is_not_part_of_it() -> None:
+    story = "".join(f"<p>{p}</p>" for p in _GUIDE_INTRO + _WRITE_UPS)
+    teasers = "".join(f"<div><p><a href='/t{i}'>Read: part {i}</a></p><p>{p}</p></div>" for i, p in enumerate(_PICKS[:2]))
+    page = ("<html><head><title>Car care</title></head><body><div id='app'><div class='layout'><main>"
+            f"<div class='flex flex-col lg:flex-row'><div class='w-full lg:w-[60%] lg:sticky'><h1>Car care</h1>{story}"
+            f"</div><div class='w-full lg:w-[40%] lg:sticky px-6'><p>Trending stories</p>{teasers}</div>"
+            "</div></main></div></div></body></html>")
+    assert clean(page).body.split("\n") == _GUIDE_INTRO + _WRITE_UPS

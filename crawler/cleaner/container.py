@@ -194,6 +194,15 @@ def article_nodes(top: etree._Element, body: etree._Element,
 _GENERIC_CLASSES = frozenset({"clearfix", "row", "col", "container", "wrapper", "inner", "section", "module",
                               "block", "content", "group", "item", "box", "wrap", "clear", "cf", "grid"})
 _PART_LEVELS = 3
+# Utility-first CSS (Tailwind and the like) names layout, not content: `w-full`, `lg:sticky`,
+# `px-6`, `max-w-[880px]` sit on a story's column and on the sidebar beside it alike.
+_UTILITY = re.compile(
+    r"[^:\[]*[:\[]"  # a variant (`lg:`, `md:`) or an arbitrary value (`[880px]`)
+    r"|(?:flex|grid|sticky|relative|absolute|hidden|block|inline|inline-block|mx-auto)$"
+    r"|-?(?:w|h|min-w|max-w|min-h|max-h|[pm][xytblrse]?|gap|space-[xy]|text|bg|flex|grid|items|justify|self"
+    r"|font|leading|tracking|border|rounded|shadow|z|top|left|right|bottom|inset|order|basis|col-span|row-span)"
+    r"-(?:\d[\w./]*|px|auto|full|screen|none|xs|sm|md|lg|xl|\dxl|base|center|left|right|start|end|between"
+    r"|col|row|wrap|semibold|bold|medium|normal|white|black|transparent|[a-z]+-\d{2,3})$")
 
 
 def story_parts(top: etree._Element, nodes: list[etree._Element]) -> list[etree._Element]:
@@ -202,7 +211,7 @@ def story_parts(top: etree._Element, nodes: list[etree._Element]) -> list[etree.
     Long stories are often cut into several same-class blocks with ads or photos between
     them, not all of them siblings of the best-scoring one.
     """
-    mine = {t for t in (top.get("class") or "").split() if t.lower() not in _GENERIC_CLASSES}
+    mine = {t for t in (top.get("class") or "").split() if t.lower() not in _GENERIC_CLASSES and not _UTILITY.match(t)}
     ancestor = top
     for _ in range(_PART_LEVELS):
         ancestor = ancestor.getparent() if ancestor.getparent() is not None else ancestor
