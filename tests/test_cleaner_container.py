@@ -151,3 +151,12 @@ def test_a_sidebar_sharing_only_utility_classes_with_the_story_is_not_part_of_it
             f"</div><div class='w-full lg:w-[40%] lg:sticky px-6'><p>Trending stories</p>{teasers}</div>"
             "</div></main></div></div></body></html>")
     assert clean(page).body.split("\n") == _GUIDE_INTRO + _WRITE_UPS
+
+
+def test_product_write_ups_in_blocks_named_like_widgets_stay_in_the_guide() -> None:
+    widgets = "".join(f"<div class='product-widget'><h3>Pick {i}</h3>{''.join(f'<p>{p}</p>' for p in _PICKS[i:i + 3])}"
+                      f"<p><a href='/buy{i}'>Buy</a></p></div>" for i in (0, 3))
+    page = ("<html><head><title>The best kettles</title></head><body><article><h1>The best kettles</h1>"
+            f"<div class='text'>{''.join(f'<p>{p}</p>' for p in _GUIDE_INTRO)}{widgets}</div></article></body></html>")
+    body = clean(page).body.split("\n")
+    assert all(p in body for p in _PICKS[:6])

@@ -284,12 +284,21 @@ def _remove_conditionally(el: etree._Element) -> bool:
     items = sum(1 for _ in el.iter("li")) - 100
     is_list = el.tag in ("ul", "ol") or _mostly_list(el, len(text))
     if weight < 0:
-        return True
+        return not _holds_article_prose(el, density)
     return ((images > 1 and paragraphs / images < 0.5 and paragraphs + _div_paragraphs(el) < images)
             or (not is_list and items > paragraphs)
             or (not is_list and len(text) < 25 and (images == 0 or images > 2) and density > 0)
             or (not is_list and weight < 25 and density > 0.2)
             or (weight >= 25 and density > 0.5))
+
+
+def _holds_article_prose(el: etree._Element, density: float) -> bool:
+    """A block named like furniture (`product-widget`, `media-block`) that reads as several
+    paragraphs with few links is a part of the article: a buying guide's product write-up."""
+    if density >= 0.2:
+        return False
+    points, count = _paragraph_stats(el)
+    return count >= 3 and points >= 10 and sum(1 for _ in el.iter("a")) <= 0.5 * count
 
 
 def _div_paragraphs(el: etree._Element) -> int:
