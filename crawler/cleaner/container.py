@@ -128,25 +128,27 @@ def _widen_to_prose_run(top: etree._Element) -> etree._Element:
     """The nearest ancestor that holds several times the winner's prose, without turning into a link list.
 
     Paragraph scores reach only five levels up, so prose nested deeper (guides built of product
-    blocks, checklists of cards) cannot lift the container that holds it.
+    blocks, checklists of cards) cannot lift the container that holds it. Each level adds only
+    the siblings of the level below, so the page is walked once, not once per level.
     """
-    points = content_points(top)
-    best = ancestor = top
+    own, count = _paragraph_stats(top)
+    points, links = own, sum(1 for _ in top.iter("a"))
+    best = child = top
+    link_lengths: dict[etree._Element, float] = {}
     for _ in range(_WIDEN_LEVELS):
-        if ancestor.tag in _LANDMARKS:
-            break  # the page says where its article ends
-        ancestor = ancestor.getparent()
-        if ancestor is None or ancestor.getparent() is None or ancestor.getparent().tag in ("body", "html"):
-            break  # the page's own wrapper (old table layouts) holds the comments and sidebars too
-        found, count = _paragraph_stats(ancestor)
-        if found * _SMALL_SHARE > points and _reads_as_prose(ancestor, count):
+        ancestor = child.getparent()
+        if child.tag in _LANDMARKS or ancestor is None or ancestor.getparent() is None \
+                or ancestor.getparent().tag in ("body", "html"):
+            break  # the page says where its article ends; the page's own wrapper holds sidebars too
+        for sibling in ancestor:
+            if sibling is not child and isinstance(sibling.tag, str):
+                found, more = _paragraph_stats(sibling)
+                points, count, links = points + found, count + more, links + sum(1 for _ in sibling.iter("a"))
+        if (points * _SMALL_SHARE > own and links <= 0.5 * count and class_weight(ancestor) >= 0
+                and link_density(ancestor, link_lengths=link_lengths) < 0.33):
             best = ancestor
+        child = ancestor
     return best
-
-
-def _reads_as_prose(el: etree._Element, paragraphs: int) -> bool:
-    links = sum(1 for _ in el.iter("a"))
-    return class_weight(el) >= 0 and links <= 0.5 * paragraphs and link_density(el) < 0.33
 
 
 def best_container(body: etree._Element, scores: dict[etree._Element, float] | None = None) -> etree._Element | None:
