@@ -160,3 +160,12 @@ def test_product_write_ups_in_blocks_named_like_widgets_stay_in_the_guide() -> N
             f"<div class='text'>{''.join(f'<p>{p}</p>' for p in _GUIDE_INTRO)}{widgets}</div></article></body></html>")
     body = clean(page).body.split("\n")
     assert all(p in body for p in _PICKS[:6])
+
+
+def test_an_author_cards_description_under_the_headline_is_not_the_dek() -> None:
+    bio = "Sam Okafor is a gadget writer who studied English at a small college and once ran a phone shop."
+    story = "".join(f"<p>{p}</p>" for p in _GUIDE_INTRO + _WRITE_UPS)
+    page = ("<html><head><title>Phones</title></head><body><div class='post'><h1>Phones</h1>"
+            f"<div class='meta'><div class='author-dropdown'><div class='description'><p>{bio}</p></div></div></div>"
+            f"<div class='body-copy'>{story}</div></div></body></html>")
+    assert clean(page).body.split("\n") == _GUIDE_INTRO + _WRITE_UPS

@@ -20,7 +20,7 @@ from .lines import article_lines, is_furniture_line
 from .selectors import InvalidSelector, select
 from .streaming import is_streamed, reveal_streamed
 from .text import linked_lines, normalize_line, normalize_text
-from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
+from .vocabulary import BYLINE_RE, FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
 # C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
 # text it is asked to write back when pruning.
@@ -243,9 +243,20 @@ def _standfirst(body: etree._Element, headline: etree._Element | None, container
         text = normalize_line("".join(el.itertext()))
         if not _STANDFIRST_CHARS[0] <= len(text) <= _STANDFIRST_CHARS[1] or link_density(el) > 0.3:
             continue  # a "summary" holding the whole story is a duplicate, not a dek
-        if STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions:
+        if ((STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions)
+                and not _in_author_card(el, body)):
             return text
     return None
+
+
+def _in_author_card(el: etree._Element, body: etree._Element) -> bool:
+    """The author's `description` in a card under the headline is a bio, not the story's dek."""
+    for ancestor in el.iterancestors():
+        if ancestor is body:
+            return False
+        if BYLINE_RE.search(class_tokens(ancestor)):
+            return True
+    return False
 
 
 def _too_short(lines: list[str], meta: PageMeta) -> bool:
