@@ -113,8 +113,10 @@ def find_article(body: etree._Element) -> list[etree._Element]:
     """The article container and the siblings that belong with it, in page order ([] if none)."""
     scores = score_candidates(body)
     top = best_container(body, scores)
-    top = _widen_to_prose_run(top) if top is not None else None
-    return story_parts(top, article_nodes(top, body, scores)) if top is not None else []
+    if top is None:
+        return []
+    top, points = _widen_to_prose_run(top)  # the winner's paragraph points, measured once
+    return story_parts(top, article_nodes(top, body, scores, points), points)
 
 
 # A winner holding under this share of an ancestor's paragraph points is one box of the article
@@ -124,16 +126,17 @@ _WIDEN_LEVELS = 4
 _LANDMARKS = ("article", "main")
 
 
-def _widen_to_prose_run(top: etree._Element) -> etree._Element:
+def _widen_to_prose_run(top: etree._Element) -> tuple[etree._Element, float]:
     """The nearest ancestor that holds several times the winner's prose, without turning into a link list.
 
     Paragraph scores reach only five levels up, so prose nested deeper (guides built of product
     blocks, checklists of cards) cannot lift the container that holds it. Each level adds only
     the siblings of the level below, so the page is walked once, not once per level.
+    Returns the container and its paragraph points.
     """
     own, count = _paragraph_stats(top)
     points, links = own, sum(1 for _ in top.iter("a"))
-    best = child = top
+    best, best_points, child = top, own, top
     link_lengths: dict[etree._Element, float] = {}
     for _ in range(_WIDEN_LEVELS):
         ancestor = child.getparent()
@@ -146,9 +149,9 @@ def _widen_to_prose_run(top: etree._Element) -> etree._Element:
                 points, count, links = points + found, count + more, links + sum(1 for _ in sibling.iter("a"))
         if (points * _SMALL_SHARE > own and links <= 0.5 * count and class_weight(ancestor) >= 0
                 and link_density(ancestor, link_lengths=link_lengths) < 0.33):
-            best = ancestor
+            best, best_points = ancestor, points
         child = ancestor
-    return best
+    return best, best_points
 
 
 def best_container(body: etree._Element, scores: dict[etree._Element, float] | None = None) -> etree._Element | None:
@@ -169,15 +172,15 @@ def best_container(body: etree._Element, scores: dict[etree._Element, float] | N
     return top
 
 
-def article_nodes(top: etree._Element, body: etree._Element,
-                  scores: dict[etree._Element, float]) -> list[etree._Element]:
+def article_nodes(top: etree._Element, body: etree._Element, scores: dict[etree._Element, float],
+                  top_points: float | None = None) -> list[etree._Element]:
     """The container plus siblings that score like it (Readability's sibling pass)."""
     parent = top.getparent()
     if parent is None or top is body:
         return [top]
     top_score = scores.get(top, 0.0)
     threshold = max(10.0, top_score * 0.2)
-    top_points = 0.0
+    top_points = top_points or 0.0
     nodes = []
     for sibling in parent:
         if not isinstance(sibling.tag, str):
@@ -207,7 +210,8 @@ _UTILITY = re.compile(
     r"|col|row|wrap|semibold|bold|medium|normal|white|black|transparent|[a-z]+-\d{2,3})$")
 
 
-def story_parts(top: etree._Element, nodes: list[etree._Element]) -> list[etree._Element]:
+def story_parts(top: etree._Element, nodes: list[etree._Element],
+                top_points: float | None = None) -> list[etree._Element]:
     """Blocks elsewhere near the container that share its class (`story-body-1`, `story-body-2`).
 
     Long stories are often cut into several same-class blocks with ads or photos between
@@ -219,7 +223,7 @@ def story_parts(top: etree._Element, nodes: list[etree._Element]) -> list[etree.
         ancestor = ancestor.getparent() if ancestor.getparent() is not None else ancestor
     if not mine or ancestor.tag in ("body", "html"):
         return nodes
-    top_points = content_points(top)
+    top_points = content_points(top) if top_points is None else top_points
     found = list(nodes)
     for el in ancestor.iter(top.tag):
         if el in found or any(n in found for n in el.iterancestors()) or any(el in set(n.iterancestors()) for n in found):
