@@ -113,7 +113,45 @@ def find_article(body: etree._Element) -> list[etree._Element]:
     """The article container and the siblings that belong with it, in page order ([] if none)."""
     scores = score_candidates(body)
     top = best_container(body, scores)
-    return story_parts(top, article_nodes(top, body, scores)) if top is not None else []
+    if top is None:
+        return []
+    top, points = _widen_to_prose_run(top)  # the winner's paragraph points, measured once
+    return story_parts(top, article_nodes(top, body, scores, points), points)
+
+
+# A winner holding under this share of an ancestor's paragraph points is one box of the article
+# (a key-points box, an author card, one product of a guide), not the article.
+_SMALL_SHARE = 0.4
+_WIDEN_LEVELS = 4
+_LANDMARKS = ("article", "main")
+
+
+def _widen_to_prose_run(top: etree._Element) -> tuple[etree._Element, float]:
+    """The nearest ancestor that holds several times the winner's prose, without turning into a link list.
+
+    Paragraph scores reach only five levels up, so prose nested deeper (guides built of product
+    blocks, checklists of cards) cannot lift the container that holds it. Each level adds only
+    the siblings of the level below, so the page is walked once, not once per level.
+    Returns the container and its paragraph points.
+    """
+    own, count = _paragraph_stats(top)
+    points, links = own, sum(1 for _ in top.iter("a"))
+    best, best_points, child = top, own, top
+    link_lengths: dict[etree._Element, float] = {}
+    for _ in range(_WIDEN_LEVELS):
+        ancestor = child.getparent()
+        if child.tag in _LANDMARKS or ancestor is None or ancestor.getparent() is None \
+                or ancestor.getparent().tag in ("body", "html"):
+            break  # the page says where its article ends; the page's own wrapper holds sidebars too
+        for sibling in ancestor:
+            if sibling is not child and isinstance(sibling.tag, str):
+                found, more = _paragraph_stats(sibling)
+                points, count, links = points + found, count + more, links + sum(1 for _ in sibling.iter("a"))
+        if (points * _SMALL_SHARE > own and links <= 0.5 * count and class_weight(ancestor) >= 0
+                and link_density(ancestor, link_lengths=link_lengths) < 0.33):
+            best, best_points = ancestor, points
+        child = ancestor
+    return best, best_points
 
 
 def best_container(body: etree._Element, scores: dict[etree._Element, float] | None = None) -> etree._Element | None:
@@ -134,15 +172,15 @@ def best_container(body: etree._Element, scores: dict[etree._Element, float] | N
     return top
 
 
-def article_nodes(top: etree._Element, body: etree._Element,
-                  scores: dict[etree._Element, float]) -> list[etree._Element]:
+def article_nodes(top: etree._Element, body: etree._Element, scores: dict[etree._Element, float],
+                  top_points: float | None = None) -> list[etree._Element]:
     """The container plus siblings that score like it (Readability's sibling pass)."""
     parent = top.getparent()
     if parent is None or top is body:
         return [top]
     top_score = scores.get(top, 0.0)
     threshold = max(10.0, top_score * 0.2)
-    top_points = 0.0
+    top_points = top_points or 0.0
     nodes = []
     for sibling in parent:
         if not isinstance(sibling.tag, str):
@@ -161,21 +199,31 @@ def article_nodes(top: etree._Element, body: etree._Element,
 _GENERIC_CLASSES = frozenset({"clearfix", "row", "col", "container", "wrapper", "inner", "section", "module",
                               "block", "content", "group", "item", "box", "wrap", "clear", "cf", "grid"})
 _PART_LEVELS = 3
+# Utility-first CSS (Tailwind and the like) names layout, not content: `w-full`, `lg:sticky`,
+# `px-6`, `max-w-[880px]` sit on a story's column and on the sidebar beside it alike.
+_UTILITY = re.compile(
+    r"[^:\[]*[:\[]"  # a variant (`lg:`, `md:`) or an arbitrary value (`[880px]`)
+    r"|(?:flex|grid|sticky|relative|absolute|hidden|block|inline|inline-block|mx-auto)$"
+    r"|-?(?:w|h|min-w|max-w|min-h|max-h|[pm][xytblrse]?|gap|space-[xy]|text|bg|flex|grid|items|justify|self"
+    r"|font|leading|tracking|border|rounded|shadow|z|top|left|right|bottom|inset|order|basis|col-span|row-span)"
+    r"-(?:\d[\w./]*|px|auto|full|screen|none|xs|sm|md|lg|xl|\dxl|base|center|left|right|start|end|between"
+    r"|col|row|wrap|semibold|bold|medium|normal|white|black|transparent|[a-z]+-\d{2,3})$")
 
 
-def story_parts(top: etree._Element, nodes: list[etree._Element]) -> list[etree._Element]:
+def story_parts(top: etree._Element, nodes: list[etree._Element],
+                top_points: float | None = None) -> list[etree._Element]:
     """Blocks elsewhere near the container that share its class (`story-body-1`, `story-body-2`).
 
     Long stories are often cut into several same-class blocks with ads or photos between
     them, not all of them siblings of the best-scoring one.
     """
-    mine = {t for t in (top.get("class") or "").split() if t.lower() not in _GENERIC_CLASSES}
+    mine = {t for t in (top.get("class") or "").split() if t.lower() not in _GENERIC_CLASSES and not _UTILITY.match(t)}
     ancestor = top
     for _ in range(_PART_LEVELS):
         ancestor = ancestor.getparent() if ancestor.getparent() is not None else ancestor
     if not mine or ancestor.tag in ("body", "html"):
         return nodes
-    top_points = content_points(top)
+    top_points = content_points(top) if top_points is None else top_points
     found = list(nodes)
     for el in ancestor.iter(top.tag):
         if el in found or any(n in found for n in el.iterancestors()) or any(el in set(n.iterancestors()) for n in found):
@@ -224,6 +272,10 @@ def _is_loose_paragraph(el: etree._Element) -> bool:
                                                     re.search(r"\.( |$)", text) is not None)
 
 
+# A write-up is a sentence or more; teaser cards carry a headline link of a few words.
+_WRITE_UP_CHARS = 100
+
+
 def _remove_conditionally(el: etree._Element) -> bool:
     """Readability's _cleanConditionally: link farms, widget lists and empty shells inside the article."""
     if el.tag == "div" and _is_paragraph(el):
@@ -238,12 +290,31 @@ def _remove_conditionally(el: etree._Element) -> bool:
     items = sum(1 for _ in el.iter("li")) - 100
     is_list = el.tag in ("ul", "ol") or _mostly_list(el, len(text))
     if weight < 0:
-        return True
-    return ((images > 1 and paragraphs / images < 0.5)
+        return not _holds_article_prose(el, density)
+    return ((images > 1 and paragraphs / images < 0.5 and paragraphs + _div_paragraphs(el) < images)
             or (not is_list and items > paragraphs)
             or (not is_list and len(text) < 25 and (images == 0 or images > 2) and density > 0)
             or (not is_list and weight < 25 and density > 0.2)
             or (weight >= 25 and density > 0.5))
+
+
+def _holds_article_prose(el: etree._Element, density: float) -> bool:
+    """A block named like furniture (`product-widget`, `media-block`) that reads as several
+    paragraphs with few links is a part of the article: a buying guide's product write-up."""
+    if density >= 0.2:
+        return False
+    points, count = _paragraph_stats(el)
+    return count >= 3 and points >= 10 and sum(1 for _ in el.iter("a")) <= 0.5 * count
+
+
+def _div_paragraphs(el: etree._Element) -> int:
+    """Sentences written as divs of inline text without links (cards of an icon, a name and a write-up)."""
+    count = 0
+    for div in el.iter("div"):
+        if div is not el and _is_paragraph(div):
+            text = _inner_text(div)
+            count += len(text) >= _WRITE_UP_CHARS and link_density(div, len(text)) == 0
+    return count
 
 
 def _mostly_list(el: etree._Element, text_len: int) -> bool:

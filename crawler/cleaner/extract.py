@@ -18,8 +18,9 @@ from .metadata import (page_signals,
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
 from .lines import article_lines, is_furniture_line
 from .selectors import InvalidSelector, select
+from .streaming import is_streamed, reveal_streamed
 from .text import linked_lines, normalize_line, normalize_text
-from .vocabulary import FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
+from .vocabulary import BYLINE_RE, FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
 # C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
 # text it is asked to write back when pruning.
@@ -62,13 +63,20 @@ def parse_html(text: str) -> etree._Element | None:
     # Plain etree elements, not lxml.html's: its per-element Python class lookup costs
     # more than the parse itself on a 100 KB page. huge_tree lifts libxml2's nesting limit
     # from 256 to 2048: pages full of unclosed <div>/<font> tags otherwise lose their text.
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+    streamed = is_streamed(text)  # its comments mark where each streamed part ends
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=not streamed, remove_pis=True, no_network=True,
                               huge_tree=True)
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
-    return root if root is not None and isinstance(root.tag, str) else None
+    if root is None or not isinstance(root.tag, str):
+        return None
+    if streamed:
+        reveal_streamed(root)
+        for comment in list(root.iter(etree.Comment)):
+            drop(comment)
+    return root
 
 
 def _clean(html: object, url: str | None, encoding: str | None,
@@ -98,6 +106,8 @@ def _clean(html: object, url: str | None, encoding: str | None,
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
     if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
         lines = _second_opinion(text, title, lines)
+    if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
+        lines, captions = _photo_story(lines, captions)
     lines = _without_header_repeats(lines, title, byline)
     problems += selector_problems + live_problems + ([] if title or lines else ["no article found on the page"])
     return Article(title=title, byline=byline, published=published, modified=modified,
@@ -233,9 +243,20 @@ def _standfirst(body: etree._Element, headline: etree._Element | None, container
         text = normalize_line("".join(el.itertext()))
         if not _STANDFIRST_CHARS[0] <= len(text) <= _STANDFIRST_CHARS[1] or link_density(el) > 0.3:
             continue  # a "summary" holding the whole story is a duplicate, not a dek
-        if STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions:
+        if ((STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions)
+                and not _in_author_card(el, body)):
             return text
     return None
+
+
+def _in_author_card(el: etree._Element, body: etree._Element) -> bool:
+    """The author's `description` in a card under the headline is a bio, not the story's dek."""
+    for ancestor in el.iterancestors():
+        if ancestor is body:
+            return False
+        if BYLINE_RE.search(class_tokens(ancestor)):
+            return True
+    return False
 
 
 def _too_short(lines: list[str], meta: PageMeta) -> bool:
@@ -277,6 +298,13 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
 
 def _prose_chars(lines: list[str]) -> int:
     return sum(len(line) for line in lines if len(line.split()) >= _PROSE_WORDS)
+
+
+def _photo_story(lines: list[str], captions: list[str]) -> tuple[list[str], list[str]]:
+    """A photo page whose caption carries more prose than the body around it: the caption is the story."""
+    if _prose_chars(captions) > _prose_chars(lines):
+        return lines + captions, []
+    return lines, captions
 
 
 def _second_opinion(text: str, title: str, lines: list[str]) -> list[str]:

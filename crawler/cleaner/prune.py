@@ -10,7 +10,7 @@ from .selectors import InvalidSelector, check_selector, select
 from .text import normalize_line
 from .vocabulary import (
     AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS,
-    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, TEASER_HEADINGS, UNGUARDED_RE,
+    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, PROSE_FREE_RE, PROSE_PARAGRAPH_CHARS, TEASER_HEADINGS, UNGUARDED_RE,
 )
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -175,7 +175,9 @@ def _vocabulary_kind(tokens: str) -> str | None:
         return None
     if UNGUARDED_RE.search(tokens):
         return "unguarded"
-    return "guarded" if GUARDED_RE.search(tokens) else None
+    if GUARDED_RE.search(tokens):
+        return "guarded"
+    return "prose-free" if PROSE_FREE_RE.search(tokens) else None
 
 
 _MAYBE_CONTENT = etree.XPath("descendant-or-self::*[@itemprop='articleBody' or @class or @id]")
@@ -223,10 +225,17 @@ def remove_boilerplate(body: etree._Element, max_share: float | None = MAX_PRUNE
 
 def _is_furniture(el: etree._Element, is_protected: bool, limit: float | None, guard_all: bool) -> bool:
     kind = None if is_protected else boilerplate_kind(el)
+    if kind == "prose-free" and _holds_prose(el):
+        return False
     if kind:
         big = limit is not None and paragraph_text_length(el) > limit
-        return not big or (kind != "guarded" and not guard_all)
+        return not big or (kind not in ("guarded", "prose-free") and not guard_all)
     return (el.tag in _LABEL_TAGS and is_label(el)) or _introduced_by_teaser_heading(el, is_protected)
+
+
+def _holds_prose(el: etree._Element) -> bool:
+    """A paragraph longer than any chart label or note: the block is the story's, whatever its name."""
+    return any(len("".join(p.itertext()).strip()) >= PROSE_PARAGRAPH_CHARS for p in el.iter("p"))
 
 
 def apply_selectors(root: etree._Element, selectors: tuple[str, ...] | list[str]) -> list[str]:

@@ -222,9 +222,15 @@ def _compile_tokens(tokens: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]
 # Reader comments, "related" lists and photo-gallery captions can hold more text than the article,
 # so the text-share guard does not protect them; every other family is guarded.
 UNGUARDED_FAMILIES = ("comments", "related", "galleries")
+# Widgets that never hold sentences: a block so named that holds a paragraph of prose is the
+# story's own (a music chart's album reviews in `chart-item`, a buying guide's `product-chart`).
+PROSE_FREE_FAMILIES = ("graphics",)
 UNGUARDED_RE = _compile_tokens(tuple(t for f in UNGUARDED_FAMILIES for t in BOILERPLATE_TOKENS[f]))
 GUARDED_RE = _compile_tokens(tuple(t for name, family in BOILERPLATE_TOKENS.items()
-                                   if name not in UNGUARDED_FAMILIES for t in family))
+                                   if name not in UNGUARDED_FAMILIES + PROSE_FREE_FAMILIES for t in family))
+PROSE_FREE_RE = _compile_tokens(tuple(t for f in PROSE_FREE_FAMILIES for t in BOILERPLATE_TOKENS[f]))
+# The shortest <p> counted as prose by that guard: longer than any axis label or chart note.
+PROSE_PARAGRAPH_CHARS = 200
 CONTENT_RE = _compile_tokens(CONTENT_TOKENS)
 STANDFIRST_RE = _compile_tokens(STANDFIRST_TOKENS)
 CAPTION_RE = _compile_tokens(CAPTION_TOKENS)
