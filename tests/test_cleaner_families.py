@@ -10,7 +10,10 @@ from crawler.recheck.policy import schedule_for
 from crawler.sources import DEFAULT_TIERS
 from db.schema import open_db
 from db.store import Content, Fetch, record_fetch
+from crawler.cleaner.extract import parse_html
 from crawler.cleaner.lines import is_furniture_line, is_stamp_line, strip_credit
+from crawler.cleaner.prune import remove_invisible
+from crawler.cleaner.text import normalize_line
 
 _PROSE = [
     "The harbour board voted on Tuesday to rebuild the eastern pier, ending a dispute that has run for years.",
@@ -168,7 +171,6 @@ def test_counter_lines_go(counter: str) -> None:
     "Seattle at Green Bay, 4:30 p.m. (Fox)",  # a schedule: a time with no date
     "Pier festival (June 11-14)",  # a date range
     "Starter plan: $13.30/mo",  # a price
-    "— Harbour Board (@harbourboard) March 3, 2024",  # an embedded post's signature
     '^ Roe, Jane (2 July 2014). "The pier at dawn"',  # a reference
     "2020-08-01 17:52:00+00 │ 400 │ 0",  # a table of data
     "Market share: 3.58%",
@@ -201,3 +203,70 @@ def test_a_refetch_where_only_stamps_and_counters_moved_is_no_new_version(tmp_pa
         outcomes.append(record_fetch(db, fetch, content, schedule_for(DEFAULT_TIERS)).outcome)
     assert outcomes == ["new", "unchanged"]
     assert db["versions"].count == 1
+
+
+def test_embedded_post_signature_goes_but_the_post_stays() -> None:
+    post = ("<blockquote><p>The eastern pier is finally getting rebuilt, and about time too.</p>"
+            "— Harbour Board (@harbourboard) <a href='https://social.example/harbourboard/1'>March 3, 2024</a>"
+            "</blockquote>")
+    body = clean(_page(middle=post)).body.split("\n")
+    assert body == _PROSE[:2] + ["The eastern pier is finally getting rebuilt, and about time too."] + _PROSE[2:]
+
+
+@pytest.mark.parametrize("countdown", [
+    "<p>Countdown to the pier opening: 105 days</p>", "<p>12 days to go</p>", "<p>3 weeks left until the vote</p>",
+])
+def test_countdown_lines_go(countdown: str) -> None:
+    _body_is_prose(_page(middle=countdown))
+
+
+@pytest.mark.parametrize("button", [
+    "<p><a href='/gallery/pier'>Photo</a></p>", "<p><a href='https://shop.example/loup'>Shop Loup</a></p>",
+    "<p><a href='https://shop.example/v'>$75 at Harbour Store</a></p>", "<p><a href='/n/notes'>More Harbour Notes</a></p>",
+    "<p><a class='btn' href='/tours'>Learn more →</a></p>", "<p><a href='/tours'>➡️ Check price here</a></p>",
+    "<p><a href='/tours'>Book now</a></p>",
+])
+def test_button_links_between_paragraphs_go(button: str) -> None:
+    _body_is_prose(_page(middle=button))
+
+
+@pytest.mark.parametrize(("line", "text"), [
+    ("<p>Shop Loup</p>", "Shop Loup"),  # the same words, not a link
+    ("<p>Fishermen can <a href='/shop'>shop now</a> at the pier market, which opens at nine every day.</p>",
+     "Fishermen can shop now at the pier market, which opens at nine every day."),
+    ("<p><a href='/guide'>Shop the harbour market for local fish</a></p>",  # longer than a button
+     "Shop the harbour market for local fish"),
+])
+def test_button_words_outside_a_button_stay(line: str, text: str) -> None:
+    assert text in clean(_page(middle=line)).body.split("\n")
+
+
+def test_two_fetches_whose_button_links_and_countdowns_differ_clean_the_same() -> None:
+    def fetch(shop: str, price: str, days: int) -> str:
+        return _page(middle=f"<p><a href='/s'>Shop {shop}</a></p><p><a href='/p'>${price} at {shop}</a></p>"
+                            f"<p>Countdown to the pier opening: {days} days</p>")
+
+    first, second = clean(fetch("Loup", "75", 105)), clean(fetch("Harbour Outfitters", "49", 104))
+    assert first.body == second.body == "\n".join(_PROSE)
+
+
+def test_an_unclosed_button_that_swallowed_the_page_keeps_the_article() -> None:
+    # The parser nests everything after a <button> that lost its </button> inside it.
+    html = _page().replace("<div class='wrap'>", "<div class='wrap'><button class='menu-toggle'>Menu", 1)
+    body = parse_html(html).find("body")
+    remove_invisible(body)
+    assert [normalize_line("".join(p.itertext())) for p in body.iter("p")] == _PROSE
+    assert clean(html).body == "\n".join(_PROSE)
+
+
+def test_buttons_and_labels_with_their_own_text_go() -> None:
+    html = _page(middle="<p>Share it <button>Copy link</button> or <label>Email<input></label> it.</p>")
+    assert "Share it or it." in clean(html).body.split("\n")
+
+
+def test_script_run_tabs_between_paragraphs_go_but_their_words_in_a_sentence_stay() -> None:
+    tabs = ("<ul><li><a href='javascript:void(0)'>Timetable</a></li><li><a href='#'>Harbour map</a></li></ul>"
+            "<p>Residents can <a href='javascript:openMap()'>see the new pier on a map</a> before the meeting.</p>")
+    body = clean(_page(middle=tabs)).body.split("\n")
+    assert "Timetable" not in body and "Harbour map" not in body
+    assert "Residents can see the new pier on a map before the meeting." in body

@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 from .vocabulary import (
-    CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
+    COUNTDOWN_LINE_PATTERNS, CREDIT_LABELS, DATE_LINE_WORDS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
@@ -21,6 +21,9 @@ HEADLINE_WORDS = 4
 RELATED_RUN_MIN = 2  # scripts written without spaces (Chinese, Japanese, Thai)
 _LABEL_TRIM = " \t:：»›…|-–—.!·•→←▶►"
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERNS), re.I | re.S)
+_COUNTDOWN_LINE = re.compile("|".join(f"(?:{p})" for p in COUNTDOWN_LINE_PATTERNS), re.I)
+_LINK_BUTTON = re.compile("|".join(f"(?:{p})" for p in LINK_BUTTON_PATTERNS), re.I)
+_BUTTON_TRIM = _LABEL_TRIM + "➡\ufe0f>»<«()[]"
 _MENU_SPLIT = re.compile(r"\s[|•·]\s")
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -91,7 +94,18 @@ def is_furniture_line(line: str) -> bool:
     if not strip_credit(line).strip(_LABEL_TRIM):
         return True
     return (bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line)
-            or _is_stamp(line) or is_stamp_line(line))
+            or _is_stamp(line) or is_stamp_line(line) or bool(_COUNTDOWN_LINE.fullmatch(line.strip(_LABEL_TRIM)))
+            or is_embed_signature(line))
+
+
+@lru_cache(maxsize=4096)
+def is_button_line(line: str) -> bool:
+    """A link line that is a button ("Learn more", "Shop Loup", "$75 at Amazon", "Photo"):
+    furniture when the whole line is that link, whatever the page links it to."""
+    text = line.strip(_BUTTON_TRIM)
+    if len(text.split()) > LINK_BUTTON_WORDS:
+        return False
+    return text.lower().replace("’", "'") in LINK_BUTTON_TEXTS or bool(_LINK_BUTTON.fullmatch(text))
 
 
 def _is_prose(line: str, linked: float) -> bool:
@@ -111,6 +125,7 @@ def article_lines(lines: list[tuple[str, float]]) -> list[str]:
     linked_run = _headline_link_runs(lines)
     return [line for i, (line, linked) in enumerate(lines)
             if not is_furniture_line(line) and not linked_run[i]
+            and not (linked >= LINKED_LINE_SHARE and is_button_line(line))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
 
 
@@ -134,6 +149,9 @@ _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zé]*\.?|
           r"juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz|juni|juli|oktober|dezember|"
           r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre")
 _YEAR = r"(?:\d{4}|'\d{2})\b"
+# The signature line under an embedded post: "— Jane Roe (@janeroe) November 7, 2012". The
+# post's own text stays; its signature is the embed's furniture, which labels leave out.
+_EMBED_SIGNATURE = re.compile(rf"[—–-]?\s*[^()]{{1,80}}\(@\w{{1,30}}\)\s+(?:{_MONTH})\s+\d{{1,2}},?\s+\d{{4}}", re.I)
 # A day, a month and a year: a stamp by itself.
 _FULL_DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?(?:{_MONTH}),?\s+(?:de\s+)?(?:{_YEAR}|\d{{2}}\b)"
@@ -157,6 +175,11 @@ _NOT_STAMP = re.compile(r"[$£€¥₹@\"“”«»=<>{}│]|::|^\s*\d{1,3}[.)]\
 _LABEL = re.compile(r"^\W*([^\W\d][^:：]{0,30}?)\s*[:：]\s")
 _SENTENCE_END = re.compile(r"[.!?:。！？：]\W*$")
 _STAMP_FILLER = frozenset({"by", "on", "at", "in", "of", "the", "and", "from", "via", "to", "le", "am", "um", "el", "de"})
+
+
+def is_embed_signature(line: str) -> bool:
+    """The name, handle and date under an embedded social post."""
+    return len(line) <= STAMP_MAX_CHARS and bool(_EMBED_SIGNATURE.fullmatch(line.strip()))
 
 
 def _other_words(text: str) -> list[str]:

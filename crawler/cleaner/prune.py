@@ -73,12 +73,42 @@ _MAYBE_HIDDEN = etree.XPath("descendant::*[@hidden or @aria-hidden='true' or con
 
 def remove_invisible(root: etree._Element) -> None:
     """Drop scripts, styles, forms, tracking pixels and hidden nodes: none of it is read."""
-    doomed = list(root.iter(*NEVER_TEXT_TAGS))
+    doomed = [el for el in root.iter(*NEVER_TEXT_TAGS) if not _swallowed_page(el)]
     doomed += [el for el in _MAYBE_HIDDEN(root) if el.tag != "body" and is_hidden(el)]
     doomed += list(root.iter(etree.Comment, etree.ProcessingInstruction))
+    doomed += [a for a in _SCRIPT_LINKS(root) if _is_script_control(a)]
     for el in doomed:
         drop(el)
     _drop_small_forms(root)
+
+
+# A <button> may hold only phrasing content (HTML Living Standard, 4.10.6): one holding blocks
+# lost its </button>, and the parser nested the rest of the page inside it.
+_SWALLOWING = frozenset({"button", "label"})
+_PAGE_BLOCKS = etree.XPath("boolean(descendant::*[self::p or self::div or self::article or self::section][1])")
+
+
+def _swallowed_page(el: etree._Element) -> bool:
+    """An unclosed button or label that holds the page's blocks: the page, not a control."""
+    return el.tag in _SWALLOWING and bool(_PAGE_BLOCKS(el))
+
+
+# Links that run a script instead of leading anywhere: the tabs and toggles of a widget
+# ("Video | Photo | Gallery"). A bare "#" does the same; "#section" is a table of contents.
+_SCRIPT_LINKS = etree.XPath("descendant::a[starts-with(normalize-space(translate(@href, 'JAVSCRIPT', "
+                            "'javscript')), 'javascript:') or normalize-space(@href) = '#']")
+_CONTROL_CHARS = 60
+
+
+def _is_script_control(a: etree._Element) -> bool:
+    """A script link that is the whole text of its block: a widget control, not a link in a sentence."""
+    block = next((b for b in a.iterancestors() if b.tag in _CONTROL_BLOCKS), None)
+    text = short_text(block, _CONTROL_CHARS) if block is not None else None
+    own = "".join(a.itertext()).split()
+    return text is not None and text.split() == own
+
+
+_CONTROL_BLOCKS = frozenset({"p", "li", "div", "h2", "h3", "h4", "h5", "h6", "td", "dd", "dt"})
 
 
 def _drop_small_forms(root: etree._Element) -> None:

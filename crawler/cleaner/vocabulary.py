@@ -330,6 +330,34 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:e-?mail|print)(?: this)?(?: article| story)?\s*(?:[|•·]\s*(?:e-?mail|print|share|comments?|save|"
     r"printer[- ]friendly|print version|text size|discuss(?: story)?|rss)\b.{0,40})+",
 )
+# A countdown ticks every day between two fetches of the same story:
+# "Countdown to Election Day: 105 days", "12 days to go".
+COUNTDOWN_LINE_PATTERNS: tuple[str, ...] = (
+    r"countdown\b[^.!?]{0,80}\d[^.!?]{0,30}",
+    r"[^.!?]{0,60}\b\d+ (?:days?|hours?|weeks?) (?:to go|left|remaining)\b[^.!?]{0,60}",
+)
+# Texts of links that act as buttons: furniture when the whole line is the link, story text
+# when the same words sit in a sentence (compared like LABEL_ONLY_TEXTS).
+LINK_BUTTON_TEXTS: frozenset[str] = frozenset({
+    # media and gallery links beside the story
+    "photo", "photos", "video", "videos", "gallery", "photo gallery", "enlarge this image", "view larger image",
+    "larger image", "view image", "view photo", "view photos",
+    # site and reader tools
+    "advertise", "options", "add comment", "add your comment", "comments powered by", "details", "share",
+    # calls to action of shopping and booking widgets
+    "learn more", "find out more", "book now", "buy now", "shop now", "order now", "get it now", "get deal",
+    "view deal", "see deal", "see deals", "see all deals", "see all discounts", "check price", "check price here",
+    "check current price", "check latest price", "see price", "see more reviews", "read the full review",
+})
+# Call-to-action link lines by shape (whole line, at most LINK_BUTTON_WORDS words): "Shop Loup",
+# "Try Purple Carrot", "$75 at Amazon", "More Technically Incorrect" (a column's other stories).
+LINK_BUTTON_PATTERNS: tuple[str, ...] = (
+    r"(?:shop|try|buy|book|order)\s+\S.*",
+    r"[$£€¥₹]\s?\d[\d,.]*\s+(?:at|on|from)\s+\S.*",
+    r"(?:check|see|view|compare)\s+(?:the\s+)?(?:current\s+|latest\s+|best\s+)?(?:price|prices|deal|deals)\b.*",
+    r"more\s+\S.*",
+)
+LINK_BUTTON_WORDS = 4
 # A line made of this many or more short items separated by "|" or "•" is a menu.
 MENU_ITEMS_MIN = 3
 MENU_ITEM_MAX_WORDS = 4
