@@ -270,3 +270,22 @@ def test_script_run_tabs_between_paragraphs_go_but_their_words_in_a_sentence_sta
     body = clean(_page(middle=tabs)).body.split("\n")
     assert "Timetable" not in body and "Harbour map" not in body
     assert "Residents can see the new pier on a map before the meeting." in body
+
+
+@pytest.mark.parametrize("bar", [
+    "<p>Submit to: <a href='/d'>Digg</a> <a href='/r'>Reddit</a></p>",
+    "<p>Post this story to: <a href='/d'>del.icio.us</a> | <a href='/g'>Digg</a></p>",
+    "<p>Email article: <a href='/p'>Print</a></p>", "<p>Delivery formats: <a href='/rss'>RSS</a>, <a href='/a'>Atom</a></p>",
+    "<p>Listed Under: <a href='/t/pier'>Pier</a>, <a href='/t/harbour'>Harbour</a></p>",
+    "<p>You are here: <a href='/'>Gazette</a> &gt; <a href='/news'>News</a></p>",
+    "<p><a href='/'>Home</a> &gt; <a href='/news'>News</a> &gt; Story</p>",
+    "<p>Previous story: <a href='/n/1'>Council names new harbour master</a></p>",
+    "<p><a href='/q'>Quote</a> | <a href='/r'>Report this post</a></p>", "<p><a href='/login'>Sign In</a></p>",
+])
+def test_share_bars_breadcrumbs_and_story_links_go_whatever_they_link(bar: str) -> None:
+    _body_is_prose(_page(middle=bar))
+
+
+@pytest.mark.parametrize("line", ["Next: add the flour and stir until smooth.", "Home is where the harbour is."])
+def test_lines_that_start_like_a_tool_bar_but_are_prose_stay(line: str) -> None:
+    assert line in clean(_page(middle=f"<p>{line}</p>")).body.split("\n")

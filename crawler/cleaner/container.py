@@ -5,7 +5,7 @@ import re
 
 from lxml import etree
 
-from .prune import class_tokens, drop, is_wrapper
+from .prune import class_tokens, drop, is_wrapper, script_controls
 from .text import BLOCK_TAGS
 from .vocabulary import CONTAINER_NEGATIVE_RE, CONTAINER_POSITIVE_RE, MAX_PRUNE_SHARE, PROMO_LINE_LABELS
 
@@ -343,7 +343,8 @@ def clean_container(container: etree._Element) -> None:
     doomed = [el for el in container.iter("div", "section", "ul", "ol", "table", "form", "fieldset")
               if el is not container and not is_wrapper(el) and _remove_conditionally(el)
               and len(_inner_text(el)) <= MAX_PRUNE_SHARE * total]
-    for el in doomed:
+    # Script controls go last: as links they count toward the link density of the blocks above.
+    for el in doomed + script_controls(container):
         drop(el)
 
 

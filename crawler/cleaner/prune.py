@@ -76,7 +76,6 @@ def remove_invisible(root: etree._Element) -> None:
     doomed = [el for el in root.iter(*NEVER_TEXT_TAGS) if not _swallowed_page(el)]
     doomed += [el for el in _MAYBE_HIDDEN(root) if el.tag != "body" and is_hidden(el)]
     doomed += list(root.iter(etree.Comment, etree.ProcessingInstruction))
-    doomed += [a for a in _SCRIPT_LINKS(root) if _is_script_control(a)]
     for el in doomed:
         drop(el)
     _drop_small_forms(root)
@@ -98,6 +97,11 @@ def _swallowed_page(el: etree._Element) -> bool:
 _SCRIPT_LINKS = etree.XPath("descendant::a[starts-with(normalize-space(translate(@href, 'JAVSCRIPT', "
                             "'javscript')), 'javascript:') or normalize-space(@href) = '#']")
 _CONTROL_CHARS = 60
+
+
+def script_controls(root: etree._Element) -> list[etree._Element]:
+    """The script-run tabs and toggles under root (links that are the whole text of their block)."""
+    return [a for a in _SCRIPT_LINKS(root) if _is_script_control(a)]
 
 
 def _is_script_control(a: etree._Element) -> bool:

@@ -315,7 +315,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r".{0,20}\b(?:download|get) (?:the|our) .{0,40}\bapp\b.{0,60}",
     # standards footers and topic lists
     r"our standards: .{0,200}",
-    r"(?:topics|tags|filed under|categories)\s*:.{0,200}",
+    r"(?:topics|tags|filed under|listed under|categories)\s*:.{0,200}",
     # reviewer and fact-check stamps under health and science stories
     r"(?:medically |fact[- ]checked and )?reviewed by .{1,80}",
     # comment-thread meta
@@ -325,6 +325,19 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d+ (?:of|/) \d+",
     r"\d{1,3}",  # a slide counter or a share count alone on its line
     r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
+    # share and bookmark bars, whatever services they list: "Submit to: Digg Reddit",
+    # "Post this story to: del.icio.us | Digg", "Email article: Print"
+    r"(?:submit|post|add|send|share|bookmark|save)(?: this)?(?: (?:story|article|page|post))? (?:to|with|on)\s*:.{0,200}",
+    r"e-?mail (?:this )?(?:article|story)\s*:.{0,100}",
+    r"(?:delivery|feed|rss) formats?\s*:.{0,100}",
+    # breadcrumbs and story-to-story links: "You are here: Site > News", "Home > Sports > Story",
+    # "Previous story: …"
+    r"you are here\s*:.{0,200}",
+    r"home\s*(?:>>?|»|›)[^.!?]{0,200}",
+    r"(?:previous|prev|next) (?:story|article|post|page)\s*:.{0,150}",
+    # comment tools under each reader comment: "Quote | Report this post"
+    r"(?:quote|reply|report(?: this)? (?:post|comment|abuse))(?:\s*[|•·]\s*(?:quote|reply|report(?: this)? "
+    r"(?:post|comment|abuse)))+",
     # print/e-mail/text-size tool bars
     r"(?:story tools|text size|font size|share this|share this article|share on)\s*:.{0,200}",
     r"(?:e-?mail|print)(?: this)?(?: article| story)?\s*(?:[|•·]\s*(?:e-?mail|print|share|comments?|save|"
@@ -344,6 +357,7 @@ LINK_BUTTON_TEXTS: frozenset[str] = frozenset({
     "larger image", "view image", "view photo", "view photos",
     # site and reader tools
     "advertise", "options", "add comment", "add your comment", "comments powered by", "details", "share",
+    "sign in", "log in", "login", "register", "next page", "previous page",
     # calls to action of shopping and booking widgets
     "learn more", "find out more", "book now", "buy now", "shop now", "order now", "get it now", "get deal",
     "view deal", "see deal", "see deals", "see all deals", "see all discounts", "check price", "check price here",
