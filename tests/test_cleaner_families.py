@@ -289,3 +289,17 @@ def test_share_bars_breadcrumbs_and_story_links_go_whatever_they_link(bar: str) 
 @pytest.mark.parametrize("line", ["Next: add the flour and stir until smooth.", "Home is where the harbour is."])
 def test_lines_that_start_like_a_tool_bar_but_are_prose_stay(line: str) -> None:
     assert line in clean(_page(middle=f"<p>{line}</p>")).body.split("\n")
+
+
+@pytest.mark.parametrize("share", [
+    "<p><a href='/s/y'>Post to Yahoo!</a></p>", "<p><a href='/s/d'>Add to Del.icio.us</a></p>",
+    "<p><a href='/s/d'>Digg it</a> <a href='/s/l'>del.icio.us</a></p>", "<p><a href='/older'>« Previous</a></p>",
+    "<p>This article was originally published on page 28 of The Harbour Tribune on March 3, 2024</p>",
+])
+def test_share_links_page_links_and_print_edition_notes_go(share: str) -> None:
+    _body_is_prose(_page(middle=share))
+
+
+def test_a_link_that_names_a_service_among_other_words_stays() -> None:
+    line = "<p><a href='/forum'>Harbour Reddit Forums</a></p>"
+    assert "Harbour Reddit Forums" in clean(_page(middle=line)).body.split("\n")

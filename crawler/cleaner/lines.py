@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from .vocabulary import (
     COUNTDOWN_LINE_PATTERNS, CREDIT_LABELS, DATE_LINE_WORDS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
-    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
+    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE, SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
 
@@ -19,7 +19,7 @@ PROSE_CHARS = 40
 # Other stories' headlines: linked lines of this many words, at least this many in a row.
 HEADLINE_WORDS = 4
 RELATED_RUN_MIN = 2  # scripts written without spaces (Chinese, Japanese, Thai)
-_LABEL_TRIM = " \t:：»›…|-–—.!·•→←▶►"
+_LABEL_TRIM = " \t:：»›«‹…|-–—.!·•→←▶►"
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERNS), re.I | re.S)
 _COUNTDOWN_LINE = re.compile("|".join(f"(?:{p})" for p in COUNTDOWN_LINE_PATTERNS), re.I)
 _LINK_BUTTON = re.compile("|".join(f"(?:{p})" for p in LINK_BUTTON_PATTERNS), re.I)
@@ -105,7 +105,14 @@ def is_button_line(line: str) -> bool:
     text = line.strip(_BUTTON_TRIM)
     if len(text.split()) > LINK_BUTTON_WORDS:
         return False
-    return text.lower().replace("’", "'") in LINK_BUTTON_TEXTS or bool(_LINK_BUTTON.fullmatch(text))
+    key = text.lower().replace("’", "'")
+    return key in LINK_BUTTON_TEXTS or bool(_LINK_BUTTON.fullmatch(text)) or _is_share_bar(key)
+
+
+def _is_share_bar(key: str) -> bool:
+    words = key.split()
+    return (any(w in SHARE_SERVICES for w in words)
+            and all(w in SHARE_SERVICES or w in SHARE_FILLER for w in words))
 
 
 def _is_prose(line: str, linked: float) -> bool:

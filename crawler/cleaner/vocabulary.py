@@ -296,6 +296,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r".{0,80}\bthis material may not be published, broadcast, rewritten or redistributed\b.{0,40}",
     r"brought to you by \w.{0,40}",
     r"a version of this article appeared .{0,250}",
+    r"this (?:article|story) (?:was )?(?:originally |first )?published on page \d+ .{0,200}",
     # newsletters, sign-ups and their fine print, in the article or beside it
     r"(?:sign up|signup|subscribe|register)\b.{0,80}\b(?:newsletters?|e-?mails?|alerts?|updates|inbox)\b.{0,80}",
     r"get (?:our|the)\b.{0,60}\b(?:newsletters?|delivered|in your inbox)\b.{0,60}",
@@ -370,7 +371,16 @@ LINK_BUTTON_PATTERNS: tuple[str, ...] = (
     r"[$£€¥₹]\s?\d[\d,.]*\s+(?:at|on|from)\s+\S.*",
     r"(?:check|see|view|compare)\s+(?:the\s+)?(?:current\s+|latest\s+|best\s+)?(?:price|prices|deal|deals)\b.*",
     r"more\s+\S.*",
+    r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article)? (?:to|on|with) \S.*",  # "Post to Digg"
 )
+# Social bookmarking and sharing services: a link line made only of their names ("Digg it",
+# "del.icio.us", "Digg it del.icio.us AIM") is a share bar.
+SHARE_SERVICES: frozenset[str] = frozenset({
+    "digg", "del.icio.us", "delicious", "reddit", "newsvine", "stumbleupon", "slashdot", "technorati", "furl",
+    "fark", "nowpublic", "propeller", "mixx", "aim", "myspace", "facebook", "twitter", "linkedin", "whatsapp",
+    "pinterest", "tumblr", "flipboard", "e-mail", "email", "print", "sphere", "yahoo!", "buzz",
+})
+SHARE_FILLER: frozenset[str] = frozenset({"it", "this", "story", "article", "on", "to", "|", "·", "•"})
 LINK_BUTTON_WORDS = 4
 # A line made of this many or more short items separated by "|" or "•" is a menu.
 MENU_ITEMS_MIN = 3
