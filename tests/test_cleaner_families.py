@@ -303,3 +303,17 @@ def test_share_links_page_links_and_print_edition_notes_go(share: str) -> None:
 def test_a_link_that_names_a_service_among_other_words_stays() -> None:
     line = "<p><a href='/forum'>Harbour Reddit Forums</a></p>"
     assert "Harbour Reddit Forums" in clean(_page(middle=line)).body.split("\n")
+
+
+@pytest.mark.parametrize("promo", [
+    "<p>&gt;&gt; Check Out: <a href='/x'>Best harbour cameras of the year</a></p>",
+    "<p>You Might Also Like: <a href='/y'>Ten piers to visit this summer</a></p>",
+    "<p><a href='/authors/jroe'>See all of Jane Roe's reviews</a></p>",
+])
+def test_promo_links_behind_a_label_and_author_card_links_go(promo: str) -> None:
+    _body_is_prose(_page(middle=promo))
+
+
+def test_a_check_out_label_before_unlinked_text_stays() -> None:
+    line = "Check out: the new berth opens at six, and boats must register the day before."
+    assert line in clean(_page(middle=f"<p>{line}</p>")).body.split("\n")

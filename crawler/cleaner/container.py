@@ -348,6 +348,7 @@ def clean_container(container: etree._Element) -> None:
         drop(el)
 
 
+_PROMO_BULLETS = " >»›-–—•·*➡️→"
 _PROMO_LABEL = re.compile(r"^\s*([^:：|]{2,30}?)\s*[:：|]\s*(.+)$", re.S)
 
 
@@ -355,7 +356,8 @@ def is_promo_line(el: etree._Element) -> bool:
     """"Related: <a>Another story</a>" - a label, a colon and a link to elsewhere."""
     text = _inner_text(el)
     match = _PROMO_LABEL.match(text) if len(text) < 300 else None
-    if not match or match.group(1).lower().replace("’", "'") not in PROMO_LINE_LABELS:
+    # ">> Check out: …": the label may sit behind arrows or bullets.
+    if not match or match.group(1).lower().replace("’", "'").lstrip(_PROMO_BULLETS) not in PROMO_LINE_LABELS:
         return False
     linked = sum(len(_inner_text(a)) for a in el.iter("a"))
     return linked >= 0.5 * len(match.group(2))

@@ -129,6 +129,7 @@ PROMO_LINE_LABELS: frozenset[str] = frozenset({
     "related story", "related article", "related coverage", "click here", "อ่านข่าวที่เกี่ยวข้อง",
     "อ่านเพิ่มเติม", "相关阅读", "延伸阅读", "関連記事", "lire aussi", "à lire aussi", "lesen sie auch",
     "mehr zum thema", "leia também", "lea también", "te puede interesar",
+    "you might also like", "you may also like", "check out", "must read", "can also read", "also see",
 })
 
 # Class/id tokens that protect an element even when it also carries a boilerplate token
@@ -297,6 +298,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"brought to you by \w.{0,40}",
     r"a version of this article appeared .{0,250}",
     r"this (?:article|story) (?:was )?(?:originally |first )?published on page \d+ .{0,200}",
+    # the link under an author card: "See all of Jane Roe's reviews"
+    r"(?:see|view|read) (?:all|more) (?:of |from |by )?[^.!?]{1,40}?(?:'s|’s)? (?:reviews|articles|posts|stories)",
     # newsletters, sign-ups and their fine print, in the article or beside it
     r"(?:sign up|signup|subscribe|register)\b.{0,80}\b(?:newsletters?|e-?mails?|alerts?|updates|inbox)\b.{0,80}",
     r"get (?:our|the)\b.{0,60}\b(?:newsletters?|delivered|in your inbox)\b.{0,60}",
