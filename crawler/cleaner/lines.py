@@ -100,7 +100,7 @@ def is_furniture_line(line: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_button_line(line: str) -> bool:
-    """A link line that is a button ("Learn more", "Shop Loup", "$75 at Amazon", "Photo"):
+    """A link line that is a button ("Learn more", "Shop the sale", "$40 at a store", "Photo"):
     furniture when the whole line is that link, whatever the page links it to."""
     text = line.strip(_BUTTON_TRIM)
     if len(text.split()) > LINK_BUTTON_WORDS:

@@ -130,6 +130,7 @@ PROMO_LINE_LABELS: frozenset[str] = frozenset({
     "อ่านเพิ่มเติม", "相关阅读", "延伸阅读", "関連記事", "lire aussi", "à lire aussi", "lesen sie auch",
     "mehr zum thema", "leia também", "lea también", "te puede interesar",
     "you might also like", "you may also like", "check out", "must read", "can also read", "also see",
+    "main article", "further information",  # encyclopedia hatnotes that point to another article
 })
 
 # Class/id tokens that protect an element even when it also carries a boilerplate token
@@ -267,6 +268,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "caption", "close", "expand", "enlarge", "click to enlarge", "click here to enlarge", "view gallery",
     "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
     "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
+    "next page", "previous page",
     # tools
     "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
     "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
@@ -330,7 +332,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d{1,3}",  # a slide counter or a share count alone on its line
     r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
     # share and bookmark bars, whatever services they list: "Submit to: Digg Reddit",
-    # "Post this story to: del.icio.us | Digg", "Email article: Print"
+    # "Post this story to: …", "Email article: …"
     r"(?:submit|post|add|send|share|bookmark|save)(?: this)?(?: (?:story|article|page|post))? (?:to|with|on)\s*:.{0,200}",
     r"e-?mail (?:this )?(?:article|story)\s*:.{0,100}",
     r"(?:delivery|feed|rss) formats?\s*:.{0,100}",
@@ -348,10 +350,11 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"printer[- ]friendly|print version|text size|discuss(?: story)?|rss)\b.{0,40})+",
 )
 # A countdown ticks every day between two fetches of the same story:
-# "Countdown to Election Day: 105 days", "12 days to go".
+# "Countdown to polling day: 12 days", "12 days to go".
 COUNTDOWN_LINE_PATTERNS: tuple[str, ...] = (
     r"countdown\b[^.!?]{0,80}\d[^.!?]{0,30}",
     r"[^.!?]{0,60}\b\d+ (?:days?|hours?|weeks?) (?:to go|left|remaining)\b[^.!?]{0,60}",
+    r"next (?:video|story|clip) (?:starts|plays|playing) in\b.{0,40}",  # an autoplay countdown
 )
 # Texts of links that act as buttons: furniture when the whole line is the link, story text
 # when the same words sit in a sentence (compared like LABEL_ONLY_TEXTS).
@@ -361,14 +364,14 @@ LINK_BUTTON_TEXTS: frozenset[str] = frozenset({
     "larger image", "view image", "view photo", "view photos",
     # site and reader tools
     "advertise", "options", "add comment", "add your comment", "comments powered by", "details", "share",
-    "sign in", "log in", "login", "register", "next page", "previous page",
+    "sign in", "log in", "login", "register",
     # calls to action of shopping and booking widgets
     "learn more", "find out more", "book now", "buy now", "shop now", "order now", "get it now", "get deal",
     "view deal", "see deal", "see deals", "see all deals", "see all discounts", "check price", "check price here",
     "check current price", "check latest price", "see price", "see more reviews", "read the full review",
 })
-# Call-to-action link lines by shape (whole line, at most LINK_BUTTON_WORDS words): "Shop Loup",
-# "Try Purple Carrot", "$75 at Amazon", "More Technically Incorrect" (a column's other stories).
+# Call-to-action link lines by shape (whole line, at most LINK_BUTTON_WORDS words): "Shop the sale",
+# "Try it free", "$40 at a store", "More from this column" (a column's other stories).
 LINK_BUTTON_PATTERNS: tuple[str, ...] = (
     r"(?:shop|try|buy|book|order)\s+\S.*",
     r"[$£€¥₹]\s?\d[\d,.]*\s+(?:at|on|from)\s+\S.*",
@@ -377,7 +380,7 @@ LINK_BUTTON_PATTERNS: tuple[str, ...] = (
     r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article)? (?:to|on|with) \S.*",  # "Post to Digg"
 )
 # Social bookmarking and sharing services: a link line made only of their names ("Digg it",
-# "del.icio.us", "Digg it del.icio.us AIM") is a share bar.
+# "del.icio.us", "Digg it | Reddit") is a share bar.
 SHARE_SERVICES: frozenset[str] = frozenset({
     "digg", "del.icio.us", "delicious", "reddit", "newsvine", "stumbleupon", "slashdot", "technorati", "furl",
     "fark", "nowpublic", "propeller", "mixx", "aim", "myspace", "facebook", "twitter", "linkedin", "whatsapp",
