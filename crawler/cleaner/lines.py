@@ -5,8 +5,10 @@ import re
 from functools import lru_cache
 
 from .vocabulary import (
-    COUNTDOWN_LINE_PATTERNS, CREDIT_LABELS, DATE_LINE_WORDS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
-    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE, SHARE_FILLER, SHARE_SERVICES,
+    CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
+    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
+    COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
+    SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
 
@@ -94,7 +96,8 @@ def is_furniture_line(line: str) -> bool:
     if not strip_credit(line).strip(_LABEL_TRIM):
         return True
     return (bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line)
-            or _is_stamp(line) or is_stamp_line(line) or bool(_COUNTDOWN_LINE.fullmatch(line.strip(_LABEL_TRIM)))
+            or _is_stamp(line) or is_stamp_line(line)
+            or bool(_COUNTDOWN_LINE.fullmatch(line.strip(_LABEL_TRIM)))
             or is_embed_signature(line))
 
 
@@ -158,7 +161,8 @@ _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zé]*\.?|
 _YEAR = r"(?:\d{4}|'\d{2})\b"
 # The signature line under an embedded post: "— Jane Roe (@janeroe) November 7, 2012". The
 # post's own text stays; its signature is the embed's furniture, which labels leave out.
-_EMBED_SIGNATURE = re.compile(rf"[—–-]?\s*[^()]{{1,80}}\(@\w{{1,30}}\)\s+(?:{_MONTH})\s+\d{{1,2}},?\s+\d{{4}}", re.I)
+_EMBED_SIGNATURE = re.compile(
+    rf"[—–-]?\s*[^()]{{1,80}}\(@\w{{1,30}}\)\s+(?:{_MONTH})\s+\d{{1,2}},?\s+\d{{4}}", re.I)
 # A day, a month and a year: a stamp by itself.
 _FULL_DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?(?:{_MONTH}),?\s+(?:de\s+)?(?:{_YEAR}|\d{{2}}\b)"

@@ -81,10 +81,11 @@ def remove_invisible(root: etree._Element) -> None:
     _drop_small_forms(root)
 
 
-# A <button> may hold only phrasing content (HTML Living Standard, 4.10.6): one holding blocks
-# lost its </button>, and the parser nested the rest of the page inside it.
+# A <button> or <label> may hold only phrasing content (HTML Living Standard, 4.10.6 and 4.10.4):
+# one holding blocks lost its closing tag, and the parser nested the rest of the page inside it.
 _SWALLOWING = frozenset({"button", "label"})
-_PAGE_BLOCKS = etree.XPath("boolean(descendant::*[self::p or self::div or self::article or self::section][1])")
+_PAGE_BLOCKS = etree.XPath(
+    "boolean(descendant::*[self::p or self::div or self::article or self::section][1])")
 
 
 def _swallowed_page(el: etree._Element) -> bool:
@@ -97,6 +98,7 @@ def _swallowed_page(el: etree._Element) -> bool:
 _SCRIPT_LINKS = etree.XPath("descendant::a[starts-with(normalize-space(translate(@href, 'JAVSCRIPT', "
                             "'javscript')), 'javascript:') or normalize-space(@href) = '#']")
 _CONTROL_CHARS = 60
+_CONTROL_BLOCKS = frozenset({"p", "li", "div", "h2", "h3", "h4", "h5", "h6", "td", "dd", "dt"})
 
 
 def script_controls(root: etree._Element) -> list[etree._Element]:
@@ -110,9 +112,6 @@ def _is_script_control(a: etree._Element) -> bool:
     text = short_text(block, _CONTROL_CHARS) if block is not None else None
     own = "".join(a.itertext()).split()
     return text is not None and text.split() == own
-
-
-_CONTROL_BLOCKS = frozenset({"p", "li", "div", "h2", "h3", "h4", "h5", "h6", "td", "dd", "dt"})
 
 
 def _drop_small_forms(root: etree._Element) -> None:

@@ -301,7 +301,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"a version of this article appeared .{0,250}",
     r"this (?:article|story) (?:was )?(?:originally |first )?published on page \d+ .{0,200}",
     # the link under an author card: "See all of Jane Roe's reviews"
-    r"(?:see|view|read) (?:all|more) (?:of |from |by )?[^.!?]{1,40}?(?:'s|’s)? (?:reviews|articles|posts|stories)",
+    r"(?:see|view|read) (?:all|more) (?:of |from |by )?[^.!?]{1,40}?(?:'s|’s)? "
+    r"(?:reviews|articles|posts|stories)",
     # newsletters, sign-ups and their fine print, in the article or beside it
     r"(?:sign up|signup|subscribe|register)\b.{0,80}\b(?:newsletters?|e-?mails?|alerts?|updates|inbox)\b.{0,80}",
     r"get (?:our|the)\b.{0,60}\b(?:newsletters?|delivered|in your inbox)\b.{0,60}",
@@ -333,7 +334,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
     # share and bookmark bars, whatever services they list: "Submit to: Digg Reddit",
     # "Post this story to: …", "Email article: …"
-    r"(?:submit|post|add|send|share|bookmark|save)(?: this)?(?: (?:story|article|page|post))? (?:to|with|on)\s*:.{0,200}",
+    r"(?:submit|post|add|send|share|bookmark|save)(?: this)?(?: (?:story|article|page|post))? "
+    r"(?:to|with|on)\s*:.{0,200}",
     r"e-?mail (?:this )?(?:article|story)\s*:.{0,100}",
     r"(?:delivery|feed|rss) formats?\s*:.{0,100}",
     # breadcrumbs and story-to-story links: "You are here: Site > News", "Home > Sports > Story",
@@ -360,24 +362,27 @@ COUNTDOWN_LINE_PATTERNS: tuple[str, ...] = (
 # when the same words sit in a sentence (compared like LABEL_ONLY_TEXTS).
 LINK_BUTTON_TEXTS: frozenset[str] = frozenset({
     # media and gallery links beside the story
-    "photo", "photos", "video", "videos", "gallery", "photo gallery", "enlarge this image", "view larger image",
-    "larger image", "view image", "view photo", "view photos",
+    "photo", "photos", "video", "videos", "gallery", "photo gallery", "enlarge this image",
+    "view larger image", "larger image", "view image", "view photo", "view photos",
     # site and reader tools
     "advertise", "options", "add comment", "add your comment", "comments powered by", "details", "share",
     "sign in", "log in", "login", "register",
     # calls to action of shopping and booking widgets
     "learn more", "find out more", "book now", "buy now", "shop now", "order now", "get it now", "get deal",
-    "view deal", "see deal", "see deals", "see all deals", "see all discounts", "check price", "check price here",
-    "check current price", "check latest price", "see price", "see more reviews", "read the full review",
+    "view deal", "see deal", "see deals", "see all deals", "see all discounts", "check price",
+    "check price here", "check current price", "check latest price", "see price", "see more reviews",
+    "read the full review",
 })
 # Call-to-action link lines by shape (whole line, at most LINK_BUTTON_WORDS words): "Shop the sale",
 # "Try it free", "$40 at a store", "More from this column" (a column's other stories).
 LINK_BUTTON_PATTERNS: tuple[str, ...] = (
     r"(?:shop|try|buy|book|order)\s+\S.*",
     r"[$£€¥₹]\s?\d[\d,.]*\s+(?:at|on|from)\s+\S.*",
-    r"(?:check|see|view|compare)\s+(?:the\s+)?(?:current\s+|latest\s+|best\s+)?(?:price|prices|deal|deals)\b.*",
+    r"(?:check|see|view|compare)\s+(?:the\s+)?(?:current\s+|latest\s+|best\s+)?"
+    r"(?:price|prices|deal|deals)\b.*",
     r"more\s+\S.*",
-    r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article)? (?:to|on|with) \S.*",  # "Post to Digg"
+    # "Post to Digg", "Share on Reddit"
+    r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article)? (?:to|on|with) \S.*",
 )
 # Social bookmarking and sharing services: a link line made only of their names ("Digg it",
 # "del.icio.us", "Digg it | Reddit") is a share bar.
