@@ -325,3 +325,23 @@ def test_a_check_out_label_before_unlinked_text_stays() -> None:
 ])
 def test_hatnotes_autoplay_countdowns_and_page_links_go(line: str) -> None:
     _body_is_prose(_page(middle=line))
+
+
+def test_a_run_of_links_to_the_site_own_pages_goes_between_paragraphs() -> None:
+    menu = ("<ul><li><a href='/business'>Business</a></li><li><a href='https://www.example.org/travel'>Travel</a>"
+            "</li><li><a href='https://arts.example.org/'>Arts</a></li></ul>")
+    assert clean(_page(middle=menu), "https://www.example.org/news/pier").body == "\n".join(_PROSE)
+
+
+@pytest.mark.parametrize("kept", [
+    # the article's own list of tools, on other sites
+    "<ul><li><a href='https://one.test/'>BBEdit</a></li><li><a href='https://two.test/'>Acorn</a></li>"
+    "<li><a href='https://three.test/'>Transmit</a></li></ul>",
+    # its table of contents
+    "<ul><li><a href='#plans'>Plans</a></li><li><a href='#costs'>Costs</a></li><li><a href='#dates'>Dates</a></li></ul>",
+    # two links are not a menu
+    "<ul><li><a href='/business'>Business</a></li><li><a href='/travel'>Travel</a></li></ul>",
+])
+def test_link_lists_that_lead_off_the_site_or_within_the_page_stay(kept: str) -> None:
+    body = clean(_page(middle=kept), "https://www.example.org/news/pier").body.split("\n")
+    assert len(body) == len(_PROSE) + kept.count("<li>")

@@ -185,7 +185,7 @@ def _body_lines(body: etree._Element, headline: etree._Element | None, meta: Pag
         if not chosen:
             clean_container(node)
         drop_promo_lines(node)
-        lines += article_lines(linked_lines(node))
+        lines += article_lines(linked_lines(node), meta.host)
     standfirst = _standfirst(body, headline, nodes[0], meta)
     if standfirst and (not lines or lines[0] != standfirst):
         lines.insert(0, standfirst)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .metadata import site_host
+from .text import Line
 from .vocabulary import (
     CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
-    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
+    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_RUN_MIN, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
     SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
@@ -122,36 +124,63 @@ def _is_prose(line: str, linked: float) -> bool:
     return linked < 0.5 and (len(line.split()) >= PROSE_WORDS or len(line) >= PROSE_CHARS)
 
 
-def article_lines(lines: list[tuple[str, float]]) -> list[str]:
+def article_lines(lines: list[Line], host: str = "") -> list[str]:
     """Container lines without furniture lines, without the lines wholly inside links before the
     first and after the last prose line (menus, tool bars, related headlines), and without runs
     of headline-like link lines between paragraphs (related and trending lists inside the story).
 
-    A lone link line or a list of short link items between paragraphs stays: an article's own
-    lists of sources, products or tools sit there.
+    A lone link line between paragraphs stays, and so does a list of short link items that lead
+    off the site or within the page: an article's own lists of sources, products, tools and
+    contents sit there. A run of MENU_RUN_MIN link lines that all lead to the site's own pages
+    is its navigation (sections, categories, other stories) and goes.
     """
-    prose = [i for i, (line, linked) in enumerate(lines) if _is_prose(line, linked)]
+    prose = [i for i, (line, linked, *_) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
     linked_run = _headline_link_runs(lines)
-    return [line for i, (line, linked) in enumerate(lines)
+    if prose:
+        _mark_site_menus(lines, host, linked_run)
+    return [line for i, (line, linked, *_) in enumerate(lines)
             if not is_furniture_line(line) and not linked_run[i]
             and not (linked >= LINKED_LINE_SHARE and is_button_line(line))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
 
 
-def _headline_link_runs(lines: list[tuple[str, float]]) -> list[bool]:
+def _headline_link_runs(lines: list[Line]) -> list[bool]:
     """Lines in a run of RELATED_RUN_MIN or more consecutive link lines that read like headlines."""
-    marks = [linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked in lines]
+    marks = [linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked, *_ in lines]
     out = [False] * len(lines)
+    _mark_runs(marks, RELATED_RUN_MIN, out)
+    return out
+
+
+def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:
+    """Set out[i] for every i in a run of `length` or more consecutive marks."""
     i = 0
     while i < len(marks):
         j = i
         while j < len(marks) and marks[j]:
             j += 1
-        if j - i >= RELATED_RUN_MIN:
+        if j - i >= length:
             out[i:j] = [True] * (j - i)
         i = j + 1
-    return out
+
+
+def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
+    """Runs of lines that are wholly links to the site's own pages: its menus and story lists."""
+    marks = [linked >= LINKED_LINE_SHARE and bool(hrefs) and all(_leads_within_site(h, host) for h in hrefs)
+             for _, linked, hrefs, _ in lines]
+    _mark_runs(marks, MENU_RUN_MIN, out)
+
+
+def _leads_within_site(href: str, host: str) -> bool:
+    """A link to another page of the same site (relative, or to the page's own host);
+    not a link within the page ("#part"), to a script, or to an address."""
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    if href.startswith("//") or "://" in href[:12]:
+        target = site_host(href if "://" in href[:12] else f"http:{href}")
+        return bool(host) and (target == host or target.endswith(f".{host}") or host.endswith(f".{target}"))
+    return True
 
 
 # A date in full (month by name or all in digits) or a clock time: what a stamp is made of.

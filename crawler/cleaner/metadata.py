@@ -34,6 +34,7 @@ class PageMeta:
     canonical: str | None = None
     language: str | None = None
     site_keys: frozenset[str] = frozenset()  # the site's name and host, squashed ("theage", "bbcnews")
+    host: str = ""  # the page's host without "www." (from the URL, else the canonical link)
 
 
 def _iter_jsonld_objects(value: Any) -> Iterator[dict[str, Any]]:
@@ -89,7 +90,8 @@ def read_page_meta(tree: etree._Element, url: str | None) -> PageMeta:
     jsonld = read_jsonld(tree)
     canonical = _canonical(tree, meta, url)
     return PageMeta(meta=meta, jsonld=jsonld, title_tag=title_tag, canonical=canonical,
-                    language=_language(tree, meta), site_keys=_site_keys(meta, jsonld, canonical or url))
+                    language=_language(tree, meta), site_keys=_site_keys(meta, jsonld, canonical or url),
+                    host=site_host(url or canonical))
 
 
 # Host labels that say nothing about the site's name.
@@ -109,6 +111,15 @@ def _site_keys(meta: dict[str, str], jsonld: dict[str, Any], url: str | None) ->
     host = urlsplit(url).hostname or "" if url else ""
     names += [label for label in host.split(".") if label not in _HOST_NOISE]
     return frozenset(k for k in (_squash(n) for n in names if isinstance(n, str)) if len(k) >= 3)
+
+
+def site_host(url: str | None) -> str:
+    """The host a URL names, lowercased and without "www." ("" when there is none)."""
+    try:
+        host = (urlsplit(url).hostname or "") if url else ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
 
 
 def is_site_name(part: str, site_keys: frozenset[str]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -46,21 +47,38 @@ def normalize_text(s: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+class Line(NamedTuple):
+    """A line of a container's text and how it sits among links."""
+
+    text: str
+    linked: float  # the share of its characters inside <a>
+    hrefs: tuple[str, ...]  # where its links with text lead
+    in_item: bool  # it is (part of) a list item
+
+
 class _LineBuilder:
     """Collects inline text and cuts it into lines at block boundaries and <br>."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.linked: list[float] = []  # per line: share of its characters inside <a>
+        self.hrefs: list[tuple[str, ...]] = []  # per line: where its links with text lead
+        self.items: list[bool] = []  # per line: inside an <li>
+        self.in_item = 0
         self._parts: list[str] = []
         self._linked_chars = 0
+        self._hrefs: list[str] = []
         self.in_link = 0
+        self.href = ""
 
     def add(self, text: str | None) -> None:
         if text:
             self._parts.append(text)
             if self.in_link:
-                self._linked_chars += len(text.strip())
+                size = len(text.strip())
+                self._linked_chars += size
+                if size and self.href not in self._hrefs:
+                    self._hrefs.append(self.href)
 
     def add_pre(self, text: str | None) -> None:
         """Preformatted text keeps its line breaks."""
@@ -78,8 +96,11 @@ class _LineBuilder:
             if line:
                 self.lines.append(line)
                 self.linked.append(min(1.0, self._linked_chars / max(1, len(line.replace(" ", "")))))
+                self.hrefs.append(tuple(self._hrefs))
+                self.items.append(self.in_item > 0)
             self._parts = []
             self._linked_chars = 0
+            self._hrefs = []
 
 
 def _tag(el: etree._Element) -> str:
@@ -92,10 +113,11 @@ def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset())
     return _walk_lines(root, inline_tags).lines
 
 
-def linked_lines(root: etree._Element) -> list[tuple[str, float]]:
-    """block_lines with, for each line, the share of its characters that sit inside links."""
+def linked_lines(root: etree._Element) -> list[Line]:
+    """block_lines with, for each line, how much of it sits inside links, where they lead and
+    whether it is a list item."""
     out = _walk_lines(root, frozenset())
-    return list(zip(out.lines, out.linked))
+    return list(map(Line, out.lines, out.linked, out.hrefs, out.items))
 
 
 def _walk_lines(root: etree._Element, inline_tags: frozenset[str]) -> _LineBuilder:
@@ -115,13 +137,20 @@ def _walk_lines(root: etree._Element, inline_tags: frozenset[str]) -> _LineBuild
                 out.add(" ")
             pre_depth += tag in ("pre", "listing", "xmp")
             inline_depth += tag in inline_tags
-            out.in_link += tag == "a"
+            out.in_item += tag == "li"
+            if tag == "a":
+                out.in_link += 1
+                out.href = (el.get("href") or "").strip()
             (out.add_pre if pre_depth else out.add)(el.text)
         else:
             if tag:
                 pre_depth -= tag in ("pre", "listing", "xmp")
                 inline_depth -= tag in inline_tags
                 out.in_link -= tag == "a"
+                if tag == "li":  # the item's last line is cut before it is left
+                    if not inline_depth:
+                        out.cut()
+                    out.in_item -= 1
                 if tag in BLOCK_TAGS and tag not in _CELL_TAGS and not inline_depth:
                     out.cut()
                 elif tag == "br" and inline_depth:

@@ -396,6 +396,8 @@ LINK_BUTTON_WORDS = 4
 # A line made of this many or more short items separated by "|" or "•" is a menu.
 MENU_ITEMS_MIN = 3
 MENU_ITEM_MAX_WORDS = 4
+# Link lines in a row that all lead to the site's own pages: a menu or a story list.
+MENU_RUN_MIN = 3
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
 DATE_LINE_WORDS: frozenset[str] = frozenset({
     "posted", "published", "updated", "last", "first", "modified", "on", "at", "date", "time", "am", "pm",
