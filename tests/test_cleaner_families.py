@@ -345,3 +345,16 @@ def test_a_run_of_links_to_the_site_own_pages_goes_between_paragraphs() -> None:
 def test_link_lists_that_lead_off_the_site_or_within_the_page_stay(kept: str) -> None:
     body = clean(_page(middle=kept), "https://www.example.org/news/pier").body.split("\n")
     assert len(body) == len(_PROSE) + kept.count("<li>")
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>0:24</p>", "<p>12:03:45</p>",  # a clip's running time
+    "<p>CONTINUED 1 | 2 Next</p>", "<p>« Prev 1 2 3 Next »</p>", "<p>Pages: 1, 2</p>",  # page links
+    "<p>By Jane Roe - Fri, 12/28/2007 - 6:41am.</p>",  # a byline and date stamp ending on its clock time
+])
+def test_running_times_page_links_and_clock_stamps_go(furniture: str) -> None:
+    _body_is_prose(_page(middle=furniture))
+
+
+def test_a_line_with_a_time_range_is_not_a_stamp() -> None:
+    assert not is_stamp_line("Doors open 6 - 9pm at the pier")

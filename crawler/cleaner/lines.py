@@ -211,8 +211,10 @@ _ZONES = frozenset({"gmt", "utc", "est", "edt", "cst", "cdt", "mst", "mdt", "pst
 _COUNT = re.compile(r"\d[\d,.]*(?:[km]\b)?\+?\s*([^\W\d_]+)|([^\W\d_]+)\s*\(\d[\d,.]*\)", re.I)
 # Prices, numbered list items, handles of embedded posts, quoted titles of references, date
 # ranges (a schedule) and code are the story's own.
-_NOT_STAMP = re.compile(r"[$£€¥₹@\"“”«»=<>{}│]|::|^\s*\d{1,3}[.)]\s|\d\s*[–-]\s*\d{1,2}\b(?![/.-])|\s–\s")
+_NOT_STAMP = re.compile(r"[$£€¥₹@\"“”«»=<>{}│]|::|^\s*\d{1,3}[.)]\s|\d\s*[–-]\s*\d{1,2}\b(?![/.:-])|\s–\s")
 _LABEL = re.compile(r"^\W*([^\W\d][^:：]{0,30}?)\s*[:：]\s")
+# "… - 6:41am." ends on its clock time, not on a sentence.
+_CLOCK_STOP = re.compile(r"(?<=\d[ap]m)\.$|(?<=\d [ap]m)\.$", re.I)
 _SENTENCE_END = re.compile(r"[.!?:。！？：]\W*$")
 _STAMP_FILLER = frozenset({"by", "on", "at", "in", "of", "the", "and", "from", "via", "to", "le", "am", "um", "el", "de"})
 
@@ -233,7 +235,7 @@ def is_stamp_line(line: str) -> bool:
     if len(line) > STAMP_MAX_CHARS or not re.search(r"\d", line) or _NOT_STAMP.search(line):
         return False
     words = set(_WORDS.findall(line.lower()))
-    if _SENTENCE_END.search(line) and not words & STAMP_VERBS:
+    if _SENTENCE_END.search(_CLOCK_STOP.sub("", line)) and not words & STAMP_VERBS:
         return False
     label = _LABEL.match(line)  # "Released: June 17, 2025 by Tor Books" is a fact of the story
     if label and not set(_WORDS.findall(label.group(1).lower())) & (STAMP_VERBS | DATE_LINE_WORDS):
