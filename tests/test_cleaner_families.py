@@ -358,3 +358,20 @@ def test_running_times_page_links_and_clock_stamps_go(furniture: str) -> None:
 
 def test_a_line_with_a_time_range_is_not_a_stamp() -> None:
     assert not is_stamp_line("Doors open 6 - 9pm at the pier")
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>jroe@example.org</p>", "<p>E-mail: desk@example.org</p>",  # an address alone on its line
+    "<p>Skip to next paragraph</p>", "<p><a href='#t'>Show transcript</a></p>",  # page and player controls
+    "<p>Become a Harbour Weekly+ Member</p>",  # a membership call to action
+    "<p>Also read <a href='/other'>how the old pier was built</a>.</p>",  # a promo label with no colon
+    "<p>» See also <a href='/other'>Ferry timetable changes</a></p>",
+])
+def test_addresses_controls_and_promo_leads_go(furniture: str) -> None:
+    _body_is_prose(_page(middle=furniture))
+
+
+def test_a_sentence_that_starts_like_a_promo_stays() -> None:
+    sentence = ("<p>Check out <a href='/pier'>the new pier</a>, which opened on Tuesday after years of delay "
+                "and argument between the board and the town.</p>")
+    assert "which opened on Tuesday" in clean(_page(middle=sentence)).body

@@ -350,17 +350,34 @@ def clean_container(container: etree._Element) -> None:
 
 _PROMO_BULLETS = " >»›-–—•·*➡️→"
 _PROMO_LABEL = re.compile(r"^\s*([^:：|]{2,30}?)\s*[:：|]\s*(.+)$", re.S)
+# "Check out the pier" is as often a sentence as a promo.
+_SENTENCE_STARTS = frozenset({"check out", "click here"})
+# Labels of two words or more can lead into the link with no colon; one word ("Watch", "Opinion")
+# may as well start a sentence.
+_PROMO_LEAD = re.compile(
+    "^[" + re.escape(_PROMO_BULLETS) + "]*(?:"
+    + "|".join(sorted((re.escape(label) for label in PROMO_LINE_LABELS
+                        if " " in label and label not in _SENTENCE_STARTS), key=len, reverse=True))
+    + r")(?: our(?: full)?)?\s+", re.S)
 
 
 def is_promo_line(el: etree._Element) -> bool:
-    """"Related: <a>Another story</a>" - a label, a colon and a link to elsewhere."""
+    """"Related: <a>Another story</a>" - a label, a colon and a link to elsewhere; or a label of
+    two words or more leading straight into the link: "Also read <a>how to save on repairs</a>"."""
     text = _inner_text(el)
-    match = _PROMO_LABEL.match(text) if len(text) < 300 else None
-    # ">> Check out: …": the label may sit behind arrows or bullets.
-    if not match or match.group(1).lower().replace("’", "'").lstrip(_PROMO_BULLETS) not in PROMO_LINE_LABELS:
+    if len(text) >= 300:
         return False
+    match = _PROMO_LABEL.match(text)
+    # ">> Check out: …": the label may sit behind arrows or bullets.
+    if match and match.group(1).lower().replace("’", "'").lstrip(_PROMO_BULLETS) in PROMO_LINE_LABELS:
+        rest = match.group(2)
+    else:
+        match = _PROMO_LEAD.match(text.lower().replace("’", "'"))
+        if not match:
+            return False
+        rest = text[match.end():]
     linked = sum(len(_inner_text(a)) for a in el.iter("a"))
-    return linked >= 0.5 * len(match.group(2))
+    return bool(rest.strip()) and linked >= 0.5 * len(rest)
 
 
 def drop_promo_lines(container: etree._Element) -> None:

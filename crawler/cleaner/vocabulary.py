@@ -317,6 +317,14 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
     r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
     r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
+    # an e-mail address alone on its line, the desk's or the writer's
+    r"(?:e-?mail(?: us)?\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    # page and player controls read as text: "Skip to next paragraph", "Show transcript"
+    r"skip (?:to|over) (?:the )?(?:next paragraph|main content|content|navigation|comments|article|story|"
+    r"advert\w*|ad)\b.{0,20}",
+    r"(?:show|hide|view|read|see) (?:the )?(?:full )?transcript",
+    # membership calls to action: "Become a Runner's World+ Member"
+    r"(?:become|join as) an? [^.!?]{1,40}\b(?:member|subscriber|insider|supporter)\b.{0,40}",
     # app promos and "click here" calls to action
     r"click here\b.{0,100}",
     r".{0,20}\b(?:download|get) (?:the|our) .{0,40}\bapp\b.{0,60}",
