@@ -375,3 +375,10 @@ def test_a_sentence_that_starts_like_a_promo_stays() -> None:
     sentence = ("<p>Check out <a href='/pier'>the new pier</a>, which opened on Tuesday after years of delay "
                 "and argument between the board and the town.</p>")
     assert "which opened on Tuesday" in clean(_page(middle=sentence)).body
+
+
+def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
+    stories = "".join(f"<li><a href='/news/{i}'>{title}</a> ({day} Dec 07 | Harbour )</li>" for i, (title, day) in
+                      enumerate([("Ferry fares to rise in spring", 31), ("Lighthouse keeper retires", 30),
+                                  ("New berths for the fishing fleet", 21)]))
+    assert clean(_page(middle=f"<ul>{stories}</ul>"), "https://example.org/pier").body == "\n".join(_PROSE)

@@ -8,7 +8,8 @@ from .metadata import site_host
 from .text import Line
 from .vocabulary import (
     CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
-    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_RUN_MIN, MENU_ITEMS_MIN, PHOTO_AGENCIES, RUN_LINKED_SHARE,
+    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
+    RUN_LINKED_SHARE, SITE_STORY_SHARE,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
     SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
@@ -166,9 +167,12 @@ def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:
 
 
 def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
-    """Runs of lines that are wholly links to the site's own pages: its menus and story lists."""
-    marks = [linked >= LINKED_LINE_SHARE and bool(hrefs) and all(_leads_within_site(h, host) for h in hrefs)
-             for _, linked, hrefs, _ in lines]
+    """Runs of link lines that lead to the site's own pages: its menus (lines wholly linked) and
+    its story lists (headlines with a date or a section beside them: "Levy says no (30 Dec | Spurs)")."""
+    marks = [bool(hrefs) and (linked >= LINKED_LINE_SHARE or
+                              (linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS))
+             and all(_leads_within_site(h, host) for h in hrefs)
+             for line, linked, hrefs, _ in lines]
     _mark_runs(marks, MENU_RUN_MIN, out)
 
 

@@ -410,6 +410,8 @@ MENU_ITEMS_MIN = 3
 MENU_ITEM_MAX_WORDS = 4
 # Link lines in a row that all lead to the site's own pages: a menu or a story list.
 MENU_RUN_MIN = 3
+# ... or headlines with this share of their characters linked (the rest a date or a section).
+SITE_STORY_SHARE = 0.5
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
 DATE_LINE_WORDS: frozenset[str] = frozenset({
     "posted", "published", "updated", "last", "first", "modified", "on", "at", "date", "time", "am", "pm",
