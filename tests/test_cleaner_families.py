@@ -382,3 +382,14 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
                       enumerate([("Ferry fares to rise in spring", 31), ("Lighthouse keeper retires", 30),
                                   ("New berths for the fishing fleet", 21)]))
     assert clean(_page(middle=f"<ul>{stories}</ul>"), "https://example.org/pier").body == "\n".join(_PROSE)
+
+
+@pytest.mark.parametrize("furniture", [
+    "<p>For the latest harbour news on your mobile, sms PIER to 54567</p>",  # a text-message offer
+    "<p>Start a good habit this year - subscribe now to save 32%</p>",  # a subscription offer
+    "<p>Humidity : 76 %</p>",  # a weather widget
+    "<p>Posted by: harbourfan, Leith on 8:21pm Tue 1 Jan 08</p>",  # a comment's stamp
+    "<p><a href='/c/1'>Permalink</a></p>", "<p><a href='/c/1#q'>Quote</a></p>",  # comment tools
+])
+def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
+    _body_is_prose(_page(after=furniture))

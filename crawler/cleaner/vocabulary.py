@@ -325,6 +325,12 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:show|hide|view|read|see) (?:the )?(?:full )?transcript",
     # membership calls to action: "Become a Runner's World+ Member"
     r"(?:become|join as) an? [^.!?]{1,40}\b(?:member|subscriber|insider|supporter)\b.{0,40}",
+    # text-message and subscription offers: "For the latest news on mobile sms BIZ to 54567",
+    # "Subscribe now to save 32%"
+    r".{0,80}\b(?:sms|text) [a-z0-9]{2,12} to \d{3,6}\b.{0,40}",
+    r".{0,60}\bsubscribe (?:now|today)\b.{0,60}",
+    # a weather widget's readings: "Humidity : 76 %"
+    r"(?:humidity|wind|pressure|visibility|dew point|feels like|uv index)\s*:?\s*\d[^.!?]{0,20}",
     # app promos and "click here" calls to action
     r"click here\b.{0,100}",
     r".{0,20}\b(?:download|get) (?:the|our) .{0,40}\bapp\b.{0,60}",
@@ -334,7 +340,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # reviewer and fact-check stamps under health and science stories
     r"(?:medically |fact[- ]checked and )?reviewed by .{1,80}",
     # comment-thread meta
-    r"posted by .{1,60} (?:on|at) .{0,40}\d.{0,30}",
+    r"posted by:? .{1,60} (?:on|at) .{0,40}\d.{0,30}",
     r"\d+ comments?",
     r"(?:slide|image|photo|picture) \d+ (?:of|/) \d+",
     r"\d+ (?:of|/) \d+",
@@ -377,7 +383,7 @@ LINK_BUTTON_TEXTS: frozenset[str] = frozenset({
     "photo", "photos", "video", "videos", "gallery", "photo gallery", "enlarge this image",
     "view larger image", "larger image", "view image", "view photo", "view photos",
     # site and reader tools
-    "advertise", "options", "add comment", "add your comment", "comments powered by", "details", "share",
+    "advertise", "options", "permalink", "quote", "reply", "add comment", "add your comment", "comments powered by", "details", "share",
     "sign in", "log in", "login", "register",
     # calls to action of shopping and booking widgets
     "learn more", "find out more", "book now", "buy now", "shop now", "order now", "get it now", "get deal",
