@@ -362,6 +362,7 @@ def test_a_line_with_a_time_range_is_not_a_stamp() -> None:
 
 @pytest.mark.parametrize("furniture", [
     "<p>jroe@example.org</p>", "<p>E-mail: desk@example.org</p>",  # an address alone on its line
+    "<p><a href='https://social.example/p/1'>https://social.example/p/1/</a></p>", "<p>harbour-cafe.com</p>",
     "<p>Skip to next paragraph</p>", "<p><a href='#t'>Show transcript</a></p>",  # page and player controls
     "<p>Become a Harbour Weekly+ Member</p>",  # a membership call to action
     "<p>Also read <a href='/other'>how the old pier was built</a>.</p>",  # a promo label with no colon

@@ -319,6 +319,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
     # an e-mail address alone on its line, the desk's or the writer's
     r"(?:e-?mail(?: us)?\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    # a web address alone on its line: an embed's fallback link, a "website" line of a listing
+    r"(?:https?://|www\.)\S+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co|io|tv|us|uk|de|fr|info|biz)(?:/\S*)?",
     # page and player controls read as text: "Skip to next paragraph", "Show transcript"
     r"skip (?:to|over) (?:the )?(?:next paragraph|main content|content|navigation|comments|article|story|"
     r"advert\w*|ad)\b.{0,20}",
