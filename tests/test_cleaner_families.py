@@ -394,3 +394,8 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
 ])
 def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))
+
+
+def test_a_run_of_one_link_text_repeated_is_not_a_menu() -> None:
+    repeated = "".join(f"<p><a href='/doc/{i}'>link</a></p>" for i in range(4))
+    assert clean(_page(middle=repeated), "https://example.org/pier").body.count("link") == 4

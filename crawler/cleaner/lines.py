@@ -173,7 +173,16 @@ def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
                               (linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS))
              and all(_leads_within_site(h, host) for h in hrefs)
              for line, linked, hrefs, _ in lines]
-    _mark_runs(marks, MENU_RUN_MIN, out)
+    runs = [False] * len(lines)
+    _mark_runs(marks, MENU_RUN_MIN, runs)
+    i = 0
+    while i < len(runs):  # a menu names different places: a run of one text repeated is not one
+        j = i
+        while j < len(runs) and runs[j]:
+            j += 1
+        if len({lines[k].text for k in range(i, j)}) >= MENU_RUN_MIN:
+            out[i:j] = [True] * (j - i)
+        i = j + 1
 
 
 def _leads_within_site(href: str, host: str) -> bool:
