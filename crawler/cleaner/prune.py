@@ -9,7 +9,7 @@ from lxml import etree
 from .selectors import InvalidSelector, check_selector, select
 from .text import normalize_line
 from .vocabulary import (
-    AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, GUARDED_RE, LABEL_ONLY_TEXTS,
+    AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, CONTENT_TOKENS, GUARDED_RE, LABEL_ONLY_TEXTS,
     MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, PROSE_FREE_RE, PROSE_PARAGRAPH_CHARS, TEASER_HEADINGS, UNGUARDED_RE,
 )
 
@@ -213,7 +213,13 @@ def _vocabulary_kind(tokens: str) -> str | None:
     return "prose-free" if PROSE_FREE_RE.search(tokens) else None
 
 
-_MAYBE_CONTENT = etree.XPath("descendant-or-self::*[@itemprop='articleBody' or @class or @id]")
+# Every CONTENT_TOKENS name ends in one of these words, whose first letter may be capital
+# ("articleBody"), or all be ("ARTICLE-BODY"): an XPath pre-filter on their other letters (runs in C).
+_CONTENT_WORDS = ("body", "content", "text")
+assert all(token.endswith(_CONTENT_WORDS) for token in CONTENT_TOKENS)
+_NAMES_CONTENT = " or ".join(f"contains(@{attr}, '{part}')" for attr in ("class", "id") for word in _CONTENT_WORDS
+                            for part in (word[1:], word[1:].upper()))
+_MAYBE_CONTENT = etree.XPath(f"descendant-or-self::*[@itemprop='articleBody' or {_NAMES_CONTENT}]")
 
 
 def _protected(body: etree._Element) -> set[etree._Element]:
@@ -221,11 +227,18 @@ def _protected(body: etree._Element) -> set[etree._Element]:
 
     Only the largest marker counts: comment bodies reuse the same class names.
     """
-    markers = [el for el in _MAYBE_CONTENT(body) if el.get("itemprop") == "articleBody" or CONTENT_RE.search(class_tokens(el))]
+    markers = [el for el in _MAYBE_CONTENT(body)
+               if el.get("itemprop") == "articleBody" or _names_content(el.get("class"), el.get("id"))]
     if not markers:
         return set()
     main = max(markers, key=lambda el: sum(len(t) for t in el.itertext()))
     return {main, *main.iterancestors()}
+
+
+@lru_cache(maxsize=8192)
+def _names_content(cls: str | None, ident: str | None) -> bool:
+    """The class and id name the article body (`entry-content`, `story-body`…)."""
+    return bool(CONTENT_RE.search(_tokens(cls, ident)))
 
 
 def remove_boilerplate(body: etree._Element, max_share: float | None = MAX_PRUNE_SHARE,
