@@ -169,3 +169,20 @@ def test_an_author_cards_description_under_the_headline_is_not_the_dek() -> None
             f"<div class='meta'><div class='author-dropdown'><div class='description'><p>{bio}</p></div></div></div>"
             f"<div class='body-copy'>{story}</div></div></body></html>")
     assert clean(page).body.split("\n") == _GUIDE_INTRO + _WRITE_UPS
+
+
+_MORE = " It is the one record of the month we would hand to a friend who says they no longer like new music."
+
+
+def _ranked_page(links: str) -> str:
+    items = "".join(f"<li><div class='rank'><h2>{name}</h2></div><div><div class='copy'><p>{text}{_MORE}</p>"
+                    f"{links}</div></div></li>" for name, text in _REVIEWS)
+    return (f"<html><head><title>Albums of the month</title></head><body><article><h1>Albums of the month</h1>"
+            f"<p>{_INTRO}</p><ol>{items}</ol></article></body></html>")
+
+
+def test_a_write_up_keeps_its_block_whatever_the_length_of_its_own_links() -> None:
+    links = ("<p><a href='/reviews/one'>Read our full review of the album and the interview with the band</a></p>"
+             "<p><a href='https://shop.example/a'>Compare prices for the vinyl edition at record shops</a></p>")
+    body = clean(_ranked_page(links)).body
+    assert all(f"{text}{_MORE}" in body for _, text in _REVIEWS)

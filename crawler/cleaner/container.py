@@ -274,6 +274,8 @@ def _is_loose_paragraph(el: etree._Element) -> bool:
 
 # A write-up is a sentence or more; teaser cards carry a headline link of a few words.
 _WRITE_UP_CHARS = 100
+# A teaser's excerpt is shorter than this; a paragraph of the story can be as long.
+_STORY_PARAGRAPH_CHARS = 300
 
 
 def _remove_conditionally(el: etree._Element) -> bool:
@@ -294,8 +296,19 @@ def _remove_conditionally(el: etree._Element) -> bool:
     return ((images > 1 and paragraphs / images < 0.5 and paragraphs + _div_paragraphs(el) < images)
             or (not is_list and items > paragraphs)
             or (not is_list and len(text) < 25 and (images == 0 or images > 2) and density > 0)
-            or (not is_list and weight < 25 and density > 0.2)
+            or (not is_list and weight < 25 and density > 0.2 and not _holds_link_free_paragraph(el))
             or (weight >= 25 and density > 0.5))
+
+
+def _holds_link_free_paragraph(el: etree._Element) -> bool:
+    """A paragraph of _STORY_PARAGRAPH_CHARS or more with (almost) no links: a write-up, not a teaser.
+    Its block's links are then its own ("Read the full review", "Compare deals"): how long their
+    texts are says nothing about whether the block is the story's."""
+    for p in el.iter("p"):
+        text = _inner_text(p)
+        if len(text) >= _STORY_PARAGRAPH_CHARS and link_density(p, len(text)) < 0.05:
+            return True
+    return False
 
 
 def _holds_article_prose(el: etree._Element, density: float) -> bool:
