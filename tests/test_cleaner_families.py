@@ -399,3 +399,14 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
 def test_a_run_of_one_link_text_repeated_is_not_a_menu() -> None:
     repeated = "".join(f"<p><a href='/doc/{i}'>link</a></p>" for i in range(4))
     assert clean(_page(middle=repeated), "https://example.org/pier").body.count("link") == 4
+
+
+def test_a_line_of_four_links_and_nothing_else_goes() -> None:
+    tags = " ".join(f"<a href='/topic/{t}'>{t.title()} News</a>" for t in ("ports", "ferries", "fishing", "weather"))
+    _body_is_prose(_page(middle=f"<p>{tags}</p>"))
+
+
+def test_a_sentence_with_four_links_stays() -> None:
+    sentence = ("<p>The <a href='/a'>board</a>, the <a href='/b'>council</a>, the <a href='/c'>fishermen</a> and "
+                "the <a href='/d'>ferry company</a> all signed the agreement on the pier on Tuesday morning.</p>")
+    assert "all signed the agreement" in clean(_page(middle=sentence)).body

@@ -9,7 +9,7 @@ from .text import Line
 from .vocabulary import (
     CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
-    RUN_LINKED_SHARE, SITE_STORY_SHARE,
+    LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
     SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
@@ -133,16 +133,17 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     A lone link line between paragraphs stays, and so does a list of short link items that lead
     off the site or within the page: an article's own lists of sources, products, tools and
     contents sit there. A run of MENU_RUN_MIN link lines that all lead to the site's own pages
-    is its navigation (sections, categories, other stories) and goes.
+    is its navigation (sections, categories, other stories) and goes, and so does a line made of
+    LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu).
     """
     prose = [i for i, (line, linked, *_) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
     linked_run = _headline_link_runs(lines)
     if prose:
         _mark_site_menus(lines, host, linked_run)
-    return [line for i, (line, linked, *_) in enumerate(lines)
+    return [line for i, (line, linked, hrefs, _) in enumerate(lines)
             if not is_furniture_line(line) and not linked_run[i]
-            and not (linked >= LINKED_LINE_SHARE and is_button_line(line))
+            and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
 
 

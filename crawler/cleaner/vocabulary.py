@@ -420,6 +420,8 @@ MENU_ITEM_MAX_WORDS = 4
 MENU_RUN_MIN = 3
 # ... or headlines with this share of their characters linked (the rest a date or a section).
 SITE_STORY_SHARE = 0.5
+# A line of this many links (to different places) and nothing else: a tag list or an inline menu.
+LINK_ROW_MIN = 4
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
 DATE_LINE_WORDS: frozenset[str] = frozenset({
     "posted", "published", "updated", "last", "first", "modified", "on", "at", "date", "time", "am", "pm",
