@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from .metadata import site_host
@@ -155,14 +156,16 @@ def _headline_link_runs(lines: list[Line]) -> list[bool]:
     return out
 
 
-def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:
-    """Set out[i] for every i in a run of `length` or more consecutive marks."""
+def _mark_runs(marks: list[bool], length: int, out: list[bool],
+               accept: Callable[[int, int], bool] = lambda i, j: True) -> None:
+    """Set out[i] for every i in a run of `length` or more consecutive marks (lines i to j - 1)
+    that `accept` takes."""
     i = 0
     while i < len(marks):
         j = i
         while j < len(marks) and marks[j]:
             j += 1
-        if j - i >= length:
+        if j - i >= length and accept(i, j):
             out[i:j] = [True] * (j - i)
         i = j + 1
 
@@ -174,16 +177,8 @@ def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
                               (linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS))
              and all(_leads_within_site(h, host) for h in hrefs)
              for line, linked, hrefs, _ in lines]
-    runs = [False] * len(lines)
-    _mark_runs(marks, MENU_RUN_MIN, runs)
-    i = 0
-    while i < len(runs):  # a menu names different places: a run of one text repeated is not one
-        j = i
-        while j < len(runs) and runs[j]:
-            j += 1
-        if len({lines[k].text for k in range(i, j)}) >= MENU_RUN_MIN:
-            out[i:j] = [True] * (j - i)
-        i = j + 1
+    # A menu names different places: a run of one text repeated is not one.
+    _mark_runs(marks, MENU_RUN_MIN, out, lambda i, j: len({line.text for line in lines[i:j]}) >= MENU_RUN_MIN)
 
 
 def _leads_within_site(href: str, host: str) -> bool:
