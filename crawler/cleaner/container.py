@@ -371,7 +371,7 @@ _PROMO_LEAD = re.compile(
     "^[" + re.escape(_PROMO_BULLETS) + "]*(?:"
     + "|".join(sorted((re.escape(label) for label in PROMO_LINE_LABELS
                         if " " in label and label not in _SENTENCE_STARTS), key=len, reverse=True))
-    + r")(?: our(?: full)?)?\s+", re.S)
+    + r")(?: our(?: full)?)?\s+")
 
 
 def is_promo_line(el: etree._Element) -> bool:
@@ -380,15 +380,16 @@ def is_promo_line(el: etree._Element) -> bool:
     text = _inner_text(el)
     if len(text) >= 300:
         return False
-    match = _PROMO_LABEL.match(text)
+    key = text.lower().replace("’", "'")
+    labelled = _PROMO_LABEL.match(key)
     # ">> Check out: …": the label may sit behind arrows or bullets.
-    if match and match.group(1).lower().replace("’", "'").lstrip(_PROMO_BULLETS) in PROMO_LINE_LABELS:
-        rest = match.group(2)
+    if labelled and labelled.group(1).lstrip(_PROMO_BULLETS) in PROMO_LINE_LABELS:
+        rest = labelled.group(2)
     else:
-        match = _PROMO_LEAD.match(text.lower().replace("’", "'"))
-        if not match:
+        lead = _PROMO_LEAD.match(key)
+        if not lead:
             return False
-        rest = text[match.end():]
+        rest = key[lead.end():]
     linked = sum(len(_inner_text(a)) for a in el.iter("a"))
     return bool(rest.strip()) and linked >= 0.5 * len(rest)
 

@@ -137,12 +137,12 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     is its navigation (sections, categories, other stories) and goes, and so does a line made of
     LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu).
     """
-    prose = [i for i, (line, linked, *_) in enumerate(lines) if _is_prose(line, linked)]
+    prose = [i for i, (line, linked, _) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
     linked_run = _headline_link_runs(lines)
     if prose:
         _mark_site_menus(lines, host, linked_run)
-    return [line for i, (line, linked, hrefs, _) in enumerate(lines)
+    return [line for i, (line, linked, hrefs) in enumerate(lines)
             if not is_furniture_line(line) and not linked_run[i]
             and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
@@ -150,7 +150,7 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
 
 def _headline_link_runs(lines: list[Line]) -> list[bool]:
     """Lines in a run of RELATED_RUN_MIN or more consecutive link lines that read like headlines."""
-    marks = [linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked, *_ in lines]
+    marks = [linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked, _ in lines]
     out = [False] * len(lines)
     _mark_runs(marks, RELATED_RUN_MIN, out)
     return out
@@ -176,7 +176,7 @@ def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
     marks = [bool(hrefs) and (linked >= LINKED_LINE_SHARE or
                               (linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS))
              and all(_leads_within_site(h, host) for h in hrefs)
-             for line, linked, hrefs, _ in lines]
+             for line, linked, hrefs in lines]
     # A menu names different places: a run of one text repeated is not one.
     _mark_runs(marks, MENU_RUN_MIN, out, lambda i, j: len({line.text for line in lines[i:j]}) >= MENU_RUN_MIN)
 
@@ -186,10 +186,10 @@ def _leads_within_site(href: str, host: str) -> bool:
     not a link within the page ("#part"), to a script, or to an address."""
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return False
-    if href.startswith("//") or "://" in href[:12]:
-        target = site_host(href if "://" in href[:12] else f"http:{href}")
-        return bool(host) and (target == host or target.endswith(f".{host}") or host.endswith(f".{target}"))
-    return True
+    if not href.startswith("//") and "://" not in href[:12]:
+        return True  # relative: this site
+    target = site_host(f"http:{href}" if href.startswith("//") else href)
+    return bool(host) and (target == host or target.endswith(f".{host}") or host.endswith(f".{target}"))
 
 
 # A date in full (month by name or all in digits) or a clock time: what a stamp is made of.

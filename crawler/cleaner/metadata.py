@@ -108,8 +108,7 @@ def _site_keys(meta: dict[str, str], jsonld: dict[str, Any], url: str | None) ->
     publisher = jsonld.get("publisher")
     names = [meta.get("og:site_name"), meta.get("application-name"), (meta.get("twitter:site") or "").lstrip("@"),
              publisher.get("name") if isinstance(publisher, dict) else None]
-    host = urlsplit(url).hostname or "" if url else ""
-    names += [label for label in host.split(".") if label not in _HOST_NOISE]
+    names += [label for label in site_host(url).split(".") if label not in _HOST_NOISE]
     return frozenset(k for k in (_squash(n) for n in names if isinstance(n, str)) if len(k) >= 3)
 
 

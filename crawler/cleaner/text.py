@@ -53,7 +53,6 @@ class Line(NamedTuple):
     text: str
     linked: float  # the share of its characters inside <a>
     hrefs: tuple[str, ...]  # where its links with text lead
-    in_item: bool  # it is (part of) a list item
 
 
 class _LineBuilder:
@@ -63,8 +62,6 @@ class _LineBuilder:
         self.lines: list[str] = []
         self.linked: list[float] = []  # per line: share of its characters inside <a>
         self.hrefs: list[tuple[str, ...]] = []  # per line: where its links with text lead
-        self.items: list[bool] = []  # per line: inside an <li>
-        self.in_item = 0
         self._parts: list[str] = []
         self._linked_chars = 0
         self._hrefs: list[str] = []
@@ -97,7 +94,6 @@ class _LineBuilder:
                 self.lines.append(line)
                 self.linked.append(min(1.0, self._linked_chars / max(1, len(line.replace(" ", "")))))
                 self.hrefs.append(tuple(self._hrefs))
-                self.items.append(self.in_item > 0)
             self._parts = []
             self._linked_chars = 0
             self._hrefs = []
@@ -114,10 +110,9 @@ def block_lines(root: etree._Element, inline_tags: frozenset[str] = frozenset())
 
 
 def linked_lines(root: etree._Element) -> list[Line]:
-    """block_lines with, for each line, how much of it sits inside links, where they lead and
-    whether it is a list item."""
+    """block_lines with, for each line, how much of it sits inside links and where they lead."""
     out = _walk_lines(root, frozenset())
-    return list(map(Line, out.lines, out.linked, out.hrefs, out.items))
+    return list(map(Line, out.lines, out.linked, out.hrefs))
 
 
 def _walk_lines(root: etree._Element, inline_tags: frozenset[str]) -> _LineBuilder:
@@ -137,7 +132,6 @@ def _walk_lines(root: etree._Element, inline_tags: frozenset[str]) -> _LineBuild
                 out.add(" ")
             pre_depth += tag in ("pre", "listing", "xmp")
             inline_depth += tag in inline_tags
-            out.in_item += tag == "li"
             if tag == "a":
                 out.in_link += 1
                 out.href = (el.get("href") or "").strip()
@@ -147,10 +141,6 @@ def _walk_lines(root: etree._Element, inline_tags: frozenset[str]) -> _LineBuild
                 pre_depth -= tag in ("pre", "listing", "xmp")
                 inline_depth -= tag in inline_tags
                 out.in_link -= tag == "a"
-                if tag == "li":  # the item's last line is cut before it is left
-                    if not inline_depth:
-                        out.cut()
-                    out.in_item -= 1
                 if tag in BLOCK_TAGS and tag not in _CELL_TAGS and not inline_depth:
                     out.cut()
                 elif tag == "br" and inline_depth:
