@@ -5,7 +5,7 @@ from lxml import etree
 
 from .lines import is_furniture_line, strip_credit
 from .prune import class_tokens, drop
-from .text import block_lines
+from .text import block_lines, element_text
 from .vocabulary import CAPTION_RE, CREDIT_RE
 
 # A "caption" holding more than this is a wrapper named after its figure, not a caption.
@@ -32,12 +32,12 @@ def take_captions(container: etree._Element) -> list[str]:
     while pending:  # page order; a caption's or a credit's inside is never visited on its own
         el = pending.pop()
         if _is_caption(el):
-            if sum(len(t) for t in el.itertext()) <= _MAX_CAPTION_CHARS:
+            if len(element_text(el)) <= _MAX_CAPTION_CHARS:
                 text = _caption_text(el)
                 drop(el)
                 if text and text not in found:
                     found.append(text)
-        elif CREDIT_RE.search(class_tokens(el)) and len("".join(el.itertext())) <= 200:
+        elif CREDIT_RE.search(class_tokens(el)) and len(element_text(el)) <= 200:
             drop(el)  # a credit beside an image, outside any caption
         else:
             pending.extend(c for c in reversed(el) if isinstance(c.tag, str))

@@ -6,7 +6,7 @@ import re
 from lxml import etree
 
 from .prune import class_tokens, drop, is_wrapper, script_controls
-from .text import BLOCK_TAGS
+from .text import BLOCK_TAGS, element_text
 from .vocabulary import CONTAINER_NEGATIVE_RE, CONTAINER_POSITIVE_RE, MAX_PRUNE_SHARE, PROMO_LINE_LABELS
 
 
@@ -30,7 +30,7 @@ def class_weight(el: etree._Element) -> int:
 
 
 def _inner_text(el: etree._Element) -> str:
-    return " ".join("".join(el.itertext()).split())
+    return " ".join(element_text(el).split())
 
 
 def link_density(el: etree._Element, text_len: int | None = None,

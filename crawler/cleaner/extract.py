@@ -19,7 +19,7 @@ from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remo
 from .lines import article_lines, is_furniture_line
 from .selectors import InvalidSelector, select
 from .streaming import is_streamed, reveal_streamed
-from .text import linked_lines, normalize_line, normalize_text
+from .text import element_text, linked_lines, normalize_line, normalize_text
 from .vocabulary import BYLINE_RE, FURNITURE_MAX_CHARS, FURNITURE_RE, FURNITURE_RELS, MAX_PRUNE_SHARE, MIN_BODY_RATIO, STANDFIRST_RE
 
 # C0 control characters (not tab/newline/CR): never displayed, and lxml refuses them in
@@ -219,7 +219,7 @@ def _drop_header_parts(container: etree._Element, headline: etree._Element | Non
         rels = set((el.get("rel") or "").split())
         is_furniture = (el.get("itemprop") == "author" or "author" in rels or rels & FURNITURE_RELS
                         or FURNITURE_RE.search(class_tokens(el)))
-        if is_furniture and len("".join(el.itertext())) <= FURNITURE_MAX_CHARS:
+        if is_furniture and len(element_text(el)) <= FURNITURE_MAX_CHARS:
             doomed.append(el)
     for el in doomed:
         drop(el)
@@ -240,7 +240,7 @@ def _standfirst(body: etree._Element, headline: etree._Element | None, container
             return None
         if not seen_headline or not isinstance(el.tag, str) or container in el.iterancestors():
             continue
-        text = normalize_line("".join(el.itertext()))
+        text = normalize_line(element_text(el))
         if not _STANDFIRST_CHARS[0] <= len(text) <= _STANDFIRST_CHARS[1] or link_density(el) > 0.3:
             continue  # a "summary" holding the whole story is a duplicate, not a dek
         if ((STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions)

@@ -15,7 +15,7 @@ from lxml import etree
 from .dates import parse_date
 from .prune import drop
 from .selectors import InvalidSelector, select
-from .text import block_lines, normalize_line, normalize_text
+from .text import block_lines, element_text, normalize_line, normalize_text
 
 # schema.org: a LiveBlogPosting lists its entries in `liveBlogUpdate` (BlogPosting objects).
 LIVE_TYPE = "LiveBlogPosting"
@@ -68,9 +68,9 @@ def _drop(el: etree._Element) -> bool:
 def _entry_of(el: etree._Element) -> LiveEntry:
     """An entry element: its first heading, its text without it, its <time datetime>."""
     heading = next((h for h in el.iter(*_HEADINGS)), None)
-    headline = normalize_line("".join(heading.itertext())) if heading is not None else ""
+    headline = normalize_line(element_text(heading)) if heading is not None else ""
     stamp = next((t.get("datetime") for t in el.iter("time") if t.get("datetime")), None)
-    furniture = {headline} | {normalize_line("".join(t.itertext())) for t in el.iter("time")}
+    furniture = {headline} | {normalize_line(element_text(t)) for t in el.iter("time")}
     lines = [line for line in block_lines(el) if line not in furniture]  # no headline, no "10:32"
     text = "\n".join(lines)
     return LiveEntry(el.get("id") or _text_key(headline, text), text, headline,
@@ -109,7 +109,7 @@ def _drop_shown(body: etree._Element, entries: tuple[LiveEntry, ...]) -> None:
     """Take the entries JSON-LD lists out of the visible page: the element whose id is the
     fragment of the entry's @id, else the element showing that entry's text and little more."""
     by_id = {el.get("id"): el for el in body.iter() if isinstance(el.tag, str) and el.get("id")}
-    shown = [(el, normalize_line("".join(el.itertext()))) for el in body.iter() if isinstance(el.tag, str)]
+    shown = [(el, normalize_line(element_text(el))) for el in body.iter() if isinstance(el.tag, str)]
     firsts = [_first_line(e) for e in entries]
     doomed = []
     for entry in entries:

@@ -244,7 +244,7 @@ def lone_headline(body: etree._Element, strict: bool = False) -> tuple[str, etre
     found = []
     for h in body.iter("h1"):
         text = heading_text(h)
-        links = "".join("".join(a.itertext()) for a in h.iter("a"))
+        links = "".join(element_text(a) for a in h.iter("a"))
         if _comparable(text) and len(normalize_line(links)) < len(text):
             found.append((text, h))
     if not found or (strict and (len(found) > 1 or not _headline_like(found[0][0]))):
