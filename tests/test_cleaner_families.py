@@ -396,6 +396,25 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))
 
 
+_CARDS = [("business", "Ferry fares to rise", "Operators blame the price of fuel."),
+          ("travel", "Where to stay", "Our pick of the hotels on the seafront."),
+          ("sport", "Rowers win again", "A third title in a row for the harbour club.")]
+
+
+@pytest.mark.parametrize("where", ["middle", "after"])
+def test_a_row_of_the_site_own_story_cards_goes_with_its_teasers(where: str) -> None:
+    cards = "".join(f"<p><a href='/{section}'>{section.upper()}</a></p><p><a href='/{section}/1'>{head}</a></p>"
+                    f"<p>{teaser}</p>" for section, head, teaser in _CARDS)
+    assert clean(_page(**{where: cards}), "https://www.example.org/news/pier").body == "\n".join(_PROSE)
+
+
+def test_links_with_long_write_ups_between_them_are_not_story_cards() -> None:
+    write_up = " ".join(["It carries the fishing fleet and the ferry to the islands, and it has been mended twice."] * 2)
+    cards = "".join(f"<p><a href='/{section}/1'>{head}</a></p><p>{write_up}</p>" for section, head, _ in _CARDS)
+    body = clean(_page(after=cards), "https://www.example.org/news/pier").body
+    assert all(head in body for _, head, _ in _CARDS) and body.count(write_up) == len(_CARDS)
+
+
 def test_a_run_of_one_link_text_repeated_is_not_a_menu() -> None:
     repeated = "".join(f"<p><a href='/doc/{i}'>link</a></p>" for i in range(4))
     assert clean(_page(middle=repeated), "https://example.org/pier").body.count("link") == 4

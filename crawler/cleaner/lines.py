@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from .metadata import site_host
 from .text import Line
 from .vocabulary import (
-    CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
+    CARD_GAP_CHARS, CARD_GAP_LINES, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
+    LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
@@ -134,8 +134,9 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     A lone link line between paragraphs stays, and so does a list of short link items that lead
     off the site or within the page: an article's own lists of sources, products, tools and
     contents sit there. A run of MENU_RUN_MIN link lines that all lead to the site's own pages
-    is its navigation (sections, categories, other stories) and goes, and so does a line made of
-    LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu).
+    is its navigation (sections, categories, other stories) and goes, with the short lines
+    between its links when it is a row of story cards (section, headline, teaser); so does a
+    line made of LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu).
     """
     prose = [i for i, (line, linked, _) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
@@ -156,29 +157,43 @@ def _headline_link_runs(lines: list[Line]) -> list[bool]:
     return out
 
 
-def _mark_runs(marks: list[bool], length: int, out: list[bool],
-               accept: Callable[[int, int], bool] = lambda i, j: True) -> None:
-    """Set out[i] for every i in a run of `length` or more consecutive marks (lines i to j - 1)
-    that `accept` takes."""
+def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:
+    """Set out[i] for every i in a run of `length` or more consecutive marks."""
     i = 0
     while i < len(marks):
         j = i
         while j < len(marks) and marks[j]:
             j += 1
-        if j - i >= length and accept(i, j):
+        if j - i >= length:
             out[i:j] = [True] * (j - i)
         i = j + 1
 
 
 def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
-    """Runs of link lines that lead to the site's own pages: its menus (lines wholly linked) and
-    its story lists (headlines with a date or a section beside them: "Levy says no (30 Dec | Spurs)")."""
-    marks = [bool(hrefs) and (linked >= LINKED_LINE_SHARE or
-                              (linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS))
-             and all(_leads_within_site(h, host) for h in hrefs)
-             for line, linked, hrefs in lines]
-    # A menu names different places: a run of one text repeated is not one.
-    _mark_runs(marks, MENU_RUN_MIN, out, lambda i, j: len({line.text for line in lines[i:j]}) >= MENU_RUN_MIN)
+    """Runs of link lines that lead to the site's own pages: its menus (lines wholly linked), its
+    story lists (headlines with a date or a section beside them: "Levy says no (30 Dec | Spurs)")
+    and its story cards (a section link, a headline link, a line of teaser; again)."""
+    links = [i for i, (line, linked, hrefs) in enumerate(lines)
+             if hrefs and (linked >= LINKED_LINE_SHARE or linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS)
+             and all(_leads_within_site(h, host) for h in hrefs)]
+
+    def is_gap(line: Line) -> bool:
+        return len(line.text) <= CARD_GAP_CHARS and all(_leads_within_site(h, host) for h in line.hrefs)
+
+    run: list[int] = []
+    for i in [*links, None]:
+        if run and i is not None and i - run[-1] <= CARD_GAP_LINES + 1 and all(map(is_gap, lines[run[-1] + 1:i])):
+            run.append(i)
+            continue
+        # A menu names different places: one text repeated is not one.
+        if len(run) >= MENU_RUN_MIN and len({lines[j].text for j in run}) >= MENU_RUN_MIN:
+            end = run[-1] + 1
+            # The last card's teaser: as many short lines as the widest gap between its links.
+            widest = max(b - a - 1 for a, b in zip(run, run[1:]))
+            while widest and end < len(lines) and is_gap(lines[end]):
+                end, widest = end + 1, widest - 1
+            out[run[0]:end] = [True] * (end - run[0])
+        run = [] if i is None else [i]
 
 
 def _leads_within_site(href: str, host: str) -> bool:

@@ -420,6 +420,10 @@ MENU_ITEM_MAX_WORDS = 4
 MENU_RUN_MIN = 3
 # ... or headlines with this share of their characters linked (the rest a date or a section).
 SITE_STORY_SHARE = 0.5
+# Story cards: between the link lines of such a run, up to this many short lines (a teaser,
+# a date, a section name) that link nowhere else. The run goes with them.
+CARD_GAP_LINES = 2
+CARD_GAP_CHARS = 120
 # A line of this many links (to different places) and nothing else: a tag list or an inline menu.
 LINK_ROW_MIN = 4
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
