@@ -101,6 +101,16 @@ def test_captions_leave_the_body_without_their_credit() -> None:
     assert article.captions == ("Boats in the old harbour.", "The pier in 1950")
 
 
+def test_tiles_whose_caption_is_all_link_are_not_captions() -> None:
+    strip = "".join(f"<figure><a href='/video/{i}'><img src='{i}.jpg'></a><figcaption><a href='/video/{i}'>{label}"
+                    f"</a></figcaption></figure>" for i, label in enumerate(["Play Video", "Ferry fares to rise"]))
+    linked = ("<figure><img src='p.jpg'><figcaption>Boats in the <a href='/harbour'>old harbour</a> at dawn."
+              "</figcaption></figure>")
+    article = clean(_page(middle=strip + linked))
+    assert article.body == "\n".join(_PROSE)
+    assert article.captions == ("Boats in the old harbour at dawn.",)
+
+
 @pytest.mark.parametrize(("caption", "kept"), [
     ("Boats at dawn. Photo: Jane Roe, Reuters", "Boats at dawn."),
     ("Boats at dawn (AP Photo/Evan Vucci)", "Boats at dawn"),
