@@ -425,6 +425,19 @@ def test_links_with_long_write_ups_between_them_are_not_story_cards() -> None:
     assert all(head in body for _, head, _ in _CARDS) and body.count(write_up) == len(_CARDS)
 
 
+def test_a_tool_bar_goes_with_the_headline_in_one_of_its_slots() -> None:
+    bar = "".join(f"<p><a href='https://share.example/?u={i}'>{text}</a></p>" for i, text in
+                  enumerate(["Post to Digg", "The perfect beach for a winter break", "Print"]))
+    _body_is_prose(_page(middle=bar))
+
+
+def test_one_button_beside_headline_links_is_no_tool_bar() -> None:
+    links = "".join(f"<p><a href='https://other.example/{i}'>{text}</a></p>" for i, text in
+                    enumerate(["Harbour history society", "Pier restoration fund", "Print"]))
+    body = clean(_page(middle=links), "https://www.example.org/news/pier").body
+    assert "Harbour history society" in body and "Pier restoration fund" in body
+
+
 def test_a_run_of_one_link_text_repeated_is_not_a_menu() -> None:
     repeated = "".join(f"<p><a href='/doc/{i}'>link</a></p>" for i in range(4))
     assert clean(_page(middle=repeated), "https://example.org/pier").body.count("link") == 4

@@ -10,7 +10,7 @@ from .vocabulary import (
     CARD_GAP_CHARS, CARD_GAP_LINES, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
     LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
-    LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE,
+    LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
     SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
@@ -136,13 +136,15 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     contents sit there. A run of MENU_RUN_MIN link lines that all lead to the site's own pages
     is its navigation (sections, categories, other stories) and goes, with the short lines
     between its links when it is a row of story cards (section, headline, teaser); so does a
-    line made of LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu).
+    line made of LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu), and
+    a run of link lines that is mostly buttons (a tool bar, with the headline a slot of it shows).
     """
     prose = [i for i, (line, linked, _) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
     linked_run = _headline_link_runs(lines)
     if prose:
         _mark_site_menus(lines, host, linked_run)
+    _mark_tool_bars(lines, linked_run)
     return [line for i, (line, linked, hrefs) in enumerate(lines)
             if not is_furniture_line(line) and not linked_run[i]
             and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
@@ -155,6 +157,20 @@ def _headline_link_runs(lines: list[Line]) -> list[bool]:
     out = [False] * len(lines)
     _mark_runs(marks, RELATED_RUN_MIN, out)
     return out
+
+
+def _mark_tool_bars(lines: list[Line], out: list[bool]) -> None:
+    """Runs of link lines that are at least half buttons ("Post to Digg", "Email", "Print") and
+    hold TOOL_BAR_BUTTONS or more: a tool bar, whatever its other links say."""
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j].linked >= LINKED_LINE_SHARE:
+            j += 1
+        buttons = sum(is_button_line(line.text) for line in lines[i:j])
+        if buttons >= TOOL_BAR_BUTTONS and 2 * buttons >= j - i:
+            out[i:j] = [True] * (j - i)
+        i = j + 1
 
 
 def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:

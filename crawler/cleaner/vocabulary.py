@@ -413,6 +413,8 @@ SHARE_SERVICES: frozenset[str] = frozenset({
 })
 SHARE_FILLER: frozenset[str] = frozenset({"it", "this", "story", "article", "on", "to", "|", "·", "•"})
 LINK_BUTTON_WORDS = 4
+# Link lines in a row, at least half of them buttons and this many: a tool bar, all of it.
+TOOL_BAR_BUTTONS = 2
 # A line made of this many or more short items separated by "|" or "•" is a menu.
 MENU_ITEMS_MIN = 3
 MENU_ITEM_MAX_WORDS = 4
