@@ -439,6 +439,17 @@ def test_trafilatura_rescue_reads_text() -> None:
     assert _trafilatura_lines("") == []
 
 
+def test_trafilatura_rescue_reads_a_layout_table_cell_by_cell() -> None:
+    from crawler.cleaner.extract import _trafilatura_lines
+
+    row = (f"<tr><td>January 15, 2008</td><td>Home | News | Sport | Weather</td></tr>"
+           f"<tr><td></td><td><p>{_PROSE * 3}</p><p>{_PROSE}</p></td></tr>")
+    lines = _trafilatura_lines(f"<html><body><table>{row}</table></body></html>")
+    assert lines and not any(line.startswith("|") for line in lines)
+    assert "January 15, 2008" not in lines and "Home | News | Sport | Weather" not in lines  # a stamp, a menu
+    assert any(_PROSE.strip() in line for line in lines)
+
+
 def test_promo_lines_inside_the_article_are_dropped() -> None:
     page = _article_page(f"<article><p>{_PROSE * 2}</p><p>Related: <a href='/x'>Council approves the harbour barrier plan</a></p>"
                          f"<p>{_PROSE}</p><p>Related: the council said nothing more about it yesterday at all.</p></article>")

@@ -310,7 +310,7 @@ def _photo_story(lines: list[str], captions: list[str]) -> tuple[list[str], list
 def _second_opinion(text: str, title: str, lines: list[str]) -> list[str]:
     """A body with almost no sentences is a menu or a sidebar the scoring took for the story:
     trafilatura's selection replaces it when it holds clearly more prose."""
-    rescue = [line for line in _trafilatura_lines(text) if line != title and not is_furniture_line(line)]
+    rescue = [line for line in _trafilatura_lines(text) if line != title]
     return rescue if _prose_chars(rescue) >= 2 * _prose_chars(lines) + _MIN_PROSE_CHARS else lines
 
 
@@ -321,7 +321,8 @@ def _jsonld_lines(meta: PageMeta) -> list[str]:
 
 
 def _trafilatura_lines(text: str) -> list[str]:
-    """Last resort: trafilatura's own main-content selection, for pages our scoring cannot read.
+    """Last resort: trafilatura's own main-content selection, for pages our scoring cannot read,
+    without its furniture lines.
 
     Imported lazily: it is slow to import and almost never needed.
     """
@@ -331,7 +332,20 @@ def _trafilatura_lines(text: str) -> list[str]:
         extracted = trafilatura.extract(text, include_comments=False, include_tables=True)
     except Exception:  # a fallback must not turn a thin result into a crash
         return []
-    return normalize_text(extracted).split("\n") if extracted else []
+    lines = normalize_text(extracted).split("\n") if extracted else []
+    return [cell for line in lines for cell in _table_cells(line) if not is_furniture_line(cell)]
+
+
+# trafilatura writes a table row as "| a | b |", a "|" inside a cell as "\|".
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+
+
+def _table_cells(line: str) -> list[str]:
+    """A row of a layout table as the blocks it holds (each cell a line, empty ones gone), so
+    the line rules judge each block: the date cell, the menu cell, the story cell."""
+    if not line.startswith("|"):
+        return [line]
+    return [cell for cell in (c.strip().replace("\\|", "|") for c in _CELL_BORDER.split(line)) if cell]
 
 
 def _chars(lines: list[str]) -> int:
