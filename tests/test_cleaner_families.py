@@ -117,6 +117,8 @@ def test_tiles_whose_caption_is_all_link_are_not_captions() -> None:
     ("Boats at dawn. Picture: Woman's Day Source: news.example", "Boats at dawn."),
     ("Boats at dawn. © Lee Chan", "Boats at dawn."),
     ("Boats at dawn. REUTERS/Kevin Lamarque", "Boats at dawn."),
+    ("Boats at dawn. Image credit Harbour Archive", "Boats at dawn."),  # a credit label with no colon
+    ("Credit Suisse shares fell on Monday", "Credit Suisse shares fell on Monday"),
     ("The photo shows boats at dawn.", "The photo shows boats at dawn."),
 ])
 def test_credits_are_stripped_from_captions(caption: str, kept: str) -> None:

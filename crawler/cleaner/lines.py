@@ -41,6 +41,7 @@ _TRAILING_CREDITS = (
     re.compile(rf"(?:^|\s)\((?:[^()]{{0,60}}\b(?:{_AGENCIES})\b[^()]{{0,60}}|(?:{_LABELS})\s*(?:by)?\s*[:：][^()]{{0,80}})\)\s*$", re.I),
     re.compile(rf"(?:^|\s)(?:{_LABELS})(?:\s+by)?\s*[:：|]\s*[^!?:]{{1,80}}(?:\s(?:{_LABELS})\s*[:：]\s*[^!?:]{{1,60}})?$", re.I),
     re.compile(rf"(?:^|\s)(?:{_LABELS})\s+by\s+[^.!?:]{{1,60}}$", re.I),
+    re.compile(r"(?:^|\s)(?:photo|image|picture)\s+credits?\s+[^.!?:]{1,60}$", re.I),  # no colon: "Image Credit NAME"
     re.compile(r"(?:^|\s)(?:©|\(c\)|copyright)\s*[^.!?]{1,80}$", re.I),
     re.compile(rf"(?:^|\s)(?:{_AGENCIES})(?:\s*(?:photo|images|pictures))?\s*/\s*[^.!?/]{{1,60}}$", re.I),
     re.compile(rf"^(?:{_AGENCIES})(?:\s+(?:photo|photos|images|pictures))?$", re.I),
