@@ -420,6 +420,14 @@ def test_a_row_of_the_site_own_story_cards_goes_with_its_teasers(where: str) -> 
     assert clean(_page(**{where: cards}), "https://www.example.org/news/pier").body == "\n".join(_PROSE)
 
 
+def test_story_cards_with_teasers_cut_off_go() -> None:
+    excerpt = ("THE HARBOUR BOARD met again on Thursday to hear from the fishermen who use the eastern pier every "
+               "morning, and to set the dates for the first stage of the...")
+    cards = "".join(f"<p>Front Page</p><p><a href='/{section}/1'>{head}</a></p><p>{excerpt}</p>"
+                    for section, head, _ in _CARDS)
+    assert clean(_page(after=cards), "https://www.example.org/news/pier").body == "\n".join(_PROSE)
+
+
 def test_links_with_long_write_ups_between_them_are_not_story_cards() -> None:
     write_up = " ".join(["It carries the fishing fleet and the ferry to the islands, and it has been mended twice."] * 2)
     cards = "".join(f"<p><a href='/{section}/1'>{head}</a></p><p>{write_up}</p>" for section, head, _ in _CARDS)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from .metadata import site_host
 from .text import Line
 from .vocabulary import (
-    CARD_GAP_CHARS, CARD_GAP_LINES, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
+    CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
     LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
@@ -186,6 +186,10 @@ def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:
         i = j + 1
 
 
+# A teaser is the story's first words cut off: "… on Tuesday, December 1...".
+_CUT_OFF = ("...", "…", "[...]", "[…]")
+
+
 def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
     """Runs of link lines that lead to the site's own pages: its menus (lines wholly linked), its
     story lists (headlines with a date or a section beside them: "Levy says no (30 Dec | Spurs)")
@@ -195,7 +199,9 @@ def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
              and all(_leads_within_site(h, host) for h in hrefs)]
 
     def is_gap(line: Line) -> bool:
-        return len(line.text) <= CARD_GAP_CHARS and all(_leads_within_site(h, host) for h in line.hrefs)
+        text = line.text
+        short = len(text) <= CARD_GAP_CHARS or len(text) <= CARD_TEASER_CHARS and text.endswith(_CUT_OFF)
+        return short and all(_leads_within_site(h, host) for h in line.hrefs)
 
     run: list[int] = []
     for i in [*links, None]:
@@ -204,12 +210,16 @@ def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
             continue
         # A menu names different places: one text repeated is not one.
         if len(run) >= MENU_RUN_MIN and len({lines[j].text for j in run}) >= MENU_RUN_MIN:
-            end = run[-1] + 1
+            start, end = run[0], run[-1] + 1
+            # The first card's label, when every card repeats it ("Front Page").
+            labels = {line.text for line in lines[start:end]}
+            while start and lines[start - 1].text in labels:
+                start -= 1
             # The last card's teaser: as many short lines as the widest gap between its links.
             widest = max(b - a - 1 for a, b in zip(run, run[1:]))
             while widest and end < len(lines) and is_gap(lines[end]):
                 end, widest = end + 1, widest - 1
-            out[run[0]:end] = [True] * (end - run[0])
+            out[start:end] = [True] * (end - start)
         run = [] if i is None else [i]
 
 

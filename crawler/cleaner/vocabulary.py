@@ -426,6 +426,8 @@ SITE_STORY_SHARE = 0.5
 # a date, a section name) that link nowhere else. The run goes with them.
 CARD_GAP_LINES = 2
 CARD_GAP_CHARS = 120
+# ... or a longer teaser when it ends cut off with an ellipsis (an excerpt of the other story).
+CARD_TEASER_CHARS = 400
 # A line of this many links (to different places) and nothing else: a tag list or an inline menu.
 LINK_ROW_MIN = 4
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
