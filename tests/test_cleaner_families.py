@@ -127,7 +127,9 @@ def test_credits_are_stripped_from_captions(caption: str, kept: str) -> None:
 
 def test_sentences_that_mention_furniture_words_stay() -> None:
     for line in ("Copyright law has changed twice since 2008, the court said in its ruling on Monday.",
-                 "Click-through rates fell, and the board said it would subscribe to a new service."):
+                 "Click-through rates fell, and the board said it would subscribe to a new service.",
+                 "Top stories in the region were about the storm.",
+                 "The latest news came on Tuesday, when the board met."):
         assert not is_furniture_line(line)
 
 
@@ -379,6 +381,10 @@ def test_a_line_with_a_time_range_is_not_a_stamp() -> None:
     "<p>Become a Harbour Weekly+ Member</p>",  # a membership call to action
     "<p>Also read <a href='/other'>how the old pier was built</a>.</p>",  # a promo label with no colon
     "<p>» See also <a href='/other'>Ferry timetable changes</a></p>",
+    "<p>Listen to this article in summarized format</p>",  # an audio player's control
+    "<p>News›Harbour›Ports›Pier to be rebuilt</p>",  # a breadcrumb without spaces
+    # the heading of a related list whose list has gone
+    "<h3>Stories you might be interested in</h3>", "<h3>Other News in Harbour</h3>", "<h3>More from Ports</h3>",
 ])
 def test_addresses_controls_and_promo_leads_go(furniture: str) -> None:
     _body_is_prose(_page(middle=furniture))

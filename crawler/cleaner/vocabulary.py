@@ -362,6 +362,14 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # "Previous story: …"
     r"you are here\s*:.{0,200}",
     r"home\s*(?:>>?|»|›)[^.!?]{0,200}",
+    r"(?:[^›».!?]{1,30}?\s*[›»]\s*){2,}[^.!?]{0,150}",  # "Business News›US›Lifestyle›Headline"
+    # the heading of a related list left without its list: "Stories you might be interested in"
+    r"(?:more|other|latest|related|top|popular)(?: [^\s.!?]+){0,3} (?:news|stories|articles|posts|headlines|reads)"
+    r"(?: (?:in|from|on|about)(?: [^\s.!?]+){1,3})?",
+    r"more (?:from|in)(?: [^\s.!?]+){1,3}",
+    r"(?:stories|articles|posts) you (?:may|might) (?:be interested in|like|have missed|also like)",
+    # an audio player's control: "Listen to this article in summarized format"
+    r"listen to (?:this|the) (?:article|story)\b.{0,60}",
     r"(?:previous|prev|next) (?:story|article|post|page)\s*:.{0,150}",
     # comment tools under each reader comment: "Quote | Report this post"
     r"(?:quote|reply|report(?: this)? (?:post|comment|abuse))(?:\s*[|•·]\s*(?:quote|reply|report(?: this)? "
