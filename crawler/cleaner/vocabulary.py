@@ -312,7 +312,14 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:invalid|enter (?:a valid|your)) e-?mail(?: address)?\b.{0,40}",
     # follow / contact lines: "Follow us on Twitter", "Follow @NAME", "Email NAME at … or follow him @…"
     r"follow (?:us|@\w+|\w+(?: \w+){0,5} on (?:twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok))\b.{0,100}",
-    r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at \S+@\S+.{0,120}",
+    r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at .{0,80}?\S+@\S+.{0,120}",
+    # the appeal for donations at the foot of a nonprofit's story, and its buttons
+    r".{0,120}\b(?:(?:a|one) small favou?r to ask|please consider (?:donating|pitching in|supporting|giving|a gift)|"
+    r"make a (?:tax-deductible |one-time |monthly )?(?:donation|gift) (?:today|now)|double my (?:donation|gift))\b.{0,300}",
+    # syndication footers: "This story about X was written by NAME and produced by …", "Republish our articles …"
+    r"this (?:story|article)(?: about .{1,100}?)? was (?:written|reported|produced) by [^.]{1,120}?"
+    r"\b(?:and (?:produced|published|edited|co-published) by|for|in partnership with|with support from)\b.{1,300}",
+    r"republish (?:our|this) (?:articles?|stor(?:y|ies))\b.{0,200}",
     r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at .{0,60}\bor follow\b.{0,80}",
     r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
     r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
