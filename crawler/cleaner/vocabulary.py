@@ -316,6 +316,14 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # the appeal for donations at the foot of a nonprofit's story, and its buttons
     r".{0,120}\b(?:(?:a|one) small favou?r to ask|please consider (?:donating|pitching in|supporting|giving|a gift)|"
     r"make a (?:tax-deductible |one-time |monthly )?(?:donation|gift) (?:today|now)|double my (?:donation|gift))\b.{0,300}",
+    # affiliate and advice disclosures: "Editorial Note: SITE may contain affiliate links …",
+    # "We may earn a commission …", "Disclaimer: This article is intended for informational purposes only …"
+    r".{0,100}\b(?:may contain affiliate links|(?:we|i) (?:may )?(?:earn|receive) (?:a )?(?:small )?(?:commission|"
+    r"affiliate commission)|as an amazon associate)\b.{0,250}",
+    r"disclaimer\s*:.{0,40}\b(?:informational|educational|general information)\b.{0,250}",
+    # text-message deal sign-ups: "Get editor selected deals texted right to your phone!"
+    r"get\b.{0,50}\btexted\b.{0,40}",
+    r"be the first to know",
     # syndication footers: "This story about X was written by NAME and produced by …", "Republish our articles …"
     r"this (?:story|article)(?: about .{1,100}?)? was (?:written|reported|produced) by [^.]{1,120}?"
     r"\b(?:and (?:produced|published|edited|co-published) by|for|in partnership with|with support from)\b.{1,300}",
