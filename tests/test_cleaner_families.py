@@ -125,6 +125,7 @@ def test_tiles_whose_caption_is_all_link_are_not_captions() -> None:
     ("Boats at dawn. © Lee Chan", "Boats at dawn."),
     ("Boats at dawn. REUTERS/Kevin Lamarque", "Boats at dawn."),
     ("Boats at dawn. Image credit Harbour Archive", "Boats at dawn."),  # a credit label with no colon
+    ("Boats at dawn. Getty Images / Lee J. Chan", "Boats at dawn."),  # an initial in the name
     ("Credit Suisse shares fell on Monday", "Credit Suisse shares fell on Monday"),
     ("The photo shows boats at dawn.", "The photo shows boats at dawn."),
 ])
@@ -420,6 +421,8 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>Editorial note: Harbour Weekly may contain affiliate links. We may earn a commission on purchases.</p>",
     "<p>Disclaimer: This article is for informational purposes only and is not financial advice.</p>",
     "<p>Be the first to know!</p>", "<p>Get the harbour's best deals texted to your phone!</p>",  # an sms box
+    "<p>Who curated this article?</p>", "<p>Share your opinion in the comment section. COMMENT NOW</p>",
+    "<p>Get Connected on: Twitter Community Forum</p>", "<p>Table of Contents</p>",
     "<p>Posted by: harbourfan, Leith on 8:21pm Tue 1 Jan 08</p>",  # a comment's stamp
     "<p><a href='/c/1'>Permalink</a></p>", "<p><a href='/c/1#q'>Quote</a></p>",  # comment tools
 ])

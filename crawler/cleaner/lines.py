@@ -43,7 +43,7 @@ _TRAILING_CREDITS = (
     re.compile(rf"(?:^|\s)(?:{_LABELS})\s+by\s+[^.!?:]{{1,60}}$", re.I),
     re.compile(r"(?:^|\s)(?:photo|image|picture)\s+credits?\s+[^.!?:]{1,60}$", re.I),  # no colon: "Image Credit NAME"
     re.compile(r"(?:^|\s)(?:©|\(c\)|copyright)\s*[^.!?]{1,80}$", re.I),
-    re.compile(rf"(?:^|\s)(?:{_AGENCIES})(?:\s*(?:photo|images|pictures))?\s*/\s*[^.!?/]{{1,60}}$", re.I),
+    re.compile(rf"(?:^|\s)(?:{_AGENCIES})(?:\s*(?:photo|images|pictures))?\s*/\s*(?:[^.!?/]|(?<=\b[A-Z])\.){{1,60}}$", re.I),
     re.compile(rf"^(?:{_AGENCIES})(?:\s+(?:photo|photos|images|pictures))?$", re.I),
 )
 

@@ -268,7 +268,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "caption", "close", "expand", "enlarge", "click to enlarge", "click here to enlarge", "view gallery",
     "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
     "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
-    "next page", "previous page",
+    "next page", "previous page", "table of contents", "contents", "in this article", "jump to",
     # tools
     "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
     "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
@@ -324,6 +324,10 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # text-message deal sign-ups: "Get editor selected deals texted right to your phone!"
     r"get\b.{0,50}\btexted\b.{0,40}",
     r"be the first to know",
+    # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
+    r"who (?:curated|wrote|edited|reviewed) this (?:article|story|guide|list)\??",
+    r".{0,60}\b(?:comment now|leave a comment|share your (?:opinion|thoughts) in the comments?(?: section)?)\b.{0,60}",
+    r"(?:get )?connected? (?:with (?:us|me) )?on\s*:.{0,100}",
     # syndication footers: "This story about X was written by NAME and produced by …", "Republish our articles …"
     r"this (?:story|article)(?: about .{1,100}?)? was (?:written|reported|produced) by [^.]{1,120}?"
     r"\b(?:and (?:produced|published|edited|co-published) by|for|in partnership with|with support from)\b.{1,300}",
