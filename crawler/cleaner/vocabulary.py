@@ -357,7 +357,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r".{0,20}\b(?:download|get) (?:the|our) .{0,40}\bapp\b.{0,60}",
     # standards footers and topic lists
     r"our standards: .{0,200}",
-    r"(?:topics|tags|filed under|listed under|categories)\s*:.{0,200}",
+    r"(?:topics|tags|filed under|listed under|categories|posted in|posted under)\s*:.{0,200}",
     # reviewer and fact-check stamps under health and science stories
     r"(?:medically |fact[- ]checked and )?reviewed by .{1,80}",
     # comment-thread meta
@@ -386,6 +386,10 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:more|other|latest|related|top|popular)(?: [^\s.!?]+){0,3} (?:news|stories|articles|posts|headlines|reads)"
     r"(?: (?:in|from|on|about)(?: [^\s.!?]+){1,3})?",
     r"more (?:from|in)(?: [^\s.!?]+){1,3}",
+    r"most (?:popular|read|viewed|shared|e-?mailed|commented)(?: [^\s.!?]+){0,4}", r"shared on (?:facebook|twitter|x)",
+    # an empty comment box: "No user comments yet. Be the first to express your opinion!"
+    r"(?:no|there are no) (?:user |reader )?comments(?: yet)?\b.{0,100}",
+    r"be the first to (?:comment|express your opinion|review|reply|share your thoughts)\b.{0,60}",
     r"(?:stories|articles|posts) you (?:may|might) (?:be interested in|like|have missed|also like)",
     # an audio player's control: "Listen to this article in summarized format"
     r"listen to (?:this|the) (?:article|story)\b.{0,60}",
