@@ -268,7 +268,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "caption", "close", "expand", "enlarge", "click to enlarge", "click here to enlarge", "view gallery",
     "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
     "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
-    "next page", "previous page", "table of contents", "contents", "in this article", "jump to",
+    "next page", "previous page", "image alt", "image size", "image position", "table of contents", "contents", "in this article", "jump to",
     # tools
     "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
     "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
@@ -318,13 +318,13 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"make a (?:tax-deductible |one-time |monthly )?(?:donation|gift) (?:today|now)|double my (?:donation|gift))\b.{0,300}",
     # affiliate and advice disclosures: "Editorial Note: SITE may contain affiliate links …",
     # "We may earn a commission …", "Disclaimer: This article is intended for informational purposes only …"
-    r".{0,100}\b(?:may contain affiliate links|(?:we|i) (?:may )?(?:earn|receive) (?:a )?(?:small )?(?:commission|"
-    r"affiliate commission)|as an amazon associate)\b.{0,250}",
+    r".{0,200}\b(?:(?:may )?contains? affiliate links|(?:we|i) (?:may )?(?:earn|receive|get) (?:a )?(?:small )?"
+    r"(?:commission|affiliate commission|percentage)|as an amazon associate|at no (?:extra|additional) cost to you)\b.{0,250}",
     r"disclaimer\s*:.{0,40}\b(?:informational|educational|general information)\b.{0,250}",
     # text-message deal sign-ups: "Get editor selected deals texted right to your phone!"
     r"get\b.{0,50}\btexted\b.{0,40}",
     r"be the first to know",
-    # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
+    r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",    # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
     r"who (?:curated|wrote|edited|reviewed) this (?:article|story|guide|list)\??",
     r".{0,60}\b(?:comment now|leave a comment|share your (?:opinion|thoughts) in the comments?(?: section)?)\b.{0,60}",
     r"(?:get )?connected? (?:with (?:us|me) )?on\s*:.{0,100}",
