@@ -473,6 +473,12 @@ def test_one_button_beside_headline_links_is_no_tool_bar() -> None:
     assert "Harbour history society" in body and "Pier restoration fund" in body
 
 
+def test_the_author_note_at_the_foot_goes_but_the_same_sentence_in_the_story_stays() -> None:
+    note = "<p>Jane Roe is a senior reporter for the Harbour Weekly who covers ports and ferries.</p>"
+    _body_is_prose(_page(after=note))
+    assert "Jane Roe is a senior reporter" in clean(_page(before=note)).body
+
+
 def test_a_run_of_one_link_text_repeated_is_not_a_menu() -> None:
     repeated = "".join(f"<p><a href='/doc/{i}'>link</a></p>" for i in range(4))
     assert clean(_page(middle=repeated), "https://example.org/pier").body.count("link") == 4

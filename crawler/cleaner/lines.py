@@ -7,7 +7,7 @@ from functools import lru_cache
 from .metadata import site_host
 from .text import Line
 from .vocabulary import (
-    CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
+    AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
     LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
@@ -137,8 +137,9 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     contents sit there. A run of MENU_RUN_MIN link lines that all lead to the site's own pages
     is its navigation (sections, categories, other stories) and goes, with the short lines
     between its links when it is a row of story cards (section, headline, teaser); so does a
-    line made of LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu), and
-    a run of link lines that is mostly buttons (a tool bar, with the headline a slot of it shows).
+    line made of LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu), a
+    run of link lines that is mostly buttons (a tool bar, with the headline a slot of it shows),
+    and an author's note among the last AUTHOR_BIO_LINES lines.
     """
     prose = [i for i, (line, linked, _) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
@@ -146,10 +147,18 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     if prose:
         _mark_site_menus(lines, host, linked_run)
     _mark_tool_bars(lines, linked_run)
+    for i in range(max(0, len(lines) - AUTHOR_BIO_LINES), len(lines)):
+        if _AUTHOR_BIO.match(lines[i].text):
+            linked_run[i] = True  # the author's note at the foot: "NAME is a reporter for …"
     return [line for i, (line, linked, hrefs) in enumerate(lines)
             if not is_furniture_line(line) and not linked_run[i]
             and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
+
+
+# "Jane Roe is a reporter for …", "NAME is an NBC News freelance producer based in …"
+_AUTHOR_BIO = re.compile(rf"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){{0,3}} (?:is|was) (?:a|an|the) (?:[\w'’,-]+ ){{0,8}}?"
+                         rf"(?:{'|'.join(sorted(BIO_ROLES))})s?\b")
 
 
 def _headline_link_runs(lines: list[Line]) -> list[bool]:

@@ -186,6 +186,13 @@ BYLINE_PREFIXES: tuple[str, ...] = (
 )
 
 # A byline segment containing one of these words is a job title, not a name.
+# An author's note at the foot of the story names the writer's role: "Jane Roe is a reporter for …".
+# Only the last lines are read (AUTHOR_BIO_LINES): in the story such a sentence is the news.
+BIO_ROLES: frozenset[str] = frozenset({
+    "writer", "reporter", "editor", "journalist", "correspondent", "columnist", "contributor", "director",
+    "producer", "author", "blogger", "freelancer", "critic",
+})
+AUTHOR_BIO_LINES = 3
 JOB_TITLE_WORDS: frozenset[str] = frozenset({
     "correspondent", "reporter", "editor", "writer", "staff", "columnist", "contributor",
     "journalist", "producer", "analyst", "bureau", "chief", "desk", "news", "senior",
