@@ -141,7 +141,8 @@ def test_sentences_that_mention_furniture_words_stay() -> None:
                  "The charity asked people to consider donating to the fund.",
                  "This story was written by hand, the author said.",
                  "The company said it may earn a commission on each sale, critics said.",
-                 "The most popular dish in the city is ramen, the survey found."):
+                 "The most popular dish in the city is ramen, the survey found.",
+                 "By the time the ferry arrived, it was dark."):
         assert not is_furniture_line(line)
 
 
@@ -426,6 +427,7 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>Get Connected on: Twitter Community Forum</p>", "<p>Table of Contents</p>",
     "<h3>MOST POPULAR HARBOUR BLOG POSTS</h3>", "<h3>SHARED ON FACEBOOK</h3>",  # headings left without lists
     "<p>No user comments yet. Be the first to express your opinion!</p>", "<p>Posted in: Ports, Ferries</p>",
+    "<p>By Jane Roe and Sam Okafor</p>", "<p>Harbour Desk</p>", "<p>Synopsis</p>",  # a byline left in the body
     "<p>Posted by: harbourfan, Leith on 8:21pm Tue 1 Jan 08</p>",  # a comment's stamp
     "<p><a href='/c/1'>Permalink</a></p>", "<p><a href='/c/1#q'>Quote</a></p>",  # comment tools
 ])

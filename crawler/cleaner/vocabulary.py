@@ -275,7 +275,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "caption", "close", "expand", "enlarge", "click to enlarge", "click here to enlarge", "view gallery",
     "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
     "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
-    "next page", "previous page", "image alt", "image size", "image position", "table of contents", "contents", "in this article", "jump to",
+    "next page", "previous page", "synopsis", "image alt", "image size", "image position", "table of contents", "contents", "in this article", "jump to",
     # tools
     "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
     "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
@@ -331,6 +331,9 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # text-message deal sign-ups: "Get editor selected deals texted right to your phone!"
     r"get\b.{0,50}\btexted\b.{0,40}",
     r"be the first to know",
+    # a byline left in the body, and a desk's: "By Jane Roe and Sam Okafor", "Global Desk"
+    r"(?-i:[Bb][Yy](?: (?:[A-Z][\w'’.-]*|and|&)){2,8})",
+    r"(?:[\w&'’-]+ ){1,3}desk",
     r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",    # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
     r"who (?:curated|wrote|edited|reviewed) this (?:article|story|guide|list)\??",
     r".{0,60}\b(?:comment now|leave a comment|share your (?:opinion|thoughts) in the comments?(?: section)?)\b.{0,60}",
