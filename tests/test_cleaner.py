@@ -290,6 +290,13 @@ def test_visible_byline_names_only() -> None:
     assert clean(page).byline == ("Ann Lee", "Bo Chan")
 
 
+@pytest.mark.parametrize("control", ["Continue Article", "Pay Now", "E-MAIL", "Permalink"])
+def test_a_control_in_a_byline_element_is_no_name(control: str) -> None:
+    page = (f'<html><body><article><h1>Headline of the story</h1><div class="byline"><a href="/x">{control}</a>'
+            '</div><p>' + "Words of the article. " * 10 + '</p></article></body></html>')
+    assert clean(page).byline == ()
+
+
 def test_time_element_date_keeps_offset() -> None:
     page = ('<html><body><article><h1>Headline of the story</h1><time datetime="2024-03-10T23:30:00-05:00">'
             'Sunday</time><p>' + "Words of the article. " * 10 + '</p></article></body></html>')

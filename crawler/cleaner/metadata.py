@@ -12,7 +12,9 @@ from lxml import etree
 from .dates import parse_date, plausible_date, visible_date
 from .text import block_lines, element_text, normalize_line
 from .prune import class_tokens
-from .vocabulary import BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, JOB_TITLE_WORDS
+from .vocabulary import (
+    BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, INTERFACE_WORDS, JOB_TITLE_WORDS, LINK_BUTTON_TEXTS,
+)
 
 # schema.org types that describe the article itself (not the page, site or breadcrumb).
 _ARTICLE_TYPE = re.compile(r"(Article|BlogPosting|Posting|Report|NewsArticle|Story|Review)$", re.I)
@@ -303,7 +305,11 @@ _NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di
 
 
 def _looks_like_name(words: list[str]) -> bool:
-    """Capitalised words (or a script without case): "other outlets" is not a name."""
+    """Capitalised words (or a script without case): "other outlets" is not a name, and neither is
+    a control's label ("Continue Article", "Pay Now", "E-MAIL") that sits in a byline element."""
+    keys = [w.lower().strip(".,:!") for w in words]
+    if " ".join(keys) in LINK_BUTTON_TEXTS or any(k in INTERFACE_WORDS for k in keys):
+        return False
     for word in words:
         first = next((c for c in word if c.isalpha()), "")
         if first and first.islower() and word.lower() not in _NAME_PARTICLES:

@@ -193,6 +193,13 @@ BIO_ROLES: frozenset[str] = frozenset({
     "producer", "author", "blogger", "freelancer", "critic",
 })
 AUTHOR_BIO_LINES = 3
+# Words of a page's controls, never of a person's name: a byline element's link that says one of
+# them is a button ("Continue Article", "Pay Now", "Find Care", "Sign In").
+INTERFACE_WORDS: frozenset[str] = frozenset({
+    "continue", "article", "now", "pay", "find", "care", "advice", "view", "share", "print", "comment",
+    "comments", "subscribe", "login", "sign", "menu", "search", "click", "here", "video", "gallery",
+    "e-mail", "email", "donate", "newsletter",
+})
 JOB_TITLE_WORDS: frozenset[str] = frozenset({
     "correspondent", "reporter", "editor", "writer", "staff", "columnist", "contributor",
     "journalist", "producer", "analyst", "bureau", "chief", "desk", "news", "senior",
