@@ -375,7 +375,7 @@ def test_link_lists_that_lead_off_the_site_or_within_the_page_stay(kept: str) ->
 
 
 @pytest.mark.parametrize("furniture", [
-    "<p>0:24</p>", "<p>12:03:45</p>",  # a clip's running time
+    "<p>0:24</p>", "<p>12:03:45</p>", "<p>Running time: 1:50</p>",  # a clip's running time
     "<p>CONTINUED 1 | 2 Next</p>", "<p>« Prev 1 2 3 Next »</p>", "<p>Pages: 1, 2</p>",  # page links
     "<p>By Jane Roe - Fri, 12/28/2007 - 6:41am.</p>",  # a byline and date stamp ending on its clock time
 ])

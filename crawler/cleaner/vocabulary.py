@@ -384,7 +384,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d+ (?:of|/) \d+",
     r"\d{1,3}",  # a slide counter or a share count alone on its line
     r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
-    r"\d{1,2}:\d{2}(?::\d{2})?",  # a clip's running time or a bare clock time
+    r"(?:(?:running time|run time|runtime|duration)\s*:?\s*)?\d{1,2}:\d{2}(?::\d{2})?",  # a clip's running time, a clock time
     # page links of a story split over pages: "CONTINUED 1 | 2 Next", "« Prev 1 2 3 Next »", "Pages: 1, 2"
     r"(?:continued|pages?)\s*:?\s*\d{1,3}(?:\s*[|·•,]?\s*\d{1,3})*(?:\s*[|·•]?\s*(?:next|last)\b.{0,3})?",
     r"(?:(?:prev(?:ious)?|first)\s*[|·•]?\s*)?\d{1,3}(?:\s*[|·•]?\s*\d{1,3})*\s*[|·•]?\s*(?:next|last)\b.{0,3}",
