@@ -61,6 +61,7 @@ def test_newsletter_lines_inside_the_article_go(furniture: str) -> None:
     "<p><a href='/donate'>Double my donation</a></p>",
     "<p>This story about the pier was written by Jane Roe and produced by The Harbour Desk, a nonprofit.</p>",
     "<p>Republish our articles for free, online or in print, under a Creative Commons license.</p>",
+    "<p><a href='https://creativecommons.example/'>Creative Commons Attribution-NoDerivatives 4.0 International License</a></p>",
 ])
 def test_author_contact_and_follow_lines_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))

@@ -349,6 +349,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"this (?:story|article)(?: about .{1,100}?)? was (?:written|reported|produced) by [^.]{1,120}?"
     r"\b(?:and (?:produced|published|edited|co-published) by|for|in partnership with|with support from)\b.{1,300}",
     r"republish (?:our|this) (?:articles?|stor(?:y|ies))\b.{0,200}",
+    r"creative commons (?:attribution|cc|by)\b[\w\s.,/-]{0,80}\blicen[sc]e",  # the licence's name alone
     r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at .{0,60}\bor follow\b.{0,80}",
     r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
     r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
