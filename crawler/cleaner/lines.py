@@ -7,8 +7,8 @@ from functools import lru_cache
 from .metadata import site_host
 from .text import Line
 from .vocabulary import (
-    AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS, DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS,
-    LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
+    AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS,
+    DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
@@ -41,9 +41,11 @@ _TRAILING_CREDITS = (
     re.compile(rf"(?:^|\s)\((?:[^()]{{0,60}}\b(?:{_AGENCIES})\b[^()]{{0,60}}|(?:{_LABELS})\s*(?:by)?\s*[:：][^()]{{0,80}})\)\s*$", re.I),
     re.compile(rf"(?:^|\s)(?:{_LABELS})(?:\s+by)?\s*[:：|]\s*[^!?:]{{1,80}}(?:\s(?:{_LABELS})\s*[:：]\s*[^!?:]{{1,60}})?$", re.I),
     re.compile(rf"(?:^|\s)(?:{_LABELS})\s+by\s+[^.!?:]{{1,60}}$", re.I),
-    re.compile(r"(?:^|\s)(?:photo|image|picture)\s+credits?\s+[^.!?:]{1,60}$", re.I),  # no colon: "Image Credit NAME"
+    # with no colon: "Image Credit NAME"
+    re.compile(r"(?:^|\s)(?:photo|image|picture)\s+credits?\s+[^.!?:]{1,60}$", re.I),
     re.compile(r"(?:^|\s)(?:©|\(c\)|copyright)\s*[^.!?]{1,80}$", re.I),
-    re.compile(rf"(?:^|\s)(?:{_AGENCIES})(?:\s*(?:photo|images|pictures))?\s*/\s*(?:[^.!?/]|(?<=\b[A-Z])\.){{1,60}}$", re.I),
+    re.compile(rf"(?:^|\s)(?:{_AGENCIES})(?:\s*(?:photo|images|pictures))?\s*/\s*"
+               rf"(?:[^.!?/]|(?<=\b[A-Z])\.){{1,60}}$", re.I),  # a name's initial may have its period
     re.compile(rf"^(?:{_AGENCIES})(?:\s+(?:photo|photos|images|pictures))?$", re.I),
 )
 
@@ -143,22 +145,22 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     """
     prose = [i for i, (line, linked, _) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
-    linked_run = _headline_link_runs(lines)
+    dropped = _headline_link_runs(lines)
     if prose:
-        _mark_site_menus(lines, host, linked_run)
-    _mark_tool_bars(lines, linked_run)
+        _mark_site_menus(lines, host, dropped)
+    _mark_tool_bars(lines, dropped)
     for i in range(max(0, len(lines) - AUTHOR_BIO_LINES), len(lines)):
         if _AUTHOR_BIO.match(lines[i].text):
-            linked_run[i] = True  # the author's note at the foot: "NAME is a reporter for …"
+            dropped[i] = True  # the author's note at the foot: "NAME is a reporter for …"
     return [line for i, (line, linked, hrefs) in enumerate(lines)
-            if not is_furniture_line(line) and not linked_run[i]
+            if not is_furniture_line(line) and not dropped[i]
             and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
 
 
 # "Jane Roe is a reporter for …", "NAME is an NBC News freelance producer based in …"
-_AUTHOR_BIO = re.compile(rf"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){{0,3}} (?:is|was) (?:a|an|the) (?:[\w'’,-]+ ){{0,8}}?"
-                         rf"(?:{'|'.join(sorted(BIO_ROLES))})s?\b")
+_AUTHOR_BIO = re.compile(rf"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){{0,3}} (?:is|was) (?:a|an|the) "
+                         rf"(?:[\w'’,-]+ ){{0,8}}?(?:{'|'.join(sorted(BIO_ROLES))})s?\b")
 
 
 def _headline_link_runs(lines: list[Line]) -> list[bool]:
@@ -203,18 +205,20 @@ def _mark_site_menus(lines: list[Line], host: str, out: list[bool]) -> None:
     """Runs of link lines that lead to the site's own pages: its menus (lines wholly linked), its
     story lists (headlines with a date or a section beside them: "Levy says no (30 Dec | Spurs)")
     and its story cards (a section link, a headline link, a line of teaser; again)."""
-    links = [i for i, (line, linked, hrefs) in enumerate(lines)
-             if hrefs and (linked >= LINKED_LINE_SHARE or linked >= SITE_STORY_SHARE and len(line.split()) >= HEADLINE_WORDS)
-             and all(_leads_within_site(h, host) for h in hrefs)]
+    def is_link(line: Line) -> bool:
+        story = line.linked >= SITE_STORY_SHARE and len(line.text.split()) >= HEADLINE_WORDS
+        return (bool(line.hrefs) and (line.linked >= LINKED_LINE_SHARE or story)
+                and all(_leads_within_site(h, host) for h in line.hrefs))
 
-    def is_gap(line: Line) -> bool:
+    def is_gap(line: Line) -> bool:  # a teaser, a date or a section between two cards' links
         text = line.text
         short = len(text) <= CARD_GAP_CHARS or len(text) <= CARD_TEASER_CHARS and text.endswith(_CUT_OFF)
         return short and all(_leads_within_site(h, host) for h in line.hrefs)
 
     run: list[int] = []
-    for i in [*links, None]:
-        if run and i is not None and i - run[-1] <= CARD_GAP_LINES + 1 and all(map(is_gap, lines[run[-1] + 1:i])):
+    for i in [*(i for i, line in enumerate(lines) if is_link(line)), None]:
+        if (run and i is not None and i - run[-1] <= CARD_GAP_LINES + 1
+                and all(map(is_gap, lines[run[-1] + 1:i]))):
             run.append(i)
             continue
         # A menu names different places: one text repeated is not one.

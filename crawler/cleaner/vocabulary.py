@@ -282,7 +282,8 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "caption", "close", "expand", "enlarge", "click to enlarge", "click here to enlarge", "view gallery",
     "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
     "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
-    "next page", "previous page", "synopsis", "image alt", "image size", "image position", "table of contents", "contents", "in this article", "jump to",
+    "next page", "previous page", "synopsis", "image alt", "image size", "image position",
+    "table of contents", "contents", "in this article", "jump to",
     # tools
     "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
     "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
@@ -341,7 +342,9 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # a byline left in the body, and a desk's: "By Jane Roe and Sam Okafor", "Global Desk"
     r"(?-i:[Bb][Yy](?: (?:[A-Z][\w'’.-]*|and|&)){2,8})",
     r"(?:[\w&'’-]+ ){1,3}desk",
-    r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",    # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
+    # a blog's call to save the post: "LIKE IT? PIN IT!"
+    r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",
+    # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
     r"who (?:curated|wrote|edited|reviewed) this (?:article|story|guide|list)\??",
     r".{0,60}\b(?:comment now|leave a comment|share your (?:opinion|thoughts) in the comments?(?: section)?)\b.{0,60}",
     r"(?:get )?connected? (?:with (?:us|me) )?on\s*:.{0,100}",
@@ -385,7 +388,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"\d+ (?:of|/) \d+",
     r"\d{1,3}",  # a slide counter or a share count alone on its line
     r"\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?",  # a machine date stamp
-    r"(?:(?:running time|run time|runtime|duration)\s*:?\s*)?\d{1,2}:\d{2}(?::\d{2})?",  # a clip's running time, a clock time
+    # a clip's running time, with its label or without, or a bare clock time
+    r"(?:(?:running time|run time|runtime|duration)\s*:?\s*)?\d{1,2}:\d{2}(?::\d{2})?",
     # page links of a story split over pages: "CONTINUED 1 | 2 Next", "« Prev 1 2 3 Next »", "Pages: 1, 2"
     r"(?:continued|pages?)\s*:?\s*\d{1,3}(?:\s*[|·•,]?\s*\d{1,3})*(?:\s*[|·•]?\s*(?:next|last)\b.{0,3})?",
     r"(?:(?:prev(?:ious)?|first)\s*[|·•]?\s*)?\d{1,3}(?:\s*[|·•]?\s*\d{1,3})*\s*[|·•]?\s*(?:next|last)\b.{0,3}",
