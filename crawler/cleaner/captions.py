@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .container import link_density
 from .lines import is_furniture_line, strip_credit
 from .prune import class_tokens, drop
 from .text import block_lines, element_text
@@ -21,21 +22,12 @@ def _is_caption(el: etree._Element) -> bool:
 def _caption_text(el: etree._Element) -> str:
     """The caption's words without credits; "" for a caption that is all link: the label of a
     tile in a gallery or video strip ("Play Video", another story's headline), not a caption."""
-    if _wholly_linked(el):
+    if link_density(el) >= LINKED_LINE_SHARE:
         return ""
     for credit in [c for c in el.iter() if c is not el and isinstance(c.tag, str) and CREDIT_RE.search(class_tokens(c))]:
         drop(credit)
     lines = [strip_credit(line) for line in block_lines(el)]
     return " ".join(line for line in lines if line and not is_furniture_line(line))
-
-
-def _chars(el: etree._Element) -> int:
-    return len("".join(element_text(el).split()))
-
-
-def _wholly_linked(el: etree._Element) -> bool:
-    total = _chars(el)
-    return bool(total) and sum(_chars(a) for a in el.iter("a")) >= LINKED_LINE_SHARE * total
 
 
 def take_captions(container: etree._Element) -> list[str]:

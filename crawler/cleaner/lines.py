@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from .metadata import site_host
@@ -165,35 +166,32 @@ _AUTHOR_BIO = re.compile(rf"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){{0,3}} (?:is|w
 
 def _headline_link_runs(lines: list[Line]) -> list[bool]:
     """Lines in a run of RELATED_RUN_MIN or more consecutive link lines that read like headlines."""
-    marks = [linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS for line, linked, _ in lines]
     out = [False] * len(lines)
-    _mark_runs(marks, RELATED_RUN_MIN, out)
+    for i, j in _runs([linked >= RUN_LINKED_SHARE and len(line.split()) >= HEADLINE_WORDS
+                       for line, linked, _ in lines]):
+        if j - i >= RELATED_RUN_MIN:
+            out[i:j] = [True] * (j - i)
     return out
 
 
 def _mark_tool_bars(lines: list[Line], out: list[bool]) -> None:
     """Runs of link lines that are at least half buttons ("Post to Digg", "Email", "Print") and
     hold TOOL_BAR_BUTTONS or more: a tool bar, whatever its other links say."""
-    i = 0
-    while i < len(lines):
-        j = i
-        while j < len(lines) and lines[j].linked >= LINKED_LINE_SHARE:
-            j += 1
+    for i, j in _runs([line.linked >= LINKED_LINE_SHARE for line in lines]):
         buttons = sum(is_button_line(line.text) for line in lines[i:j])
         if buttons >= TOOL_BAR_BUTTONS and 2 * buttons >= j - i:
             out[i:j] = [True] * (j - i)
-        i = j + 1
 
 
-def _mark_runs(marks: list[bool], length: int, out: list[bool]) -> None:
-    """Set out[i] for every i in a run of `length` or more consecutive marks."""
+def _runs(marks: list[bool]) -> Iterator[tuple[int, int]]:
+    """(start, end) of every run of consecutive marks."""
     i = 0
     while i < len(marks):
         j = i
         while j < len(marks) and marks[j]:
             j += 1
-        if j - i >= length:
-            out[i:j] = [True] * (j - i)
+        if j > i:
+            yield i, j
         i = j + 1
 
 

@@ -235,16 +235,10 @@ def _protected(body: etree._Element) -> set[etree._Element]:
 
 
 def _may_name_content(el: etree._Element) -> bool:
-    """Whether the class or id names the article body (the cheap search first)."""
-    cls, ident = el.get("class"), el.get("id")
-    maybe = any(name and _MAYBE_CONTENT_NAME.search(name) for name in (cls, ident))
-    return maybe and _names_content(cls, ident)
-
-
-@lru_cache(maxsize=8192)
-def _names_content(cls: str | None, ident: str | None) -> bool:
-    """The class and id name the article body (`entry-content`, `story-body`…)."""
-    return bool(CONTENT_RE.search(_tokens(cls, ident)))
+    """Whether the class or id names the article body (`entry-content`, `story-body`…), the
+    cheap search first."""
+    maybe = any(name and _MAYBE_CONTENT_NAME.search(name) for name in (el.get("class"), el.get("id")))
+    return maybe and bool(CONTENT_RE.search(class_tokens(el)))
 
 
 def remove_boilerplate(body: etree._Element, max_share: float | None = MAX_PRUNE_SHARE,

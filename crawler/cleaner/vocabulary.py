@@ -186,6 +186,11 @@ BYLINE_PREFIXES: tuple[str, ...] = (
 )
 
 # A byline segment containing one of these words is a job title, not a name.
+JOB_TITLE_WORDS: frozenset[str] = frozenset({
+    "correspondent", "reporter", "editor", "writer", "staff", "columnist", "contributor",
+    "journalist", "producer", "analyst", "bureau", "chief", "desk", "news", "senior",
+    "associate", "political", "digital", "freelance", "photographer", "agency", "team",
+})
 # An author's note at the foot of the story names the writer's role: "Jane Roe is a reporter for …".
 # Only the last lines are read (AUTHOR_BIO_LINES): in the story such a sentence is the news.
 BIO_ROLES: frozenset[str] = frozenset({
@@ -199,11 +204,6 @@ INTERFACE_WORDS: frozenset[str] = frozenset({
     "continue", "article", "now", "pay", "find", "care", "advice", "view", "share", "print", "comment",
     "comments", "subscribe", "login", "sign", "menu", "search", "click", "here", "video", "gallery",
     "e-mail", "email", "donate", "newsletter",
-})
-JOB_TITLE_WORDS: frozenset[str] = frozenset({
-    "correspondent", "reporter", "editor", "writer", "staff", "columnist", "contributor",
-    "journalist", "producer", "analyst", "bureau", "chief", "desk", "news", "senior",
-    "associate", "political", "digital", "freelance", "photographer", "agency", "team",
 })
 
 # Over-pruning guard: an element holding more than this share of the page's paragraph
@@ -338,7 +338,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"disclaimer\s*:.{0,40}\b(?:informational|educational|general information)\b.{0,250}",
     # text-message deal sign-ups: "Get editor selected deals texted right to your phone!"
     r"get\b.{0,50}\btexted\b.{0,40}",
-    r"be the first to know",
+    r"be the first to (?:know|comment|express your opinion|review|reply|share your thoughts)\b.{0,60}",
     # a byline left in the body, and a desk's: "By Jane Roe and Sam Okafor", "Global Desk"
     r"(?-i:[Bb][Yy](?: (?:[A-Z][\w'’.-]*|and|&)){2,8})",
     r"(?:[\w&'’-]+ ){1,3}desk",
@@ -411,7 +411,6 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"most (?:popular|read|viewed|shared|e-?mailed|commented)(?: [^\s.!?]+){0,4}", r"shared on (?:facebook|twitter|x)",
     # an empty comment box: "No user comments yet. Be the first to express your opinion!"
     r"(?:no|there are no) (?:user |reader )?comments(?: yet)?\b.{0,100}",
-    r"be the first to (?:comment|express your opinion|review|reply|share your thoughts)\b.{0,60}",
     r"(?:stories|articles|posts) you (?:may|might) (?:be interested in|like|have missed|also like)",
     # an audio player's control: "Listen to this article in summarized format"
     r"listen to (?:this|the) (?:article|story)\b.{0,60}",
