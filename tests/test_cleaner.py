@@ -457,6 +457,25 @@ def test_trafilatura_rescue_reads_a_layout_table_cell_by_cell() -> None:
     assert any(_PROSE.strip() in line for line in lines)
 
 
+def test_trafilatura_rescue_reads_its_links_by_the_line_rules() -> None:
+    from crawler.cleaner.extract import _trafilatura_lines
+
+    menu = "".join(f"<p><a href='/section/{s}'>{s.title()}</a></p>" for s in ("business", "sport", "travel", "weather"))
+    page = f"<html><body><table><tr><td>{menu}<p>{_PROSE * 3}</p><p>{_PROSE}</p></td></tr></table></body></html>"
+    lines = _trafilatura_lines(page, "example.org")
+    assert any(_PROSE.strip() in line for line in lines) and not {"Business", "Sport", "Travel"} & set(lines)
+
+
+def test_trafilatura_rescue_of_a_page_of_links_keeps_its_links() -> None:
+    from crawler.cleaner.extract import _trafilatura_lines
+
+    stories = [f"Harbour round-up, part {n}: what the board decided about the pier this week" for n in range(1, 9)]
+    items = "".join(f"<p><a href='/news/{n}'>{title}</a></p>" for n, title in enumerate(stories))
+    page = ("<html><body><div class='nav'><a href='/'>Home</a></div><article><h1>The week in review</h1>"
+            f"<div class='entry-content'>{items}</div></article></body></html>")
+    assert _trafilatura_lines(page, "example.org") == stories  # not a run of other stories' headlines here
+
+
 def test_promo_lines_inside_the_article_are_dropped() -> None:
     page = _article_page(f"<article><p>{_PROSE * 2}</p><p>Related: <a href='/x'>Council approves the harbour barrier plan</a></p>"
                          f"<p>{_PROSE}</p><p>Related: the council said nothing more about it yesterday at all.</p></article>")

@@ -431,6 +431,11 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>By Jane Roe and Sam Okafor</p>", "<p>Harbour Desk</p>", "<p>Synopsis</p>",  # a byline left in the body
     "<p>Posted by: harbourfan, Leith on 8:21pm Tue 1 Jan 08</p>",  # a comment's stamp
     "<p><a href='/c/1'>Permalink</a></p>", "<p><a href='/c/1#q'>Quote</a></p>",  # comment tools
+    "<h3>NEWS CATEGORIES:</h3>", "<h4>READER COMMENTS:</h4>",  # widget headings
+    "<h4>Trending Today</h4>", "<h4>Must-Read Related Articles:</h4>",
+    "<p>Copyright © 2001-2008 Harbour Weekly. Contact us at</p>",
+    "<p>Editor-in-Chief: Ann Marsh. Editor: Lee Chan</p>",  # the masthead and the switchboard
+    "<p>Ph: 0044-131-2224202, 2224460 Fax: 2225622.</p>",
 ])
 def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))
@@ -496,3 +501,14 @@ def test_a_sentence_with_four_links_stays() -> None:
     sentence = ("<p>The <a href='/a'>board</a>, the <a href='/b'>council</a>, the <a href='/c'>fishermen</a> and "
                 "the <a href='/d'>ferry company</a> all signed the agreement on the pier on Tuesday morning.</p>")
     assert "all signed the agreement" in clean(_page(middle=sentence)).body
+
+
+def test_a_stamp_in_a_summary_block_under_the_headline_is_not_the_dek() -> None:
+    page = _page().replace("<h1>Pier to be rebuilt</h1>",
+                           "<h1>Pier to be rebuilt</h1><div class='summary'>(AFP) Saturday 12 January 2008</div>")
+    _body_is_prose(page)
+
+
+@pytest.mark.parametrize("heading", ["Recent Harbour Stories", "Top stories of the week"])
+def test_a_heading_with_words_of_its_own_is_no_widget_label(heading: str) -> None:
+    assert heading in clean(_page(middle=f"<h3>{heading}</h3>")).body

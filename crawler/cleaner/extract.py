@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import lxml.html
 from lxml import etree
 
 from .article import Article
@@ -11,9 +12,9 @@ from .captions import take_captions
 from .container import clean_container, drop_promo_lines, find_article, link_density
 from .encoding import decode_html
 from .liveblog import take_entries
-from .metadata import (page_signals, 
-    PageMeta, find_dates, is_site_name, metadata_byline, read_page_meta, title_candidates, visible_byline,
-    lone_headline, visible_title,
+from .metadata import (
+    PageMeta, find_dates, is_site_name, lone_headline, metadata_byline, page_signals, read_page_meta,
+    title_candidates, visible_byline, visible_title,
 )
 from .prune import apply_selectors, class_tokens, drop, remove_boilerplate, remove_invisible
 from .lines import article_lines, is_furniture_line
@@ -35,6 +36,8 @@ _STANDFIRST_CHARS = (20, 400)
 # a second opinion from trafilatura.
 _MIN_PROSE_CHARS = 250
 _PROSE_WORDS = 8
+# trafilatura's selection loses its menus and lists by the line rules, unless links are this share of its text.
+_LINKS_PAGE_SHARE = 0.5
 # A body this short after every guard is treated as "nothing found by pruning".
 _NEARLY_EMPTY = 50
 
@@ -105,7 +108,7 @@ def _clean(html: object, url: str | None, encoding: str | None,
     if _too_short(lines, meta) and not chosen and not live:
         lines = _fallback_lines(text, meta, title, lines, drop_selectors)
     if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
-        lines = _second_opinion(text, title, lines)
+        lines = _second_opinion(text, title, lines, meta.host)
     if not chosen and not live and _prose_chars(lines) < _MIN_PROSE_CHARS:
         lines, captions = _photo_story(lines, captions)
     lines = _without_header_repeats(lines, title, byline)
@@ -241,8 +244,9 @@ def _standfirst(body: etree._Element, headline: etree._Element | None, container
         if not seen_headline or not isinstance(el.tag, str) or container in el.iterancestors():
             continue
         text = normalize_line(element_text(el))
-        if not _STANDFIRST_CHARS[0] <= len(text) <= _STANDFIRST_CHARS[1] or link_density(el) > 0.3:
-            continue  # a "summary" holding the whole story is a duplicate, not a dek
+        if (not _STANDFIRST_CHARS[0] <= len(text) <= _STANDFIRST_CHARS[1] or link_density(el) > 0.3
+                or is_furniture_line(text)):
+            continue  # a "summary" holding the whole story is a duplicate, not a dek; a stamp is none
         if ((STANDFIRST_RE.search(class_tokens(el)) or el.get("itemprop") == "description" or text in descriptions)
                 and not _in_author_card(el, body)):
             return text
@@ -289,9 +293,9 @@ def _fallback_lines(text: str, meta: PageMeta, title: str, lines: list[str],
         retry = _body_lines(body, headline, meta, [])
         if _chars(retry) >= 2 * _chars(best) + _NEARLY_EMPTY:
             best = retry
-    for rescue in (_trafilatura_lines, lambda _: _jsonld_lines(meta)):
+    for rescue in (lambda: _trafilatura_lines(text, meta.host), lambda: _jsonld_lines(meta)):
         if _chars(best) < _NEARLY_EMPTY:
-            lines = [line for line in rescue(text) if line != title]
+            lines = [line for line in rescue() if line != title]
             best = lines if _chars(lines) >= 2 * _chars(best) + _NEARLY_EMPTY else best
     return best
 
@@ -307,10 +311,10 @@ def _photo_story(lines: list[str], captions: list[str]) -> tuple[list[str], list
     return lines, captions
 
 
-def _second_opinion(text: str, title: str, lines: list[str]) -> list[str]:
+def _second_opinion(text: str, title: str, lines: list[str], host: str) -> list[str]:
     """A body with almost no sentences is a menu or a sidebar the scoring took for the story:
     trafilatura's selection replaces it when it holds clearly more prose."""
-    rescue = [line for line in _trafilatura_lines(text) if line != title]
+    rescue = [line for line in _trafilatura_lines(text, host) if line != title]
     return rescue if _prose_chars(rescue) >= 2 * _prose_chars(lines) + _MIN_PROSE_CHARS else lines
 
 
@@ -320,32 +324,31 @@ def _jsonld_lines(meta: PageMeta) -> list[str]:
     return normalize_text(promised).split("\n") if isinstance(promised, str) and promised.strip() else []
 
 
-def _trafilatura_lines(text: str) -> list[str]:
+def _trafilatura_lines(text: str, host: str = "") -> list[str]:
     """Last resort: trafilatura's own main-content selection, for pages our scoring cannot read,
-    without its furniture lines.
+    read by the same line rules as our own container (its links kept, so a menu or a list of
+    other stories in its selection reads as one).
 
     Imported lazily: it is slow to import and almost never needed.
     """
     try:
         import trafilatura
 
-        extracted = trafilatura.extract(text, include_comments=False, include_tables=True)
+        extracted = trafilatura.extract(text, include_comments=False, include_tables=True, include_links=True,
+                                        output_format="html")
+        tree = lxml.html.fromstring(extracted) if extracted else None
     except Exception:  # a fallback must not turn a thin result into a crash
         return []
-    lines = normalize_text(extracted).split("\n") if extracted else []
-    return [cell for line in lines for cell in _table_cells(line) if not is_furniture_line(cell)]
-
-
-# trafilatura writes a table row as "| a | b |", a "|" inside a cell as "\|".
-_CELL_BORDER = re.compile(r"(?<!\\)\|")
-
-
-def _table_cells(line: str) -> list[str]:
-    """A row of a layout table as the blocks it holds (each cell a line, empty ones gone), so
-    the line rules judge each block: the date cell, the menu cell, the story cell."""
-    if not line.startswith("|"):
-        return [line]
-    return [cell for cell in (c.strip().replace("\\|", "|") for c in _CELL_BORDER.split(line)) if cell]
+    if tree is None:
+        return []
+    for cell in tree.iter("td", "th"):
+        cell.tag = "div"  # a layout table's cells are its blocks: the date cell, the menu cell, the story cell
+    lines = linked_lines(tree)
+    linked = sum(line.linked * len(line.text) for line in lines)
+    if linked >= _LINKS_PAGE_SHARE * sum(len(line.text) for line in lines):
+        # A selection mostly of links is a page of links (a round-up of stories): its lists stay.
+        return [line.text for line in lines if not is_furniture_line(line.text)]
+    return article_lines(lines, host)
 
 
 def _chars(lines: list[str]) -> int:

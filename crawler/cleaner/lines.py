@@ -9,7 +9,8 @@ from .metadata import site_host
 from .text import Line
 from .vocabulary import (
     AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS,
-    DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
+    DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_HEADING_MAX_WORDS, LABEL_HEADING_TOPICS, LABEL_HEADING_WORDS,
+    LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
@@ -68,6 +69,12 @@ def _label_key(text: str) -> str:
     return text.strip(_LABEL_TRIM).lower().replace("’", "'")
 
 
+def _is_label_heading(key: str) -> bool:
+    words = key.split()
+    return (len(words) <= LABEL_HEADING_MAX_WORDS and all(w in LABEL_HEADING_WORDS for w in words)
+            and any(w in LABEL_HEADING_TOPICS for w in words))
+
+
 def _is_date_line(line: str) -> bool:
     words = _WORDS.findall(line.lower())
     # Digits alone are a table row or code ("2020-08-01 │ 400"), not a date stamp.
@@ -99,7 +106,7 @@ def is_furniture_line(line: str) -> bool:
     if len(line) > _MAX_FURNITURE_CHARS:
         return False
     key = _label_key(line)
-    if not key or key in LABEL_ONLY_LINES or key in LABEL_ONLY_TEXTS:
+    if not key or key in LABEL_ONLY_LINES or key in LABEL_ONLY_TEXTS or _is_label_heading(key):
         return True
     if not strip_credit(line).strip(_LABEL_TRIM):
         return True

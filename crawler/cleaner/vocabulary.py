@@ -105,6 +105,22 @@ LABEL_ONLY_TEXTS: frozenset[str] = frozenset({
     "translate", "select language",
 })
 
+# A short line made only of these words, one of them a LABEL_HEADING_TOPICS word, is a widget's
+# heading or a section label ("NEWS CATEGORIES:", "Reader Comments", "Most Read Stories Today"),
+# whatever its order; compared like LABEL_ONLY_TEXTS.
+LABEL_HEADING_WORDS: frozenset[str] = frozenset({
+    "news", "categories", "category", "trending", "today", "now", "blog", "blogs", "reader", "readers", "your",
+    "comments", "comment", "related", "articles", "article", "stories", "story", "posts", "post", "must-read",
+    "must", "read", "popular", "latest", "top", "most", "viewed", "shared", "emailed", "more", "recent",
+    "archive", "archives", "tags", "topics", "links", "videos", "video", "photos", "featured", "recommended",
+    "sponsored", "editors", "editor's", "picks", "headlines",
+})
+LABEL_HEADING_TOPICS: frozenset[str] = frozenset({
+    "news", "categories", "category", "trending", "blog", "blogs", "comments", "related", "articles", "stories",
+    "posts", "popular", "archive", "archives", "tags", "topics", "headlines", "sponsored",
+})
+LABEL_HEADING_MAX_WORDS = 5
+
 # Headings that introduce a block of links to other stories; the block under such a
 # heading goes, wherever it sits. Compared like LABEL_ONLY_TEXTS.
 TEASER_HEADINGS: frozenset[str] = frozenset({
@@ -309,7 +325,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
 # Whole-line patterns of furniture (case-insensitive, anchored at both ends by the caller).
 FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # copyright and syndication notices: "© 2008 AP", "Copyright 2012 The Associated Press. All rights reserved…"
-    r"(?:©|\(c\) ?(?:\d{4}|\w)|copyright (?:©|\(c\) )?\d{4}|all rights reserved).{0,300}",
+    r"(?:©|\(c\) ?(?:\d{4}|\w)|copyright (?:©|\(c\))? ?\d{4}|all rights reserved).{0,300}",
     r".{0,120}\ball rights reserved\b.{0,200}",
     r".{0,80}\bthis material may not be published, broadcast, rewritten or redistributed\b.{0,40}",
     r"brought to you by \w.{0,40}",
@@ -357,6 +373,11 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
     r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
     r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
+    # the masthead and the switchboard in the footer: "Editor-in-Chief: NAME. Editor: NAME",
+    # "Ph: 0091-832-2224202, 2224460 Fax: 2225622."
+    r"(?:(?:editor-in-chief|editor in chief|chief editor|managing editor|executive editor|editor|publisher)"
+    r"\s*:\s*[^.!?:]{1,60}[.,;]?\s*){1,4}",
+    r"(?:(?:ph|phone|tel|telephone|fax|mobile)\.?\s*:?\s*\+?\(?\d[\d\s()./,-]{5,40}\.?\s*){1,3}",
     # an e-mail address alone on its line, the desk's or the writer's
     r"(?:e-?mail(?: us)?\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
     # a web address alone on its line: an embed's fallback link, a "website" line of a listing
