@@ -436,6 +436,11 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>Copyright © 2001-2008 Harbour Weekly. Contact us at</p>",
     "<p>Editor-in-Chief: Ann Marsh. Editor: Lee Chan</p>",  # the masthead and the switchboard
     "<p>Ph: 0044-131-2224202, 2224460 Fax: 2225622.</p>",
+    "<p>General comments: desk@harbour.example. Comments about this site: web@harbour.example.</p>",
+    "<p>E-mail comments to Ann Marsh</p>", "<p>E-mail: <a href='mailto:desk@harbour.example'>the desk</a></p>",
+    "<p><a href='/about'>About</a> <a href='/contact'>Contact</a></p>",  # a footer menu without separators
+    "<p>Harbour Weekly Ltd. 1997-2008 Copyright. Privacy Policy Sitemap</p>",
+    "<p>[-] Text [+]</p>", "<p>RATING:</p>", "<p>By: <a href='/wire'>Harbour Wire</a></p>",
 ])
 def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))
@@ -512,3 +517,15 @@ def test_a_stamp_in_a_summary_block_under_the_headline_is_not_the_dek() -> None:
 @pytest.mark.parametrize("heading", ["Recent Harbour Stories", "Top stories of the week"])
 def test_a_heading_with_words_of_its_own_is_no_widget_label(heading: str) -> None:
     assert heading in clean(_page(middle=f"<h3>{heading}</h3>")).body
+
+
+def test_the_link_lines_under_a_related_heading_go_with_it() -> None:
+    related = ("<h4>Related Harbour News</h4>" + "".join(
+        f"<p><a href='https://wire.example/{i}'>{title}</a> [Leith]</p>" for i, title in
+        enumerate(["Ferry fares to rise", "Lighthouse keeper retires"])))
+    _body_is_prose(_page(after=related))
+
+
+@pytest.mark.parametrize("line", ["Terms of the deal", "Help for the harbour", "Contact the board by March."])
+def test_one_site_page_name_or_a_sentence_is_no_footer_menu(line: str) -> None:
+    assert not is_furniture_line(line)

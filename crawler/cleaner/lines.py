@@ -10,8 +10,8 @@ from .text import Line
 from .vocabulary import (
     AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS,
     DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_HEADING_MAX_WORDS, LABEL_HEADING_TOPICS, LABEL_HEADING_WORDS,
-    LABEL_ONLY_LINES, LABEL_ONLY_TEXTS,
-    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
+    LABEL_ONLY_LINES, LABEL_ONLY_TEXTS, SITE_PAGE_MAX_WORDS, SITE_PAGE_NAMES, SITE_PAGE_WORDS,
+    LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, RELATED_HEADING_PATTERNS, TEASER_HEADINGS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
     SHARE_FILLER, SHARE_SERVICES,
@@ -29,6 +29,7 @@ HEADLINE_WORDS = 4
 RELATED_RUN_MIN = 2  # scripts written without spaces (Chinese, Japanese, Thai)
 _LABEL_TRIM = " \t:：»›«‹…|-–—.!·•→←▶►"
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERNS), re.I | re.S)
+_RELATED_HEADING = re.compile("|".join(f"(?:{p})" for p in RELATED_HEADING_PATTERNS), re.I)
 _COUNTDOWN_LINE = re.compile("|".join(f"(?:{p})" for p in COUNTDOWN_LINE_PATTERNS), re.I)
 _LINK_BUTTON = re.compile("|".join(f"(?:{p})" for p in LINK_BUTTON_PATTERNS), re.I)
 _BUTTON_TRIM = _LABEL_TRIM + "➡\ufe0f>»<«()[]"
@@ -75,6 +76,12 @@ def _is_label_heading(key: str) -> bool:
             and any(w in LABEL_HEADING_TOPICS for w in words))
 
 
+def _is_footer_menu(key: str) -> bool:
+    words = key.replace(".", " ").split()
+    return (len(words) <= SITE_PAGE_MAX_WORDS and all(w in SITE_PAGE_WORDS for w in words)
+            and len({w for w in words if w in SITE_PAGE_NAMES}) >= 2)
+
+
 def _is_date_line(line: str) -> bool:
     words = _WORDS.findall(line.lower())
     # Digits alone are a table row or code ("2020-08-01 │ 400"), not a date stamp.
@@ -106,7 +113,8 @@ def is_furniture_line(line: str) -> bool:
     if len(line) > _MAX_FURNITURE_CHARS:
         return False
     key = _label_key(line)
-    if not key or key in LABEL_ONLY_LINES or key in LABEL_ONLY_TEXTS or _is_label_heading(key):
+    if (not key or key in LABEL_ONLY_LINES or key in LABEL_ONLY_TEXTS or _is_label_heading(key)
+            or _is_footer_menu(key)):
         return True
     if not strip_credit(line).strip(_LABEL_TRIM):
         return True
@@ -157,6 +165,7 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     if prose:
         _mark_site_menus(lines, host, dropped)
     _mark_tool_bars(lines, dropped)
+    _mark_related_lists(lines, dropped)
     for i in range(max(0, len(lines) - AUTHOR_BIO_LINES), len(lines)):
         if _AUTHOR_BIO.match(lines[i].text):
             dropped[i] = True  # the author's note at the foot: "NAME is a reporter for …"
@@ -188,6 +197,17 @@ def _mark_tool_bars(lines: list[Line], out: list[bool]) -> None:
         buttons = sum(is_button_line(line.text) for line in lines[i:j])
         if buttons >= TOOL_BAR_BUTTONS and 2 * buttons >= j - i:
             out[i:j] = [True] * (j - i)
+
+
+def _mark_related_lists(lines: list[Line], out: list[bool]) -> None:
+    """The link lines right under the heading of a list of other stories ("Related Industry News")."""
+    for i, line in enumerate(lines):
+        text = line.text.strip(_LABEL_TRIM)
+        if _label_key(text) in TEASER_HEADINGS or _RELATED_HEADING.fullmatch(text):
+            j = i + 1
+            while j < len(lines) and lines[j].linked >= SITE_STORY_SHARE:
+                out[j] = True
+                j += 1
 
 
 def _runs(marks: list[bool]) -> Iterator[tuple[int, int]]:

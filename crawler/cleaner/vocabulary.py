@@ -120,6 +120,21 @@ LABEL_HEADING_TOPICS: frozenset[str] = frozenset({
     "posts", "popular", "archive", "archives", "tags", "topics", "headlines", "sponsored",
 })
 LABEL_HEADING_MAX_WORDS = 5
+# A short line made only of the names of a site's own service pages, two of them or more, is
+# its footer menu without separators ("About Contact", "Privacy Policy Sitemap").
+SITE_PAGE_WORDS: frozenset[str] = frozenset({
+    "about", "us", "contact", "privacy", "policy", "terms", "of", "use", "service", "conditions", "sitemap",
+    "site", "map", "advertise", "advertising", "with", "careers", "jobs", "help", "faq", "faqs", "feedback",
+    "copyright", "home", "rss", "feeds", "accessibility", "cookies", "cookie", "settings", "legal", "notice",
+    "disclaimer", "press", "corrections", "ethics", "imprint", "impressum", "login", "register", "search",
+    "subscribe", "subscriptions", "newsletters", "&", "and", "|",
+})
+SITE_PAGE_NAMES: frozenset[str] = frozenset({
+    "about", "contact", "privacy", "terms", "sitemap", "advertise", "careers", "jobs", "help", "faq", "faqs",
+    "feedback", "copyright", "rss", "accessibility", "cookies", "legal", "disclaimer", "corrections", "imprint",
+    "impressum", "login", "register", "search", "subscribe", "subscriptions", "newsletters",
+})
+SITE_PAGE_MAX_WORDS = 8
 
 # Headings that introduce a block of links to other stories; the block under such a
 # heading goes, wherever it sits. Compared like LABEL_ONLY_TEXTS.
@@ -299,7 +314,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "next", "previous", "prev", "next image", "previous image", "open gallery", "full screen", "fullscreen",
     "show caption", "hide caption", "toggle caption", "play", "pause", "replay", "watch", "watch video",
     "next page", "previous page", "synopsis", "image alt", "image size", "image position",
-    "table of contents", "contents", "in this article", "jump to",
+    "table of contents", "contents", "in this article", "jump to", "rating", "ratings", "our rating",
     # tools
     "comments", "comment", "print", "print this", "print this article", "print this story", "printable version",
     "printer friendly version", "printer-friendly version", "e-mail", "email this", "email this article",
@@ -322,11 +337,21 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "reklama", "lesen sie auch",
     "lire aussi", "à lire aussi", "leia também", "lea también", "te puede interesar", "mehr zum thema",
 })
+# The heading of a list of other stories ("Related Industry News", "More from Sport", "Stories
+# you might be interested in"): furniture, and so are the link lines right under it.
+RELATED_HEADING_PATTERNS: tuple[str, ...] = (
+    r"(?:more|other|latest|related|top|popular)(?: [^\s.!?]+){0,3} (?:news|stories|articles|posts|headlines|reads)"
+    r"(?: (?:in|from|on|about)(?: [^\s.!?]+){1,3})?",
+    r"more (?:from|in)(?: [^\s.!?]+){1,3}",
+    r"most (?:popular|read|viewed|shared|e-?mailed|commented)(?: [^\s.!?]+){0,4}",
+    r"(?:stories|articles|posts) you (?:may|might) (?:be interested in|like|have missed|also like)",
+)
 # Whole-line patterns of furniture (case-insensitive, anchored at both ends by the caller).
 FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # copyright and syndication notices: "© 2008 AP", "Copyright 2012 The Associated Press. All rights reserved…"
     r"(?:©|\(c\) ?(?:\d{4}|\w)|copyright (?:©|\(c\))? ?\d{4}|all rights reserved).{0,300}",
     r".{0,120}\ball rights reserved\b.{0,200}",
+    r".{0,80}\b\d{4}(?:\s*[-–]\s*\d{4})?\.?\s+copyright\b.{0,120}",  # "Marketing Corp. 1997-2008 Copyright."
     r".{0,80}\bthis material may not be published, broadcast, rewritten or redistributed\b.{0,40}",
     r"brought to you by \w.{0,40}",
     r"a version of this article appeared .{0,250}",
@@ -356,7 +381,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"get\b.{0,50}\btexted\b.{0,40}",
     r"be the first to (?:know|comment|express your opinion|review|reply|share your thoughts)\b.{0,60}",
     # a byline left in the body, and a desk's: "By Jane Roe and Sam Okafor", "Global Desk"
-    r"(?-i:[Bb][Yy](?: (?:[A-Z][\w'’.-]*|and|&)){2,8})",
+    r"(?-i:[Bb][Yy]:?(?: (?:[A-Z][\w'’.-]*|and|&)){1,8})",
     r"(?:[\w&'’-]+ ){1,3}desk",
     # a blog's call to save the post: "LIKE IT? PIN IT!"
     r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",
@@ -378,6 +403,11 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:(?:editor-in-chief|editor in chief|chief editor|managing editor|executive editor|editor|publisher)"
     r"\s*:\s*[^.!?:]{1,60}[.,;]?\s*){1,4}",
     r"(?:(?:ph|phone|tel|telephone|fax|mobile)\.?\s*:?\s*\+?\(?\d[\d\s()./,-]{5,40}\.?\s*){1,3}",
+    # the desk's addresses: "General comments: desk@example.com. Comments about this site: web@example.com.",
+    # "E-mail comments to NAME", "E-mail: NAME"
+    r"(?:[^\W\d][\w ]{0,30}:\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?\s*){1,4}",
+    r"(?:e-?mail|send) (?:us )?(?:your )?(?:comments|questions|tips|feedback|letters|news tips)\b.{0,10}\bto\b.{1,60}",
+    r"e-?mail(?: us)?\s*:\s*\S+(?: \S+){0,2}",
     # an e-mail address alone on its line, the desk's or the writer's
     r"(?:e-?mail(?: us)?\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
     # a web address alone on its line: an embed's fallback link, a "website" line of a listing
@@ -425,21 +455,17 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"you are here\s*:.{0,200}",
     r"home\s*(?:>>?|»|›)[^.!?]{0,200}",
     r"(?:[^›».!?]{1,30}?\s*[›»]\s*){2,}[^.!?]{0,150}",  # "Business News›US›Lifestyle›Headline"
-    # the heading of a related list left without its list: "Stories you might be interested in"
-    r"(?:more|other|latest|related|top|popular)(?: [^\s.!?]+){0,3} (?:news|stories|articles|posts|headlines|reads)"
-    r"(?: (?:in|from|on|about)(?: [^\s.!?]+){1,3})?",
-    r"more (?:from|in)(?: [^\s.!?]+){1,3}",
-    r"most (?:popular|read|viewed|shared|e-?mailed|commented)(?: [^\s.!?]+){0,4}", r"shared on (?:facebook|twitter|x)",
+    *RELATED_HEADING_PATTERNS, r"shared on (?:facebook|twitter|x)",
     # an empty comment box: "No user comments yet. Be the first to express your opinion!"
     r"(?:no|there are no) (?:user |reader )?comments(?: yet)?\b.{0,100}",
-    r"(?:stories|articles|posts) you (?:may|might) (?:be interested in|like|have missed|also like)",
     # an audio player's control: "Listen to this article in summarized format"
     r"listen to (?:this|the) (?:article|story)\b.{0,60}",
     r"(?:previous|prev|next) (?:story|article|post|page)\s*:.{0,150}",
     # comment tools under each reader comment: "Quote | Report this post"
     r"(?:quote|reply|report(?: this)? (?:post|comment|abuse))(?:\s*[|•·]\s*(?:quote|reply|report(?: this)? "
     r"(?:post|comment|abuse)))+",
-    # print/e-mail/text-size tool bars
+    # print/e-mail/text-size tool bars: "[-] Text [+]"
+    r"\[?[-–+]\]?\s*(?:text|font|a)(?: size)?\s*\[?[-–+]\]?",
     r"(?:story tools|text size|font size|share this|share this article|share on)\s*:.{0,200}",
     r"(?:e-?mail|print)(?: this)?(?: article| story)?\s*(?:[|•·]\s*(?:e-?mail|print|share|comments?|save|"
     r"printer[- ]friendly|print version|text size|discuss(?: story)?|rss)\b.{0,40})+",
