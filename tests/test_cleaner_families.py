@@ -441,6 +441,11 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p><a href='/about'>About</a> <a href='/contact'>Contact</a></p>",  # a footer menu without separators
     "<p>Harbour Weekly Ltd. 1997-2008 Copyright. Privacy Policy Sitemap</p>",
     "<p>[-] Text [+]</p>", "<p>RATING:</p>", "<p>By: <a href='/wire'>Harbour Wire</a></p>",
+    "<p>Jan 6th '08 by Ann Marsh @ 11:18am</p>",  # a stamp with its clock time behind an "@"
+    "<p>%s1 / %s2</p>",  # a template's placeholders
+    "<p>And join us on <a href='https://facebook.example/harbour'>Facebook</a></p>",
+    "<p>Something to say? Choose one of these options to log in.</p>", "<p><a href='/login'>Login</a> to have your say</p>",
+    "<p><a href='https://maps.example/?q=pier'>Google Maps</a></p>",  # a listing's links
 ])
 def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))

@@ -300,7 +300,7 @@ _ZONES = frozenset({"gmt", "utc", "est", "edt", "cst", "cdt", "mst", "mdt", "pst
 _COUNT = re.compile(r"\d[\d,.]*(?:[km]\b)?\+?\s*([^\W\d_]+)|([^\W\d_]+)\s*\(\d[\d,.]*\)", re.I)
 # Prices, numbered list items, handles of embedded posts, quoted titles of references, date
 # ranges (a schedule) and code are the story's own.
-_NOT_STAMP = re.compile(r"[$£€¥₹@\"“”«»=<>{}│]|::|^\s*\d{1,3}[.)]\s|\d\s*[–-]\s*\d{1,2}\b(?![/.:-])|\s–\s")
+_NOT_STAMP = re.compile(r"[$£€¥₹\"“”«»=<>{}│]|@(?=\w)|::|^\s*\d{1,3}[.)]\s|\d\s*[–-]\s*\d{1,2}\b(?![/.:-])|\s–\s")
 _LABEL = re.compile(r"^\W*([^\W\d][^:：]{0,30}?)\s*[:：]\s")
 # "… - 6:41am." ends on its clock time, not on a sentence.
 _CLOCK_STOP = re.compile(r"(?<=\d[ap]m)\.$|(?<=\d [ap]m)\.$", re.I)

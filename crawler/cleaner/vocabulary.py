@@ -396,7 +396,12 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"creative commons (?:attribution|cc|by)\b[\w\s.,/-]{0,80}\blicen[sc]e",  # the licence's name alone
     r"(?:e-?mail|contact|reach) \w+(?: \w+){0,3} at .{0,60}\bor follow\b.{0,80}",
     r"join (?:us|our|the conversation|the discussion)\b.{0,60}\b(?:forums?|facebook|twitter|discord|community|let us know)\b.{0,80}",
-    r"(?:like|follow) us on (?:facebook|twitter|instagram|x)\b.{0,80}",
+    r"(?:and |also |please )?(?:like|follow|join|find) us on\b.{0,80}",
+    # the comment box's sign-in call: "Login to have your say", "Something to say? Choose one of these options to log in."
+    r".{0,60}\b(?:(?:log|sign) ?in|register) (?:to|and) (?:comment|reply|post|have your say|join the discussion)\b.{0,80}",
+    r"something to say\?.{0,100}",
+    # a template's placeholders left unrendered: "%s1 / %s2", "{{ count }}"
+    r"(?:%s\d?|%d|\{\{[^{}]{0,40}\}\}|\$\{[^{}]{0,40}\})(?:\W{0,5}(?:%s\d?|%d|\{\{[^{}]{0,40}\}\}|\$\{[^{}]{0,40}\}))*",
     r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
     # the masthead and the switchboard in the footer: "Editor-in-Chief: NAME. Editor: NAME",
     # "Ph: 0091-832-2224202, 2224460 Fax: 2225622."
@@ -491,6 +496,8 @@ LINK_BUTTON_TEXTS: frozenset[str] = frozenset({
     "view deal", "see deal", "see deals", "see all deals", "see all discounts", "check price",
     "check price here", "check current price", "check latest price", "see price", "see more reviews",
     "read the full review",
+    # a listing's links: "Google Maps", "Website"
+    "google maps", "map", "view map", "directions", "get directions", "website", "visit website", "official website",
 })
 # Call-to-action link lines by shape (whole line, at most LINK_BUTTON_WORDS words): "Shop the sale",
 # "Try it free", "$40 at a store", "More from this column" (a column's other stories).
