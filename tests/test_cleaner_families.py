@@ -446,6 +446,13 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>And join us on <a href='https://facebook.example/harbour'>Facebook</a></p>",
     "<p>Something to say? Choose one of these options to log in.</p>", "<p><a href='/login'>Login</a> to have your say</p>",
     "<p><a href='https://maps.example/?q=pier'>Google Maps</a></p>",  # a listing's links
+    "<p>• Discuss this story on the <a href='/forum'>Harbour Rowing message board</a>...</p>",  # forum calls
+    "<p><a href='/post'>Write a post »</a> to post comments on this article</p>",
+    "<p>• Add to <a href='https://delicious.example/'>Del.icio.us</a></p>",  # a share call, half linked
+    "<p>TELL US WHAT YOU THINK:</p>", "<p>Adjust text size:</p>", "<p>➡️ PRIVACY POLICY</p>",
+    "<p>@HarbourDesk</p>",  # the writer's handle alone
+    "<p>Harbour Media Ltd. 1998-2009 <a href='/privacy'>Privacy Policy</a>. <a href='/map'>Sitemap</a> Home</p>",
+    "<p>General comments: desk@harbour.example. Comments about this site: <a href='/contact'>Contact</a>.</p>",
 ])
 def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))

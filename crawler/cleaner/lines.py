@@ -27,12 +27,14 @@ PROSE_CHARS = 40
 # Other stories' headlines: linked lines of this many words, at least this many in a row.
 HEADLINE_WORDS = 4
 RELATED_RUN_MIN = 2  # scripts written without spaces (Chinese, Japanese, Thai)
-_LABEL_TRIM = " \t:：»›«‹…|-–—.!·•→←▶►"
+_LABEL_TRIM = " \t:：»›«‹…|-–—.!·•→←▶►➡\ufe0f"
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERNS), re.I | re.S)
 _RELATED_HEADING = re.compile("|".join(f"(?:{p})" for p in RELATED_HEADING_PATTERNS), re.I)
 _COUNTDOWN_LINE = re.compile("|".join(f"(?:{p})" for p in COUNTDOWN_LINE_PATTERNS), re.I)
 _LINK_BUTTON = re.compile("|".join(f"(?:{p})" for p in LINK_BUTTON_PATTERNS), re.I)
 _BUTTON_TRIM = _LABEL_TRIM + "➡\ufe0f>»<«()[]"
+_SHARE_CALL = re.compile(r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article| page| post)?"
+                         r" (?:to|on|with) (.+)")
 _MENU_SPLIT = re.compile(r"\s[|•·]\s")
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -117,6 +119,9 @@ def is_furniture_line(line: str) -> bool:
             or _is_footer_menu(key)):
         return True
     if not strip_credit(line).strip(_LABEL_TRIM):
+        return True
+    share = _SHARE_CALL.fullmatch(key)  # "Add to Del.icio.us", linked or not
+    if share and _is_share_bar(share.group(1)):
         return True
     return (bool(_FURNITURE_LINE.fullmatch(line.strip(_LABEL_TRIM))) or _is_date_line(line) or _is_menu(line)
             or _is_stamp(line) or is_stamp_line(line)

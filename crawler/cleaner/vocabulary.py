@@ -330,12 +330,16 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "featured post", "featured stories", "sponsored", "promoted", "partner content", "recommended",
     "recommended for you", "don't miss", "dont miss", "see more", "read more", "more from", "up next",
     "have your say", "post your comment", "post a comment", "leave a comment", "add a comment",
+    "tell us what you think", "write your own comment", "adjust text size", "change text size",
     "report this comment", "newsletter", "newsletter sign up", "newsletter signup", "sign up", "subscribe",
     "subscribe now", "sign up now", "thanks for signing up", "thank you for signing up",
     "continue reading", "continue reading the main story", "story continues below", "story highlights",
     "advertisement", "ad", "advertising", "story continues below advertisement",
     "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "reklama", "lesen sie auch",
     "lire aussi", "à lire aussi", "leia também", "lea también", "te puede interesar", "mehr zum thema",
+    # one of the footer's links alone on its line
+    "privacy policy", "privacy notice", "cookie policy", "terms of service", "terms of use", "terms and conditions",
+    "terms & conditions",
 })
 # The heading of a list of other stories ("Related Industry News", "More from Sport", "Stories
 # you might be interested in"): furniture, and so are the link lines right under it.
@@ -352,6 +356,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:©|\(c\) ?(?:\d{4}|\w)|copyright (?:©|\(c\))? ?\d{4}|all rights reserved).{0,300}",
     r".{0,120}\ball rights reserved\b.{0,200}",
     r".{0,80}\b\d{4}(?:\s*[-–]\s*\d{4})?\.?\s+copyright\b.{0,120}",  # "Marketing Corp. 1997-2008 Copyright."
+    # ... and the footer's links after the year: "Marketing Corp. 1997-2008 Privacy Policy. Sitemap"
+    r".{0,80}\b\d{4}(?:\s*[-–]\s*\d{4})?\.?\s+(?:privacy policy|terms of (?:use|service)|sitemap)(?:\s*[.|•·,]\s*.{0,60})?",
     r".{0,80}\bthis material may not be published, broadcast, rewritten or redistributed\b.{0,40}",
     r"brought to you by \w.{0,40}",
     r"a version of this article appeared .{0,250}",
@@ -400,6 +406,10 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # the comment box's sign-in call: "Login to have your say", "Something to say? Choose one of these options to log in."
     r".{0,60}\b(?:(?:log|sign) ?in|register) (?:to|and) (?:comment|reply|post|have your say|join the discussion)\b.{0,80}",
     r"something to say\?.{0,100}",
+    # calls to the comment box and the forum: "Discuss this story on the NAME message board...",
+    # "Write a post » to post comments on this article"
+    r"discuss this (?:story|article|post|topic)\b.{0,100}",
+    r".{0,60}\bto (?:post|leave|add|write) (?:a |your )?comments? (?:on|to|about) this (?:article|story|post)\b.{0,20}",
     # a template's placeholders left unrendered: "%s1 / %s2", "{{ count }}"
     r"(?:%s\d?|%d|\{\{[^{}]{0,40}\}\}|\$\{[^{}]{0,40}\})(?:\W{0,5}(?:%s\d?|%d|\{\{[^{}]{0,40}\}\}|\$\{[^{}]{0,40}\}))*",
     r"follow (?:\w+(?: \w+){0,4}) on\b.{0,80}",
@@ -410,11 +420,13 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:(?:ph|phone|tel|telephone|fax|mobile)\.?\s*:?\s*\+?\(?\d[\d\s()./,-]{5,40}\.?\s*){1,3}",
     # the desk's addresses: "General comments: desk@example.com. Comments about this site: web@example.com.",
     # "E-mail comments to NAME", "E-mail: NAME"
-    r"(?:[^\W\d][\w ]{0,30}:\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?\s*){1,4}",
+    r"(?:[^\W\d][\w ]{0,30}:\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?\s*){1,4}(?:[^\W\d][\w ]{0,30}:\s*\w+(?: \w+)?\.?)?",
     r"(?:e-?mail|send) (?:us )?(?:your )?(?:comments|questions|tips|feedback|letters|news tips)\b.{0,10}\bto\b.{1,60}",
     r"e-?mail(?: us)?\s*:\s*\S+(?: \S+){0,2}",
     # an e-mail address alone on its line, the desk's or the writer's
     r"(?:e-?mail(?: us)?\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    # a social handle alone on its line: the writer's, under the story
+    r"@\w{2,30}",
     # a web address alone on its line: an embed's fallback link, a "website" line of a listing
     r"(?:https?://|www\.)\S+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co|io|tv|us|uk|de|fr|info|biz)(?:/\S*)?",
     # page and player controls read as text: "Skip to next paragraph", "Show transcript"
