@@ -451,6 +451,7 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>• Add to <a href='https://delicious.example/'>Del.icio.us</a></p>",  # a share call, half linked
     "<p>TELL US WHAT YOU THINK:</p>", "<p>Adjust text size:</p>", "<p>➡️ PRIVACY POLICY</p>",
     "<p>@HarbourDesk</p>",  # the writer's handle alone
+    "<p>Harbour.com Staff</p>",  # the desk's byline left in the body
     "<p>Harbour Media Ltd. 1998-2009 <a href='/privacy'>Privacy Policy</a>. <a href='/map'>Sitemap</a> Home</p>",
     "<p>General comments: desk@harbour.example. Comments about this site: <a href='/contact'>Contact</a>.</p>",
 ])

@@ -388,7 +388,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"be the first to (?:know|comment|express your opinion|review|reply|share your thoughts)\b.{0,60}",
     # a byline left in the body, and a desk's: "By Jane Roe and Sam Okafor", "Global Desk"
     r"(?-i:[Bb][Yy]:?(?: (?:[A-Z][\w'’.-]*|and|&)){1,8})",
-    r"(?:[\w&'’-]+ ){1,3}desk",
+    r"(?:[\w&'’.-]+ ){1,3}(?:desk|staff)",
     # a blog's call to save the post: "LIKE IT? PIN IT!"
     r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",
     # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
