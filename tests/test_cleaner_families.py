@@ -452,11 +452,19 @@ def test_a_list_of_the_site_own_headlines_with_dates_goes() -> None:
     "<p>TELL US WHAT YOU THINK:</p>", "<p>Adjust text size:</p>", "<p>➡️ PRIVACY POLICY</p>",
     "<p>@HarbourDesk</p>",  # the writer's handle alone
     "<p>Harbour.com Staff</p>",  # the desk's byline left in the body
+    "<p>This page is best viewed in an up-to-date web browser with style sheets (CSS) enabled.</p>",
+    "<p>By providing information about events on this site, Harbour Weekly shall not be deemed to endorse them.</p>",
+    "<p>Posted in: |</p>",
     "<p>Harbour Media Ltd. 1998-2009 <a href='/privacy'>Privacy Policy</a>. <a href='/map'>Sitemap</a> Home</p>",
     "<p>General comments: desk@harbour.example. Comments about this site: <a href='/contact'>Contact</a>.</p>",
 ])
 def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))
+
+
+def test_a_numbered_item_ending_in_desk_is_story_text() -> None:
+    item = "6. The Trade Desk"
+    assert item in clean(_page(middle=f"<p>{item}</p>"), "https://www.example.org/news/pier").body.split("\n")
 
 
 _CARDS = [("business", "Ferry fares to rise", "Operators blame the price of fuel."),

@@ -339,7 +339,7 @@ LABEL_ONLY_LINES: frozenset[str] = frozenset({
     "lire aussi", "à lire aussi", "leia também", "lea también", "te puede interesar", "mehr zum thema",
     # one of the footer's links alone on its line
     "privacy policy", "privacy notice", "cookie policy", "terms of service", "terms of use", "terms and conditions",
-    "terms & conditions",
+    "terms & conditions", "posted in", "filed under",
 })
 # The heading of a list of other stories ("Related Industry News", "More from Sport", "Stories
 # you might be interested in"): furniture, and so are the link lines right under it.
@@ -388,7 +388,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"be the first to (?:know|comment|express your opinion|review|reply|share your thoughts)\b.{0,60}",
     # a byline left in the body, and a desk's: "By Jane Roe and Sam Okafor", "Global Desk"
     r"(?-i:[Bb][Yy]:?(?: (?:[A-Z][\w'’.-]*|and|&)){1,8})",
-    r"(?:[\w&'’.-]+ ){1,3}(?:desk|staff)",
+    r"(?:[^\W\d][\w&'’.-]* ){1,3}(?:desk|staff)",  # not a numbered item ("6. The Trade Desk")
     # a blog's call to save the post: "LIKE IT? PIN IT!"
     r"(?:like it|enjoy(?:ed)? the post|love this)\?? pin it(?: for later)?!?",
     # the author card's heading and the comment box's call: "Who curated this article?", "COMMENT NOW"
@@ -475,6 +475,10 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     *RELATED_HEADING_PATTERNS, r"shared on (?:facebook|twitter|x)",
     # an empty comment box: "No user comments yet. Be the first to express your opinion!"
     r"(?:no|there are no) (?:user |reader )?comments(?: yet)?\b.{0,100}",
+    # the site's notices to its readers: "This page is best viewed in an up-to-date web browser …",
+    # "By providing information about events on this site, NAME shall not be deemed to endorse …"
+    r".{0,60}\bbest viewed (?:in|with|using) (?:an? )?(?:[\w-]+ ){0,2}(?:web )?browser\b.{0,300}",
+    r"by providing (?:information|content|links)\b.{0,120}\bon this (?:site|website|page)\b.{0,250}",
     # an audio player's control: "Listen to this article in summarized format"
     r"listen to (?:this|the) (?:article|story)\b.{0,60}",
     r"(?:previous|prev|next) (?:story|article|post|page)\s*:.{0,150}",
