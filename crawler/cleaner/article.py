@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .liveblog import LiveEntry
 
-CLEANER_VERSION = "0.8"
+CLEANER_VERSION = "0.9"
 
 
 @dataclass(frozen=True)
