@@ -14,7 +14,7 @@ from .vocabulary import (
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, RELATED_HEADING_PATTERNS, TEASER_HEADINGS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
-    SHARE_FILLER, SHARE_SERVICES,
+    SHARE_CALL, SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
 
@@ -32,9 +32,8 @@ _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERN
 _RELATED_HEADING = re.compile("|".join(f"(?:{p})" for p in RELATED_HEADING_PATTERNS), re.I)
 _COUNTDOWN_LINE = re.compile("|".join(f"(?:{p})" for p in COUNTDOWN_LINE_PATTERNS), re.I)
 _LINK_BUTTON = re.compile("|".join(f"(?:{p})" for p in LINK_BUTTON_PATTERNS), re.I)
-_BUTTON_TRIM = _LABEL_TRIM + "➡\ufe0f>»<«()[]"
-_SHARE_CALL = re.compile(r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article| page| post)?"
-                         r" (?:to|on|with) (.+)")
+_BUTTON_TRIM = _LABEL_TRIM + ">»<«()[]"
+_SHARE_CALL = re.compile(SHARE_CALL + r" (.+)")
 _MENU_SPLIT = re.compile(r"\s[|•·]\s")
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
 

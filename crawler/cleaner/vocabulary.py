@@ -350,6 +350,9 @@ RELATED_HEADING_PATTERNS: tuple[str, ...] = (
     r"most (?:popular|read|viewed|shared|e-?mailed|commented)(?: [^\s.!?]+){0,4}",
     r"(?:stories|articles|posts) you (?:may|might) (?:be interested in|like|have missed|also like)",
 )
+# The call of a share or bookmark tool, before the service or the list of them: "Post this story to",
+# "Add to", "Share on".
+SHARE_CALL = r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: (?:story|article|page|post))? (?:to|on|with)"
 # Whole-line patterns of furniture (case-insensitive, anchored at both ends by the caller).
 FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # copyright and syndication notices: "© 2008 AP", "Copyright 2012 The Associated Press. All rights reserved…"
@@ -463,8 +466,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:(?:prev(?:ious)?|first)\s*[|·•]?\s*)?\d{1,3}(?:\s*[|·•]?\s*\d{1,3})*\s*[|·•]?\s*(?:next|last)\b.{0,3}",
     # share and bookmark bars, whatever services they list: "Submit to: Digg Reddit",
     # "Post this story to: …", "Email article: …"
-    r"(?:submit|post|add|send|share|bookmark|save)(?: this)?(?: (?:story|article|page|post))? "
-    r"(?:to|with|on)\s*:.{0,200}",
+    SHARE_CALL + r"\s*:.{0,200}",
     r"e-?mail (?:this )?(?:article|story)\s*:.{0,100}",
     r"(?:delivery|feed|rss) formats?\s*:.{0,100}",
     # breadcrumbs and story-to-story links: "You are here: Site > News", "Home > Sports > Story",
@@ -524,7 +526,7 @@ LINK_BUTTON_PATTERNS: tuple[str, ...] = (
     r"(?:price|prices|deal|deals)\b.*",
     r"more\s+\S.*",
     # "Post to Digg", "Share on Reddit"
-    r"(?:post|add|submit|share|send|save|bookmark)(?: this)?(?: story| article)? (?:to|on|with) \S.*",
+    SHARE_CALL + r" \S.*",
 )
 # Social bookmarking and sharing services: a link line made only of their names ("Digg it",
 # "del.icio.us", "Digg it | Reddit") is a share bar.
