@@ -80,16 +80,18 @@ _COUNTER = re.compile(
     r"jun|jul|aug|sep|oct|nov|dec)", re.I)
 
 
-def _in_link_list(a: etree._Element) -> bool:
-    """A link in a list item, or in a block that is mostly links (menus, related and trending lists)."""
+def _link_list(a: etree._Element) -> etree._Element | None:
+    """The list a link belongs to: the list around its list item, or the block around it that is
+    mostly links (menus, related and trending lists); None for a link in prose."""
     for ancestor in a.iterancestors():
         if ancestor.tag == "li":
-            return True
+            parent = ancestor.getparent()
+            return parent if parent is not None else ancestor
         if ancestor.tag in _BLOCKS:
             text = len(_key(ancestor.text_content())) or 1
             linked = sum(len(_key(x.text_content())) for x in ancestor.iter("a"))
-            return linked >= 0.5 * text
-    return False
+            return ancestor if linked >= 0.5 * text else None
+    return None
 
 
 # A number as counters and timestamps write it: "1,902", "5:19pm", "12th", "1.2k", "2008-01-07".
@@ -103,16 +105,26 @@ def _shift_digits(text: str) -> str:
     return _NUMBER.sub(shift, text)
 
 
-def mutate_outside_label(doc: etree._Element, label: str) -> int:
-    """Rotate link texts and shift counters outside the label; returns how many texts changed."""
+def mutate_outside_label(doc: etree._Element, label: str, across_lists: bool = False) -> int:
+    """Rotate link texts and shift counters outside the label; returns how many texts changed.
+
+    Link texts rotate within each link list: a trending list shows other headlines, a menu its
+    items in another order. With across_lists, they rotate over the whole page instead, so a
+    headline can land in a share button or a skip link: harsher than any real page's churn.
+    """
     cache: dict = {}
     links = [a for a in doc.iter("a") if len(a) == 0 and a.text and a.text.strip()
              and len(a.text.split()) <= _LINK_WORDS and _outside(a.text, label) and not _skipped(a)
-             and _in_link_list(a) and not _block_in_label(a, label, cache)]
-    texts = [a.text for a in links]
-    for a, text in zip(links, texts[1:] + texts[:1]):
-        a.text = text
-    changed = len(links) if len(set(texts)) > 1 else 0
+             and _link_list(a) is not None and not _block_in_label(a, label, cache)]
+    groups: dict = {}
+    for a in links:
+        groups.setdefault(None if across_lists else _link_list(a), []).append(a)
+    changed = 0
+    for group in groups.values():
+        texts = [a.text for a in group]
+        for a, text in zip(group, texts[1:] + texts[:1]):
+            a.text = text
+        changed += len(group) if len(set(texts)) > 1 else 0
     for el in doc.iter():
         if not isinstance(el.tag, str) or _skipped(el):
             continue
@@ -134,13 +146,13 @@ def _cleaned(html: str, url: str) -> tuple:
     return a.title, a.byline, a.body, getattr(a, "captions", ())
 
 
-def page_churns(page: LabelledPage) -> bool | None:
+def page_churns(page: LabelledPage, across_lists: bool = False) -> bool | None:
     """Whether the cleaned article changes when only the page around it does (None: nothing to mutate)."""
-    pair = cleaned_pair(page)
+    pair = cleaned_pair(page, across_lists)
     return None if pair is None else pair[0] != pair[1]
 
 
-def cleaned_pair(page: LabelledPage) -> tuple[tuple, tuple] | None:
+def cleaned_pair(page: LabelledPage, across_lists: bool = False) -> tuple[tuple, tuple] | None:
     """The cleaned (title, byline, body, captions) of the page as serialized and as mutated."""
     html = page.html if isinstance(page.html, str) else decode_html(page.html, None)[0]
     # The byline is article content too (labels leave it out): its names are never mutated.
@@ -151,17 +163,17 @@ def cleaned_pair(page: LabelledPage) -> tuple[tuple, tuple] | None:
     except (etree.ParserError, ValueError):
         return None
     before = lxml.html.tostring(doc, encoding="unicode")
-    if not mutate_outside_label(doc, label):
+    if not mutate_outside_label(doc, label, across_lists):
         return None
     after = lxml.html.tostring(doc, encoding="unicode")
     return _cleaned(before, page.url), _cleaned(after, page.url)
 
 
-def churned_pages(pages: list[LabelledPage]) -> tuple[int, int, list[str]]:
+def churned_pages(pages: list[LabelledPage], across_lists: bool = False) -> tuple[int, int, list[str]]:
     """(pages whose cleaned article changed, pages mutated, their names)."""
     names, total = [], 0
     for page in pages:
-        verdict = page_churns(page)
+        verdict = page_churns(page, across_lists)
         if verdict is None:
             continue
         total += 1
@@ -189,6 +201,8 @@ def main() -> None:
     parser.add_argument("--sets", help="comma-separated set names (default: the four dev sets)")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print the changed cleaned lines of the first N churned pages per set")
+    parser.add_argument("--across-lists", action="store_true",
+                        help="rotate link texts over the whole page, not within each list (harsher than real churn)")
     args = parser.parse_args()
     wanted = set(args.sets.split(",")) if args.sets else None
     for spec in extraction.SETS:
@@ -196,7 +210,7 @@ def main() -> None:
             continue
         churned, total = [], 0
         for page in spec.load():
-            pair = cleaned_pair(page)
+            pair = cleaned_pair(page, args.across_lists)
             if pair is None:
                 continue
             total += 1
