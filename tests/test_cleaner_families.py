@@ -462,6 +462,20 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     _body_is_prose(_page(after=furniture))
 
 
+@pytest.mark.parametrize("furniture", [
+    "<p><a href='/uk'>UK</a>>><a href='/uk/ports'>Ports</a> >> <a href='/uk/ports/leith'>Leith</a></p>",  # a breadcrumb
+    "<p>Views : 1,204 # Story Code : HW-5512 Print Date : Monday, March 3, 2008</p>",  # a view counter
+    "<p><a href='https://vimeo.com/1'>The new pier</a> from <a href='https://vimeo.com/u'>Harbour TV</a> on "
+    "<a href='https://vimeo.com'>Vimeo</a>.</p>",  # an embedded video's fallback line
+    "<p>Lowest Price in 30 days Best Value</p>",  # a shop card's badge
+    "<p><a href='/tag/ports'>Ports</a>, <a href='/tag/ferries'>Ferries</a>, <a href='/tag/leith'>Leith</a></p>",
+    "<p><a href='/more'>Learn More</a><a href='/shop'>Buy Now</a></p>",  # buttons glued together
+    "<p><a href='https://ads.example/adclick/CID=77'>Ferry breaks</a> Cheap crossings all winter.</p>",  # a text ad
+])
+def test_page_tools_between_paragraphs_go(furniture: str) -> None:
+    _body_is_prose(_page(middle=furniture))
+
+
 def test_a_numbered_item_ending_in_desk_is_story_text() -> None:
     item = "6. The Trade Desk"
     assert item in clean(_page(middle=f"<p>{item}</p>"), "https://www.example.org/news/pier").body.split("\n")

@@ -8,11 +8,11 @@ from functools import lru_cache
 from .metadata import site_host
 from .text import Line
 from .vocabulary import (
-    AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS,
+    AD_LINK_PATTERNS, AUTHOR_BIO_LINES, BIO_ROLES, CARD_GAP_CHARS, CARD_GAP_LINES, CARD_TEASER_CHARS, CREDIT_LABELS,
     DATE_LINE_WORDS, FURNITURE_LINE_PATTERNS, LABEL_HEADING_MAX_WORDS, LABEL_HEADING_TOPICS, LABEL_HEADING_WORDS,
     LABEL_ONLY_LINES, LABEL_ONLY_TEXTS, SITE_PAGE_MAX_WORDS, SITE_PAGE_NAMES, SITE_PAGE_WORDS,
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, RELATED_HEADING_PATTERNS, TEASER_HEADINGS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
-    LINK_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
+    LINK_ROW_MIN, TAG_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
     SHARE_CALL, SHARE_FILLER, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
@@ -136,7 +136,14 @@ def is_button_line(line: str) -> bool:
     if len(text.split()) > LINK_BUTTON_WORDS:
         return False
     key = text.lower().replace("’", "'")
-    return key in LINK_BUTTON_TEXTS or bool(_LINK_BUTTON.fullmatch(text)) or _is_share_bar(key)
+    if key in LINK_BUTTON_TEXTS or bool(_LINK_BUTTON.fullmatch(text)) or _is_share_bar(key):
+        return True
+    # buttons side by side with no space between them: "Learn MoreBuy Now"
+    parts = _GLUED.split(text)
+    return len(parts) > 1 and all(map(is_button_line, parts))
+
+
+_GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def _is_share_bar(key: str) -> bool:
@@ -176,12 +183,29 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     return [line for i, (line, linked, hrefs) in enumerate(lines)
             if not is_furniture_line(line) and not dropped[i]
             and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
+            and not _is_link_row(lines[i]) and not (hrefs and all(map(_AD_LINK.search, hrefs)))
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
 
 
 # "Jane Roe is a reporter for …", "NAME is an NBC News freelance producer based in …"
 _AUTHOR_BIO = re.compile(rf"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){{0,3}} (?:is|was) (?:a|an|the) "
                          rf"(?:[\w'’,-]+ ){{0,8}}?(?:{'|'.join(sorted(BIO_ROLES))})s?\b")
+
+
+_AD_LINK = re.compile("|".join(AD_LINK_PATTERNS), re.I)
+# What may stand between the links of a tag list: "Hockey, GTA, NHL", "a | b | c".
+_ROW_SEPARATORS = ",，、;|•·/"
+
+
+def _is_link_row(line: Line) -> bool:
+    """A line of TAG_ROW_MIN or more short links with only separators between them: a tag list."""
+    if len(line.hrefs) < TAG_ROW_MIN:
+        return False
+    chars = len("".join(line.text.split()))
+    separators = sum(line.text.count(c) for c in _ROW_SEPARATORS)
+    items = re.split(f"[{re.escape(_ROW_SEPARATORS)}]", line.text)
+    return (separators >= len(line.hrefs) - 1 and chars - line.linked * chars <= separators + 0.5
+            and all(len(item.split()) <= MENU_ITEM_MAX_WORDS for item in items))
 
 
 def _headline_link_runs(lines: list[Line]) -> list[bool]:

@@ -473,7 +473,13 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # "Previous story: …"
     r"you are here\s*:.{0,200}",
     r"home\s*(?:>>?|»|›)[^.!?]{0,200}",
-    r"(?:[^›».!?]{1,30}?\s*[›»]\s*){2,}[^.!?]{0,150}",  # "Business News›US›Lifestyle›Headline"
+    r"(?:[^›».!?>]{1,30}?\s*(?:>>|[›»])\s*){2,}[^.!?]{0,150}",  # "Business News›US›Lifestyle›Headline", "World>>Asia"
+    # a page's view counter with the fields beside it: "View Rate : 106 # News Code : … Print Date : …"
+    r"(?:views?|view rate|view count|hits|reads|page ?views)\s*:\s*\d[\d,.]*\b.{0,150}",
+    # the fallback line of an embedded video: "TITLE from CHANNEL on Vimeo."
+    r".{1,120}\sfrom\s.{1,60}\son\s(?:vimeo|youtube)\.?",
+    # a shop card's price-tracker badge: "Lowest Price in 30 days"
+    r"lowest price in (?:the )?(?:last |past )?\d+ days\b.{0,60}",
     *RELATED_HEADING_PATTERNS, r"shared on (?:facebook|twitter|x)",
     # an empty comment box: "No user comments yet. Be the first to express your opinion!"
     r"(?:no|there are no) (?:user |reader )?comments(?: yet)?\b.{0,100}",
@@ -554,6 +560,14 @@ CARD_GAP_CHARS = 120
 CARD_TEASER_CHARS = 400
 # A line of this many links (to different places) and nothing else: a tag list or an inline menu.
 LINK_ROW_MIN = 4
+# Where an advertisement's links lead: an ad server's click counter. A line whose links all go
+# there is an ad (a text ad's headline and blurb), whatever it says.
+AD_LINK_PATTERNS: tuple[str, ...] = (
+    r"[/.]adclick\b", r"\bdoubleclick\.net/", r"[/.]adserver\b", r"/(?:ads?|adv)/click", r"googleadservices\.com/",
+    r"/pagead/", r"[/.]clickserve\b", r"/aclk\?",
+)
+# ... or of this many links with nothing but separators between them ("Hockey, GTA, NHL"): a tag list.
+TAG_ROW_MIN = 3
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
 DATE_LINE_WORDS: frozenset[str] = frozenset({
     "posted", "published", "updated", "last", "first", "modified", "on", "at", "date", "time", "am", "pm",
