@@ -297,6 +297,14 @@ def test_a_control_in_a_byline_element_is_no_name(control: str) -> None:
     assert clean(page).byline == ()
 
 
+def test_a_menu_tab_named_like_a_byline_is_no_byline() -> None:
+    tabs = "".join(f'<li><a href="/section/{k}" id="tab_{k}">{name}</a></li>'
+                   for k, name in (("news", "Harbour News"), ("reporter", "Coast Voices"), ("weekly", "Sea Weekly")))
+    page = (f'<html><body><ul class="tabs">{tabs}</ul><article><h1>Headline of the story</h1><p>'
+            + "Words of the article. " * 10 + '</p></article></body></html>')
+    assert clean(page).byline == ()
+
+
 def test_time_element_date_keeps_offset() -> None:
     page = ('<html><body><article><h1>Headline of the story</h1><time datetime="2024-03-10T23:30:00-05:00">'
             'Sunday</time><p>' + "Words of the article. " * 10 + '</p></article></body></html>')

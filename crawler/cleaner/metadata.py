@@ -13,7 +13,7 @@ from .dates import parse_date, plausible_date, visible_date
 from .text import block_lines, element_text, normalize_line
 from .prune import class_tokens
 from .vocabulary import (
-    BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, INTERFACE_WORDS, JOB_TITLE_WORDS, LINK_BUTTON_TEXTS,
+    BYLINE_PREFIXES, BYLINE_RE, FURNITURE_RE, INTERFACE_WORDS, JOB_TITLE_WORDS, LINK_BUTTON_TEXTS, MENU_RUN_MIN,
 )
 
 # schema.org types that describe the article itself (not the page, site or breadcrumb).
@@ -355,7 +355,24 @@ def visible_byline(body: etree._Element, headline: etree._Element | None = None,
 
 def _is_byline_element(el: etree._Element) -> bool:
     marked = el.get("itemprop") == "author" or el.get("rel") == "author" or BYLINE_RE.search(_classes(el))
-    return bool(marked) and len(" ".join(element_text(el).split())) <= 200
+    return bool(marked) and len(" ".join(element_text(el).split())) <= 200 and not _in_menu(el)
+
+
+def _in_menu(el: etree._Element) -> bool:
+    """Inside <nav>, or an item of a list whose items are each one link: a menu's tab named
+    "reporter" (a section of the site), not the story's byline."""
+    for ancestor in (el, *el.iterancestors()):
+        if ancestor.tag == "nav":
+            return True
+        if ancestor.tag == "li":
+            items = [li for li in ancestor.getparent() if li.tag == "li"] if ancestor.getparent() is not None else []
+            return len(items) >= MENU_RUN_MIN and all(_one_link(li) for li in items)
+    return False
+
+
+def _one_link(li: etree._Element) -> bool:
+    links = li.findall(".//a")
+    return len(links) == 1 and len(element_text(links[0]).strip()) >= len(element_text(li).strip()) > 0
 
 
 def _agree(names: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
