@@ -471,6 +471,8 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     "<p><a href='/tag/ports'>Ports</a>, <a href='/tag/ferries'>Ferries</a>, <a href='/tag/leith'>Leith</a></p>",
     "<p><a href='/more'>Learn More</a><a href='/shop'>Buy Now</a></p>",  # buttons glued together
     "<p><a href='https://ads.example/adclick/CID=77'>Ferry breaks</a> Cheap crossings all winter.</p>",  # a text ad
+    "<div class='inline_poll'><h3>Live Poll</h3><p>Should the pier be rebuilt in stone or in timber?</p>"
+    "<p>Stone</p><p>61%</p><p>Timber</p><p>39%</p></div>",  # a reader poll with its live percentages
 ])
 def test_page_tools_between_paragraphs_go(furniture: str) -> None:
     _body_is_prose(_page(middle=furniture))

@@ -65,6 +65,8 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     "graphics": ("ai2html", "interactive-graphic", "chart", "datawrapper", "infogram", "flourish-embed"),
     # Tags/topics lists under the article.
     "taxonomy": ("tags", "tag-list", "post-tags", "entry-tags", "tagcloud", "topics"),
+    # Reader polls beside the story: their question, options and live percentages are not the article.
+    "polls": ("poll", "polls", "poll-widget", "live-poll"),
     # Print/e-mail/reuse tools and similar utilities.
     "tools": ("print", "reuse", "syndication", "hidden-print"),
 }
