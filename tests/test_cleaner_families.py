@@ -473,6 +473,8 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     "<p><a href='https://ads.example/adclick/CID=77'>Ferry breaks</a> Cheap crossings all winter.</p>",  # a text ad
     "<div class='inline_poll'><h3>Live Poll</h3><p>Should the pier be rebuilt in stone or in timber?</p>"
     "<p>Stone</p><p>61%</p><p>Timber</p><p>39%</p></div>",  # a reader poll with its live percentages
+    "<p>• <a href='https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fharbour.example%2Fpier'>"
+    "Tell the harbour rowing club</a></p>",  # a share button, whatever its text says
 ])
 def test_page_tools_between_paragraphs_go(furniture: str) -> None:
     _body_is_prose(_page(middle=furniture))

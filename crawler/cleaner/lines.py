@@ -14,7 +14,7 @@ from .vocabulary import (
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, RELATED_HEADING_PATTERNS, TEASER_HEADINGS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, TAG_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
-    SHARE_CALL, SHARE_FILLER, SHARE_SERVICES,
+    SHARE_CALL, SHARE_FILLER, SHARE_LINK_PATTERNS, SHARE_SERVICES,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
 
@@ -183,7 +183,7 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     return [line for i, (line, linked, hrefs) in enumerate(lines)
             if not is_furniture_line(line) and not dropped[i]
             and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
-            and not _is_link_row(lines[i]) and not (hrefs and all(map(_AD_LINK.search, hrefs)))
+            and not _is_link_row(lines[i]) and not _is_ad_or_share(lines[i])
             and (first <= i <= last or linked < LINKED_LINE_SHARE)]
 
 
@@ -193,6 +193,14 @@ _AUTHOR_BIO = re.compile(rf"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){{0,3}} (?:is|w
 
 
 _AD_LINK = re.compile("|".join(AD_LINK_PATTERNS), re.I)
+_SHARE_LINK = re.compile("|".join(SHARE_LINK_PATTERNS), re.I)
+
+
+def _is_ad_or_share(line: Line) -> bool:
+    """A line whose links all go to an ad server (a text ad), or a line mostly inside links that all
+    post the page to a share service (a share button, whatever its text says)."""
+    return bool(line.hrefs) and (all(map(_AD_LINK.search, line.hrefs))
+                                 or line.linked >= SITE_STORY_SHARE and all(map(_SHARE_LINK.search, line.hrefs)))
 # What may stand between the links of a tag list: "Hockey, GTA, NHL", "a | b | c".
 _ROW_SEPARATORS = ",，、;|•·/"
 

@@ -543,6 +543,16 @@ SHARE_SERVICES: frozenset[str] = frozenset({
     "fark", "nowpublic", "propeller", "mixx", "aim", "myspace", "facebook", "twitter", "linkedin", "whatsapp",
     "pinterest", "tumblr", "flipboard", "e-mail", "email", "print", "sphere", "yahoo!", "buzz",
 })
+# Where a share button's link leads: a service's endpoint that posts the page's address.
+SHARE_LINK_PATTERNS: tuple[str, ...] = (
+    r"\bdigg\.com/submit", r"\bdel\.icio\.us/post", r"\bdelicious\.com/(?:post|save)", r"\breddit\.com/submit",
+    r"\bfacebook\.com/shar", r"\btwitter\.com/(?:intent/tweet|share|home\?status)", r"\bx\.com/intent/",
+    r"\blinkedin\.com/(?:shareArticle|sharing)", r"\bpinterest\.com/pin/create", r"\bstumbleupon\.com/submit",
+    r"\bnewsvine\.com/_tools/seed", r"\baddtoany\.com/(?:share|add_to)", r"\baddthis\.com/bookmark",
+    r"\bwhatsapp://send", r"\bapi\.whatsapp\.com/send", r"\bwa\.me/\?text", r"\bt\.me/share",
+    r"\btumblr\.com/(?:share|widgets/share)", r"\bmix\.com/add", r"\bflipboard\.com/bookmarklet",
+    r"^mailto:\?(?:subject|body)=",
+)
 SHARE_FILLER: frozenset[str] = frozenset({"it", "this", "story", "article", "on", "to", "|", "·", "•"})
 LINK_BUTTON_WORDS = 4
 # Link lines in a row, at least half of them buttons and this many: a tool bar, all of it.
