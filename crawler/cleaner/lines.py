@@ -14,7 +14,7 @@ from .vocabulary import (
     LINKED_LINE_SHARE, MENU_ITEM_MAX_WORDS, RELATED_HEADING_PATTERNS, TEASER_HEADINGS, MENU_ITEMS_MIN, MENU_RUN_MIN, PHOTO_AGENCIES,
     LINK_ROW_MIN, TAG_ROW_MIN, RUN_LINKED_SHARE, SITE_STORY_SHARE, TOOL_BAR_BUTTONS,
     COUNTDOWN_LINE_PATTERNS, LINK_BUTTON_PATTERNS, LINK_BUTTON_TEXTS, LINK_BUTTON_WORDS,
-    SHARE_CALL, SHARE_FILLER, SHARE_LINK_PATTERNS, SHARE_SERVICES,
+    SHARE_CALL, SHARE_FILLER, SHARE_LINK_PATTERNS, SHARE_SERVICES, VIDEO_HOSTS,
     COUNTER_NOUNS, STAMP_MAX_CHARS, STAMP_OTHER_WORDS, STAMP_VERBS,
 )
 
@@ -197,10 +197,20 @@ _SHARE_LINK = re.compile("|".join(SHARE_LINK_PATTERNS), re.I)
 
 
 def _is_ad_or_share(line: Line) -> bool:
-    """A line whose links all go to an ad server (a text ad), or a line mostly inside links that all
-    post the page to a share service (a share button, whatever its text says)."""
-    return bool(line.hrefs) and (all(map(_AD_LINK.search, line.hrefs))
-                                 or line.linked >= SITE_STORY_SHARE and all(map(_SHARE_LINK.search, line.hrefs)))
+    """A line whose links all go to an ad server (a text ad); a line mostly inside links that all
+    post the page to a share service (a share button, whatever its text says); or the fallback
+    line of an embedded video, two or more links that all go to the video's host ("TITLE from
+    CHANNEL on Vimeo", in whatever order or words)."""
+    if not line.hrefs:
+        return False
+    if all(map(_AD_LINK.search, line.hrefs)):
+        return True
+    if line.linked < SITE_STORY_SHARE:
+        return False
+    if all(map(_SHARE_LINK.search, line.hrefs)):
+        return True
+    hosts = {site_host(h) for h in line.hrefs}
+    return len(line.hrefs) >= 2 and len(hosts) == 1 and hosts <= VIDEO_HOSTS
 # What may stand between the links of a tag list: "Hockey, GTA, NHL", "a | b | c".
 _ROW_SEPARATORS = ",，、;|•·/"
 

@@ -478,8 +478,6 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:[^›».!?>]{1,30}?\s*(?:>>|[›»])\s*){2,}[^.!?]{0,150}",  # "Business News›US›Lifestyle›Headline", "World>>Asia"
     # a page's view counter with the fields beside it: "View Rate : 106 # News Code : … Print Date : …"
     r"(?:views?|view rate|view count|hits|reads|page ?views)\s*:\s*\d[\d,.]*\b.{0,150}",
-    # the fallback line of an embedded video: "TITLE from CHANNEL on Vimeo."
-    r".{1,120}\sfrom\s.{1,60}\son\s(?:vimeo|youtube)\.?",
     # a shop card's price-tracker badge: "Lowest Price in 30 days"
     r"lowest price in (?:the )?(?:last |past )?\d+ days\b.{0,60}",
     *RELATED_HEADING_PATTERNS, r"shared on (?:facebook|twitter|x)",
@@ -553,6 +551,8 @@ SHARE_LINK_PATTERNS: tuple[str, ...] = (
     r"\btumblr\.com/(?:share|widgets/share)", r"\bmix\.com/add", r"\bflipboard\.com/bookmarklet",
     r"^mailto:\?(?:subject|body)=",
 )
+# Video hosts whose embeds leave a fallback line of links to themselves ("TITLE from CHANNEL on Vimeo").
+VIDEO_HOSTS: frozenset[str] = frozenset({"vimeo.com", "youtube.com", "youtu.be", "dailymotion.com"})
 SHARE_FILLER: frozenset[str] = frozenset({"it", "this", "story", "article", "on", "to", "|", "·", "•"})
 LINK_BUTTON_WORDS = 4
 # Link lines in a row, at least half of them buttons and this many: a tool bar, all of it.
