@@ -67,6 +67,13 @@ def _block_in_label(el: etree._Element, label: str, cache: dict) -> bool:
     return cache[block]
 
 
+def _is_author_link(a: etree._Element) -> bool:
+    """The byline's own link, by its markup: its text is the author's name whether the cleaner
+    takes it as a byline or not, and does not change between fetches."""
+    return (a.get("rel") == "author" or "/author/" in (a.get("href") or "")
+            or any(x.get("itemprop") == "author" for x in (a, *a.iterancestors())))
+
+
 def _skipped(el: etree._Element) -> bool:
     return any(a.tag in _SKIP_TAGS for a in (el, *el.iterancestors()) if isinstance(a.tag, str))
 
@@ -115,12 +122,15 @@ def mutate_outside_label(doc: etree._Element, label: str, across_lists: bool = F
     cache: dict = {}
     links = [a for a in doc.iter("a") if len(a) == 0 and a.text and a.text.strip()
              and len(a.text.split()) <= _LINK_WORDS and _outside(a.text, label) and not _skipped(a)
+             and not _is_author_link(a)
              and _link_list(a) is not None and not _block_in_label(a, label, cache)]
     groups: dict = {}
     for a in links:
         groups.setdefault(None if across_lists else _link_list(a), []).append(a)
     changed = 0
     for group in groups.values():
+        if len({a.get("href") for a in group}) < 2:
+            continue  # one link split in pieces ("<a>Photos: 'Idol</a>' <a>judges</a>"), not a list
         texts = [a.text for a in group]
         for a, text in zip(group, texts[1:] + texts[:1]):
             a.text = text
