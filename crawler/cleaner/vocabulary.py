@@ -478,6 +478,8 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     r"(?:[^›».!?>]{1,30}?\s*(?:>>|[›»])\s*){2,}[^.!?]{0,150}",  # "Business News›US›Lifestyle›Headline", "World>>Asia"
     # a page's view counter with the fields beside it: "View Rate : 106 # News Code : … Print Date : …"
     r"(?:views?|view rate|view count|hits|reads|page ?views)\s*:\s*\d[\d,.]*\b.{0,150}",
+    # a product card's spec row: "Brushing Modes: 4 | # of Brush Heads: 2", "Weight: 1.2 kg | Battery: 14 days"
+    r"[^|:]{1,40}:\s*[^|:\s]+(?:\s[^|:\s]+){0,2}(?:\s*\|\s*[^|:]{1,40}:\s*[^|:\s]+(?:\s[^|:\s]+){0,2})+",
     # a shop card's price-tracker badge: "Lowest Price in 30 days"
     r"lowest price in (?:the )?(?:last |past )?\d+ days\b.{0,60}",
     *RELATED_HEADING_PATTERNS, r"shared on (?:facebook|twitter|x)",
