@@ -475,7 +475,7 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     "<p>Stone</p><p>61%</p><p>Timber</p><p>39%</p></div>",  # a reader poll with its live percentages
     "<p>• <a href='https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fharbour.example%2Fpier'>"
     "Tell the harbour rowing club</a></p>",  # a share button, whatever its text says
-    "<p>Hull: Oak | Seats: 4 | Sail Area: 12 m²</p>",  # a product card's spec row
+    "<p>Number of Oars: 8 | Top Speed in Knots: 6</p>",  # a product card's spec row
 ])
 def test_page_tools_between_paragraphs_go(furniture: str) -> None:
     _body_is_prose(_page(middle=furniture))
