@@ -481,6 +481,21 @@ def test_page_tools_between_paragraphs_go(furniture: str) -> None:
     _body_is_prose(_page(middle=furniture))
 
 
+_SIGNUP_BOX = ("<section><div>Harbour Deals</div><div>Fresh catches and ferry offers, picked for you.</div>"
+               "<form action='/join'><input type='tel' name='phone'><button>Sign me up</button></form></section>")
+
+
+def test_a_sign_up_box_goes_with_its_heading_and_blurb() -> None:
+    _body_is_prose(_page(middle=_SIGNUP_BOX))
+
+
+def test_a_short_story_that_shares_its_block_with_a_sign_up_form_stays() -> None:
+    form = "<form action='/join'><input type='email' name='email'></form>"
+    tree = parse_html(_page(after=form))
+    remove_invisible(tree)  # the block holding the form is the story's: only the form goes
+    assert [p.text for p in tree.iter("p")] == _PROSE and next(tree.iter("form"), None) is None
+
+
 def test_a_numbered_item_ending_in_desk_is_story_text() -> None:
     item = "6. The Trade Desk"
     assert item in clean(_page(middle=f"<p>{item}</p>"), "https://www.example.org/news/pier").body.split("\n")

@@ -10,7 +10,7 @@ from .selectors import InvalidSelector, check_selector, select
 from .text import element_text, normalize_line
 from .vocabulary import (
     AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, CONTENT_TOKENS, GUARDED_RE, LABEL_ONLY_TEXTS,
-    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, PROSE_FREE_RE, PROSE_PARAGRAPH_CHARS, TEASER_HEADINGS, UNGUARDED_RE,
+    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, SIGNUP_BOX_CHARS, PROSE_FREE_RE, PROSE_PARAGRAPH_CHARS, TEASER_HEADINGS, UNGUARDED_RE,
 )
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -73,12 +73,46 @@ _MAYBE_HIDDEN = etree.XPath("descendant::*[@hidden or @aria-hidden or @style]")
 
 def remove_invisible(root: etree._Element) -> None:
     """Drop scripts, styles, forms, tracking pixels and hidden nodes: none of it is read."""
+    boxes = _signup_boxes(root)  # before the inputs that tell them go
     doomed = [el for el in root.iter(*NEVER_TEXT_TAGS) if not _swallowed_page(el)]
     doomed += [el for el in _MAYBE_HIDDEN(root) if el.tag != "body" and is_hidden(el)]
     doomed += list(root.iter(etree.Comment, etree.ProcessingInstruction))
     for el in doomed:
         drop(el)
+    for box in boxes:
+        drop(box)
     _drop_small_forms(root)
+
+
+# An e-mail or phone field: what a sign-up form asks for (a search box asks for neither).
+_SIGNUP_FIELDS = etree.XPath("descendant::input[translate(@type, 'EMAILTL', 'emailtl') = 'email' or "
+                             "translate(@type, 'EMAILTL', 'emailtl') = 'tel']")
+_BOX_STOP = frozenset({"body", "html", "article", "main"})
+_STORY_WORDS = 12
+
+
+def _is_story_paragraph(p: etree._Element) -> bool:
+    return len(element_text(p).split()) >= _STORY_WORDS
+
+
+def _signup_boxes(root: etree._Element) -> list[etree._Element]:
+    """The boxes around sign-up forms (a newsletter or text-message offer): the form with its
+    heading, blurb and terms, the largest block around it that holds no more than SIGNUP_BOX_CHARS
+    of text, no headline and not two paragraphs of prose (a short story's own block stays)."""
+    boxes = []
+    for form in root.iter("form"):
+        if not _SIGNUP_FIELDS(form):
+            continue
+        box = None
+        for ancestor in form.iterancestors():
+            if (ancestor.tag in _BOX_STOP or next(ancestor.iter("h1"), None) is not None
+                    or len("".join(ancestor.itertext()).strip()) > SIGNUP_BOX_CHARS
+                    or sum(_is_story_paragraph(p) for p in ancestor.iter("p") if form not in p.iterancestors()) >= 2):
+                break
+            box = ancestor
+        if box is not None:
+            boxes.append(box)
+    return boxes
 
 
 # A <button> or <label> may hold only phrasing content (HTML Living Standard, 4.10.6 and 4.10.4):

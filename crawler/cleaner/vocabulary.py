@@ -71,6 +71,10 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     "tools": ("print", "reuse", "syndication", "hidden-print"),
 }
 
+# A sign-up box (a form asking for an e-mail address or a phone number, with its heading, blurb
+# and terms) holds no more text than this: beyond it, the block is the page around the form.
+SIGNUP_BOX_CHARS = 700
+
 # Tags whose content is never displayed as article text.
 # (<form> is handled apart: ASP.NET pages wrap the whole page in one.)
 NEVER_TEXT_TAGS: tuple[str, ...] = (
@@ -373,7 +377,7 @@ FURNITURE_LINE_PATTERNS: tuple[str, ...] = (
     # newsletters, sign-ups and their fine print, in the article or beside it
     r"(?:sign up|signup|subscribe|register)\b.{0,80}\b(?:newsletters?|e-?mails?|alerts?|updates|inbox)\b.{0,80}",
     r"get (?:our|the)\b.{0,60}\b(?:newsletters?|delivered|in your inbox)\b.{0,60}",
-    r"by (?:subscribing|signing up|clicking|registering|entering your e-?mail)\b.{0,250}",
+    r"by (?:subscribing|signing up|clicking|registering|entering your e-?mail)\b.{0,300}",
     r"(?:thanks|thank you) for (?:signing up|subscribing)\b.{0,60}",
     r"subscribe to\s*:.{0,80}",
     r"(?:invalid|enter (?:a valid|your)) e-?mail(?: address)?\b.{0,40}",
