@@ -313,6 +313,21 @@ def test_time_element_date_keeps_offset() -> None:
 
 # ---------------------------------------------------------------- robustness
 
+_STORY = "".join(f"<p>Paragraph {i} of the story about the harbour and the pier that the board will rebuild.</p>"
+                 for i in range(6))
+
+
+@pytest.mark.parametrize("title", ['<title id="t">Pier to be rebuilt</titlevalue="true" -->',  # closed with a typo
+                                   "<title>Pier to be rebu\n<script>var ad = '<\\/SCRIPT>';</script>"])  # cut off
+def test_a_title_that_never_closes_does_not_swallow_the_story(title: str) -> None:
+    page = (f"<html><head>{title}</head><body><div class='nav'><a href='/'>Home</a></div><div class='story'>"
+            f"<h1>Pier to be rebuilt</h1>{_STORY}</div>" + " <div>filler</div>" * 60 + "</body></html>")
+    article = clean(page)
+    assert article.title == "Pier to be rebuilt"
+    assert article.body.split("\n")[:6] == [f"Paragraph {i} of the story about the harbour and the pier that the board "
+                                             "will rebuild." for i in range(6)]
+
+
 @pytest.mark.parametrize("bad", [None, 42, b"", "", "   ", "<", "<html>", "\x00\x00", "\ud800 lone surrogate",
                                  "<div>" * 5000 + "deep" + "</div>" * 5000, b"\xff\xfe\x00", "<?xml version='1.0' encoding='utf-8'?><p>x</p>"])
 def test_never_raises_on_bad_input(bad: object) -> None:

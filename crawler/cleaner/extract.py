@@ -59,7 +59,26 @@ def clean(
 
 
 def parse_html(text: str) -> etree._Element | None:
-    """Parse once with lxml; None for documents with no elements."""
+    """Parse once with lxml; None for documents with no elements.
+
+    A <title> that never closes (cut off, or closed as `</titlevalue="true" -->`) holds the rest of
+    the page as its text, in a browser's parse and in libxml2's: the page is parsed again with the
+    title closed where its first line ends, so the story is read and not lost.
+    """
+    root = _parse(text)
+    title = None if root is None else root.find("head/title")
+    if title is not None and len(title.text or "") > _RUNAWAY_TITLE_CHARS and "</" in title.text:
+        closed = _OPEN_TITLE.sub(r"\1\2</title>", text, count=1)
+        root = reparsed if (reparsed := _parse(closed)) is not None else root
+    return root
+
+
+# A title longer than this that holds an end tag swallowed the page.
+_RUNAWAY_TITLE_CHARS = 1000
+_OPEN_TITLE = re.compile(r"(<title\b[^>]*>)([^<\n]*)", re.I)
+
+
+def _parse(text: str) -> etree._Element | None:
     data = _CONTROL_CHARS.sub("", text).encode("utf-8", "replace")
     if not data.strip():
         return None
