@@ -496,6 +496,21 @@ def test_a_short_story_that_shares_its_block_with_a_sign_up_form_stays() -> None
     assert [p.text for p in tree.iter("p")] == _PROSE and next(tree.iter("form"), None) is None
 
 
+def test_a_form_around_the_story_cell_keeps_the_story_and_a_comment_form_goes() -> None:
+    story = "".join(f"<p>{p} The board said more would follow.</p>" for p in _PROSE)
+    email_box = "Your name <input type='text' name='from'> Message <textarea name='msg'></textarea>"
+    comments = ("<form action='/comment'><p>Please remember that the submission of any material is governed by our "
+                "terms and that by posting you confirm your agreement.</p><p>Your name: *</p>"
+                "<textarea name='c'></textarea></form>")
+    sidebar = "".join(f"<li><a href='/s/{i}'>Another story from the harbour desk, number {i}</a></li>" for i in range(40))
+    html = (f"<html><head><title>Pier to be rebuilt</title></head><body><ul>{sidebar}</ul><table><tr><td>"
+            f"<form id='page' action='/p'><h1>Pier to be rebuilt</h1>{story}{email_box}</form>{comments}"
+            "</td></tr></table></body></html>")
+    body = clean(html).body
+    assert body.split("\n")[:4] == [f"{p} The board said more would follow." for p in _PROSE]
+    assert "submission of any material" not in body
+
+
 def test_a_numbered_item_ending_in_desk_is_story_text() -> None:
     item = "6. The Trade Desk"
     assert item in clean(_page(middle=f"<p>{item}</p>"), "https://www.example.org/news/pier").body.split("\n")

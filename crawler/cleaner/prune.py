@@ -10,7 +10,7 @@ from .selectors import InvalidSelector, check_selector, select
 from .text import element_text, normalize_line
 from .vocabulary import (
     AMBIGUOUS_TEASER_HEADINGS, CHROME_ROLES, CHROME_TAGS, CONTENT_RE, CONTENT_TOKENS, GUARDED_RE, LABEL_ONLY_TEXTS,
-    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, SIGNUP_BOX_CHARS, PROSE_FREE_RE, PROSE_PARAGRAPH_CHARS, TEASER_HEADINGS, UNGUARDED_RE,
+    MAX_PRUNE_SHARE, NEVER_TEXT_TAGS, SIGNUP_BOX_CHARS, WRAPPED_STORY_PARAGRAPHS, PROSE_FREE_RE, PROSE_PARAGRAPH_CHARS, TEASER_HEADINGS, UNGUARDED_RE,
 )
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -149,13 +149,15 @@ def _is_script_control(a: etree._Element) -> bool:
 
 
 def _drop_small_forms(root: etree._Element) -> None:
-    """Search, login and comment forms go; a form wrapping the whole page (ASP.NET) stays."""
+    """Search, login and comment forms go; a form wrapping the whole page, or the story's cell
+    (ASP.NET puts one around its content: WRAPPED_STORY_PARAGRAPHS paragraphs of prose or more), stays."""
     forms = list(root.iter("form"))
     if not forms:
         return
     total = sum(len(t.strip()) for t in root.itertext()) or 1
     for form in forms:
-        if sum(len(t.strip()) for t in form.itertext()) <= MAX_PRUNE_SHARE * total:
+        story = sum(map(_is_story_paragraph, form.iter("p")))
+        if sum(len(t.strip()) for t in form.itertext()) <= MAX_PRUNE_SHARE * total and story < WRAPPED_STORY_PARAGRAPHS:
             drop(form)
 
 

@@ -71,6 +71,9 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     "tools": ("print", "reuse", "syndication", "hidden-print"),
 }
 
+# A form holding this many paragraphs of prose wraps the story (ASP.NET puts one around its
+# content cell, beside an "e-mail this article" box); a comment form's terms are fewer.
+WRAPPED_STORY_PARAGRAPHS = 3
 # A sign-up box (a form asking for an e-mail address or a phone number, with its heading, blurb
 # and terms) holds no more text than this: beyond it, the block is the page around the form.
 SIGNUP_BOX_CHARS = 700
