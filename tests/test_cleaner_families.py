@@ -476,6 +476,14 @@ def test_offers_widgets_and_comment_tools_go(furniture: str) -> None:
     "<p>• <a href='https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fharbour.example%2Fpier'>"
     "Tell the harbour rowing club</a></p>",  # a share button, whatever its text says
     "<p>Number of Oars: 8 | Top Speed in Knots: 6</p>",  # a product card's spec row
+    "<p>Harbour Weekly, the Harbour Weekly crest, the Pier Cam name and logo and the Tide Table word mark are "
+    "registered trademarks, and Ferry Finder, Quay Life, Harbour Radio and Sea Shanty Sundays are trademarks of "
+    "Harbour Media. All logos and marks depicted herein are the property of Harbour Media and may not be reproduced "
+    "without prior written consent. © Harbour Media 2012. All Rights Reserved.</p>",  # a legal notice, however long
+    "<p>This page is best viewed in an up-to-date web browser with style sheets (CSS) enabled. While you will be "
+    "able to view the content of this page in your current browser, you will not be able to get the full visual "
+    "experience. Please consider upgrading your browser software or enabling style sheets (CSS) if you are able "
+    "to do so.</p>",
 ])
 def test_page_tools_between_paragraphs_go(furniture: str) -> None:
     _body_is_prose(_page(middle=furniture))

@@ -19,7 +19,7 @@ from .vocabulary import (
 )
 
 # Past this length a line is prose, whatever words it starts with.
-_MAX_FURNITURE_CHARS = 300
+_MAX_FURNITURE_CHARS = 400
 _DATE_LINE_CHARS = 120
 # A line of this many words, mostly outside links, is article prose.
 PROSE_WORDS = 8
@@ -28,6 +28,8 @@ PROSE_CHARS = 40
 HEADLINE_WORDS = 4
 RELATED_RUN_MIN = 2  # scripts written without spaces (Chinese, Japanese, Thai)
 _LABEL_TRIM = " \t:：»›«‹…|-–—.!·•→←▶►➡\ufe0f"
+# A site's legal notice: its copyright or trademarks, ending "All Rights Reserved."
+_LEGAL_NOTICE = re.compile(r"(?:©|\(c\)|\bcopyright\b|\btrademarks?\b).*\ball rights reserved\W*$", re.I | re.S)
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_LINE_PATTERNS), re.I | re.S)
 _RELATED_HEADING = re.compile("|".join(f"(?:{p})" for p in RELATED_HEADING_PATTERNS), re.I)
 _COUNTDOWN_LINE = re.compile("|".join(f"(?:{p})" for p in COUNTDOWN_LINE_PATTERNS), re.I)
@@ -111,6 +113,8 @@ def _is_menu(line: str) -> bool:
 @lru_cache(maxsize=4096)  # a site repeats its furniture lines on every page
 def is_furniture_line(line: str) -> bool:
     """A credit, label, date stamp, menu, copyright, sign-up, follow or tool line."""
+    if _LEGAL_NOTICE.search(line):  # a site's copyright and trademark paragraph, however long
+        return True
     if len(line) > _MAX_FURNITURE_CHARS:
         return False
     key = _label_key(line)
