@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .liveblog import LiveEntry
 
-CLEANER_VERSION = "0.9"
+CLEANER_VERSION = "0.10"
 
 
 @dataclass(frozen=True)
