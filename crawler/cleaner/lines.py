@@ -170,9 +170,10 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
     contents sit there. A run of MENU_RUN_MIN link lines that all lead to the site's own pages
     is its navigation (sections, categories, other stories) and goes, with the short lines
     between its links when it is a row of story cards (section, headline, teaser); so does a
-    line made of LINK_ROW_MIN links or more and nothing else (a tag list, an inline menu), a
-    run of link lines that is mostly buttons (a tool bar, with the headline a slot of it shows),
-    and an author's note among the last AUTHOR_BIO_LINES lines.
+    line made of links and nothing else (a tag list, an inline menu), a line whose links go to
+    an ad server, a share service or a video's host, a run of link lines that is mostly buttons
+    (a tool bar, with the headline a slot of it shows), and an author's note among the last
+    AUTHOR_BIO_LINES lines.
     """
     prose = [i for i, (line, linked, _) in enumerate(lines) if _is_prose(line, linked)]
     first, last = (prose[0], prose[-1]) if prose else (0, len(lines))  # no prose: a page of links
@@ -185,10 +186,10 @@ def article_lines(lines: list[Line], host: str = "") -> list[str]:
         if _AUTHOR_BIO.match(lines[i].text):
             dropped[i] = True  # the author's note at the foot: "NAME is a reporter for …"
     return [line for i, (line, linked, hrefs) in enumerate(lines)
-            if not is_furniture_line(line) and not dropped[i]
-            and not (linked >= LINKED_LINE_SHARE and (is_button_line(line) or len(hrefs) >= LINK_ROW_MIN))
-            and not _is_link_row(lines[i]) and not _is_ad_or_share(lines[i])
-            and (first <= i <= last or linked < LINKED_LINE_SHARE)]
+            if not dropped[i] and (first <= i <= last or linked < LINKED_LINE_SHARE)
+            and not is_furniture_line(line)
+            and not (linked >= LINKED_LINE_SHARE and is_button_line(line))
+            and not _is_link_row(lines[i]) and not _is_ad_or_share(lines[i])]
 
 
 # "Jane Roe is a reporter for …", "NAME is an NBC News freelance producer based in …"
@@ -215,19 +216,24 @@ def _is_ad_or_share(line: Line) -> bool:
         return True
     hosts = {site_host(h) for h in line.hrefs}
     return len(line.hrefs) >= 2 and len(hosts) == 1 and hosts <= VIDEO_HOSTS
+
+
 # What may stand between the links of a tag list: "Hockey, GTA, NHL", "a | b | c".
 _ROW_SEPARATORS = ",，、;|•·/"
+_ROW_SPLIT = re.compile(f"[{re.escape(_ROW_SEPARATORS)}]")
 
 
 def _is_link_row(line: Line) -> bool:
-    """A line of TAG_ROW_MIN or more short links with only separators between them: a tag list."""
+    """A line made of links and nothing else: LINK_ROW_MIN links or more (an inline menu), or
+    TAG_ROW_MIN short links or more with only separators between them (a tag list)."""
     if len(line.hrefs) < TAG_ROW_MIN:
         return False
+    if line.linked >= LINKED_LINE_SHARE and len(line.hrefs) >= LINK_ROW_MIN:
+        return True
     chars = len("".join(line.text.split()))
     separators = sum(line.text.count(c) for c in _ROW_SEPARATORS)
-    items = re.split(f"[{re.escape(_ROW_SEPARATORS)}]", line.text)
     return (separators >= len(line.hrefs) - 1 and chars - line.linked * chars <= separators + 0.5
-            and all(len(item.split()) <= MENU_ITEM_MAX_WORDS for item in items))
+            and all(len(item.split()) <= MENU_ITEM_MAX_WORDS for item in _ROW_SPLIT.split(line.text)))
 
 
 def _headline_link_runs(lines: list[Line]) -> list[bool]:

@@ -365,8 +365,9 @@ def _in_menu(el: etree._Element) -> bool:
         if ancestor.tag == "nav":
             return True
         if ancestor.tag == "li":
-            items = [li for li in ancestor.getparent() if li.tag == "li"] if ancestor.getparent() is not None else []
-            return len(items) >= MENU_RUN_MIN and all(_one_link(li) for li in items)
+            parent = ancestor.getparent()
+            items = [] if parent is None else [li for li in parent if li.tag == "li"]
+            return len(items) >= MENU_RUN_MIN and all(map(_one_link, items))
     return False
 
 

@@ -88,6 +88,8 @@ def remove_invisible(root: etree._Element) -> None:
 _SIGNUP_FIELDS = etree.XPath("descendant::input[translate(@type, 'EMAILTL', 'emailtl') = 'email' or "
                              "translate(@type, 'EMAILTL', 'emailtl') = 'tel']")
 _BOX_STOP = frozenset({"body", "html", "article", "main"})
+# A paragraph of a story, counted in words: a short story's paragraphs run under the
+# PROSE_PARAGRAPH_CHARS that tell a chart's notes from prose, and still are not a form's labels.
 _STORY_WORDS = 12
 
 
@@ -156,8 +158,8 @@ def _drop_small_forms(root: etree._Element) -> None:
         return
     total = sum(len(t.strip()) for t in root.itertext()) or 1
     for form in forms:
-        story = sum(map(_is_story_paragraph, form.iter("p")))
-        if sum(len(t.strip()) for t in form.itertext()) <= MAX_PRUNE_SHARE * total and story < WRAPPED_STORY_PARAGRAPHS:
+        if (sum(len(t.strip()) for t in form.itertext()) <= MAX_PRUNE_SHARE * total
+                and sum(map(_is_story_paragraph, form.iter("p"))) < WRAPPED_STORY_PARAGRAPHS):
             drop(form)
 
 

@@ -560,6 +560,12 @@ SHARE_LINK_PATTERNS: tuple[str, ...] = (
     r"\btumblr\.com/(?:share|widgets/share)", r"\bmix\.com/add", r"\bflipboard\.com/bookmarklet",
     r"^mailto:\?(?:subject|body)=",
 )
+# Where an advertisement's links lead: an ad server's click counter. A line whose links all go
+# there is an ad (a text ad's headline and blurb), whatever it says.
+AD_LINK_PATTERNS: tuple[str, ...] = (
+    r"[/.]adclick\b", r"\bdoubleclick\.net/", r"[/.]adserver\b", r"/(?:ads?|adv)/click", r"googleadservices\.com/",
+    r"/pagead/", r"[/.]clickserve\b", r"/aclk\?",
+)
 # Video hosts whose embeds leave a fallback line of links to themselves ("TITLE from CHANNEL on Vimeo").
 VIDEO_HOSTS: frozenset[str] = frozenset({"vimeo.com", "youtube.com", "youtu.be", "dailymotion.com"})
 SHARE_FILLER: frozenset[str] = frozenset({"it", "this", "story", "article", "on", "to", "|", "·", "•"})
@@ -581,12 +587,6 @@ CARD_GAP_CHARS = 120
 CARD_TEASER_CHARS = 400
 # A line of this many links (to different places) and nothing else: a tag list or an inline menu.
 LINK_ROW_MIN = 4
-# Where an advertisement's links lead: an ad server's click counter. A line whose links all go
-# there is an ad (a text ad's headline and blurb), whatever it says.
-AD_LINK_PATTERNS: tuple[str, ...] = (
-    r"[/.]adclick\b", r"\bdoubleclick\.net/", r"[/.]adserver\b", r"/(?:ads?|adv)/click", r"googleadservices\.com/",
-    r"/pagead/", r"[/.]clickserve\b", r"/aclk\?",
-)
 # ... or of this many links with nothing but separators between them ("Hockey, GTA, NHL"): a tag list.
 TAG_ROW_MIN = 3
 # Words that make up a line that is nothing but a date, a time or "Updated …" stamp.
