@@ -56,6 +56,17 @@ _TRAILING_CREDITS = (
 )
 
 
+# What a line that is nothing but credits starts with (after separators): a parenthesis, a
+# label, an agency or a copyright sign; lines that start otherwise skip the credit patterns.
+_CREDIT_START = re.compile(rf"[\s{re.escape(_LABEL_TRIM)},;/]*(?:[(©]|copyright|(?:{_LABELS})\b"
+                           rf"|(?:{_AGENCIES})(?:\b|(?=photo|images|pictures)))", re.I)
+
+
+def is_credit_line(text: str) -> bool:
+    """A line that is a photo credit and nothing else ("Photo: NAME, AGENCY", "(Getty Images)")."""
+    return bool(_CREDIT_START.match(text)) and not strip_credit(text).strip(_LABEL_TRIM)
+
+
 def strip_credit(text: str) -> str:
     """The caption without its trailing photo credit (credits are not article text)."""
     for _ in range(3):  # "… Picture: X Source: Y" and "(Getty Images) Photo: X" stack
@@ -86,9 +97,11 @@ def _is_footer_menu(key: str) -> bool:
 
 
 def _is_date_line(line: str) -> bool:
+    if len(line) > _DATE_LINE_CHARS:
+        return False
     words = _WORDS.findall(line.lower())
     # Digits alone are a table row or code ("2020-08-01 │ 400"), not a date stamp.
-    return (len(line) <= _DATE_LINE_CHARS and any(w.isdigit() for w in words) and not all(w.isdigit() for w in words)
+    return (any(w.isdigit() for w in words) and not all(w.isdigit() for w in words)
             and all(w.isdigit() or w in DATE_LINE_WORDS for w in words))
 
 
@@ -113,7 +126,7 @@ def _is_menu(line: str) -> bool:
 @lru_cache(maxsize=4096)  # a site repeats its furniture lines on every page
 def is_furniture_line(line: str) -> bool:
     """A credit, label, date stamp, menu, copyright, sign-up, follow or tool line."""
-    if _LEGAL_NOTICE.search(line):  # a site's copyright and trademark paragraph, however long
+    if "reserved" in line.casefold() and _LEGAL_NOTICE.search(line):  # a site's copyright and trademark paragraph, however long
         return True
     if len(line) > _MAX_FURNITURE_CHARS:
         return False
@@ -121,7 +134,7 @@ def is_furniture_line(line: str) -> bool:
     if (not key or key in LABEL_ONLY_LINES or key in LABEL_ONLY_TEXTS or _is_label_heading(key)
             or _is_footer_menu(key)):
         return True
-    if not strip_credit(line).strip(_LABEL_TRIM):
+    if is_credit_line(line):
         return True
     share = _SHARE_CALL.fullmatch(key)  # "Add to Del.icio.us", linked or not
     if share and _is_share_bar(share.group(1)):
